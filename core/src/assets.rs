@@ -1,0 +1,125 @@
+//! Operations on assets: register, look up by tag, change status, list.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::doc;
+use crate::error::{Error, Result};
+use crate::model::{ASSET_KINDS, ASSET_STATUSES, Asset, Location};
+use crate::store::documents::{self, DocKind};
+use crate::store::{Store, index};
+use crate::time;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewAsset {
+    pub tag: String,
+    pub kind: String,
+    pub brand: String,
+    pub model: String,
+    pub serial: String,
+    pub inventory_number: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetView {
+    pub asset: Asset,
+    /// Expedientes that involve this asset, newest first.
+    pub history: Vec<index::Row>,
+}
+
+fn doc_id(tag: &str) -> String {
+    format!("asset:{tag}")
+}
+
+impl Store {
+    pub fn add_asset(&mut self, n: NewAsset) -> Result<Asset> {
+        let tag = crate::tag::parse(&n.tag).ok_or_else(|| Error::InvalidField {
+            field: "tag".into(),
+            why: format!("{:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)", n.tag),
+        })?;
+        let kind = n.kind.trim().to_lowercase();
+        if !ASSET_KINDS.contains(&kind.as_str()) {
+            return Err(Error::InvalidField { field: "kind".into(), why: format!("use one of {}", ASSET_KINDS.join(", ")) });
+        }
+        let id = doc_id(&tag);
+        if documents::exists(self.conn(), &id)? {
+            return Err(Error::DuplicateTag(tag));
+        }
+        let now = time::now_ms();
+        let asset = Asset {
+            tag: tag.clone(),
+            kind,
+            brand: n.brand.trim().into(),
+            model: n.model.trim().into(),
+            serial: n.serial.trim().into(),
+            inventory_number: n.inventory_number.trim().into(),
+            location: n.location,
+            status: "activo".into(),
+            notes: String::new(),
+            registered: self.stamp(now),
+        };
+        let author = self.author();
+        self.write(|tx| {
+            let mut d = doc::new_doc(&author);
+            doc::write(&mut d, &asset, &author, &format!("registrar {tag}"), now)?;
+            documents::insert(tx, &id, DocKind::Asset, &d, now)?;
+            index::upsert_asset(tx, &asset, now)?;
+            Ok(())
+        })?;
+        Ok(asset)
+    }
+
+    pub fn asset(&self, tag_text: &str) -> Result<Asset> {
+        let tag = crate::tag::parse(tag_text).ok_or_else(|| Error::AssetNotFound(tag_text.trim().to_owned()))?;
+        let id = doc_id(&tag);
+        let d = documents::load(self.conn(), &id)?.ok_or(Error::AssetNotFound(tag))?;
+        doc::read(&id, &d)
+    }
+
+    pub fn asset_view(&self, tag_text: &str) -> Result<AssetView> {
+        let asset = self.asset(tag_text)?;
+        let mut history = index::list(
+            self.conn(),
+            &index::Filter { asset_tag: Some(asset.tag.clone()), ..Default::default() },
+        )?;
+        history.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        Ok(AssetView { asset, history })
+    }
+
+    pub fn set_asset_status(&mut self, tag_text: &str, status: &str) -> Result<()> {
+        if !ASSET_STATUSES.contains(&status) {
+            return Err(Error::InvalidField { field: "status".into(), why: format!("use one of {}", ASSET_STATUSES.join(", ")) });
+        }
+        let mut asset = self.asset(tag_text)?;
+        let id = doc_id(&asset.tag);
+        let mut d = documents::load(self.conn(), &id)?.ok_or_else(|| Error::AssetNotFound(asset.tag.clone()))?;
+        asset.status = status.into();
+        let now = time::now_ms();
+        let author = self.author();
+        let change = doc::write(&mut d, &asset, &author, &format!("estado {status}"), now)?;
+        self.write(|tx| {
+            if let Some(mut c) = change {
+                documents::append(tx, &id, &c.bytes(), &d, now)?;
+            }
+            index::upsert_asset(tx, &asset, now)?;
+            Ok(())
+        })
+    }
+
+    pub fn list_assets(&self) -> Result<Vec<index::AssetRow>> {
+        index::list_assets(self.conn())
+    }
+
+    pub fn components(&self, available_only: bool) -> Result<Vec<index::ComponentRow>> {
+        index::list_components(self.conn(), available_only)
+    }
+
+    /// Expedientes with a deadline already passed.
+    pub fn overdue(&self) -> Result<Vec<index::Row>> {
+        index::list(
+            self.conn(),
+            &index::Filter { deadline_before: Some(Utc::now().timestamp_millis()), ..Default::default() },
+        )
+    }
+}

@@ -1,0 +1,111 @@
+//! Automerge documents: typed reads and writes, and the audit trail.
+//!
+//! Every write is one Automerge change whose message records who made it, on which device
+//! and what it was ("step 3 = si"), and whose time is the device clock in milliseconds.
+//! The change history is therefore the audit log; nothing else records it twice.
+
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, Automerge, Change, ChangeHash};
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Who is writing: the person, their device, and the device's Automerge actor.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub person: String,
+    pub device_code: String,
+    pub actor: ActorId,
+}
+
+/// What one change says about itself (its Automerge message, as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChangeNote {
+    pub by: String,
+    pub device: String,
+    pub action: String,
+}
+
+/// One entry of an expediente's history.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HistoryEntry {
+    pub hash: String,
+    pub at: i64,
+    pub actor: String,
+    pub by: String,
+    pub device: String,
+    pub action: String,
+}
+
+pub fn new_doc(author: &Author) -> Automerge {
+    Automerge::new().with_actor(author.actor.clone())
+}
+
+pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
+    let bad = |e: automerge::AutomergeError| Error::BadDocument { id: id.to_owned(), detail: e.to_string() };
+    let mut doc = if snapshot.is_empty() { Automerge::new() } else { Automerge::load(snapshot).map_err(bad)? };
+    for c in changes {
+        doc.load_incremental(c).map_err(bad)?;
+    }
+    Ok(doc)
+}
+
+pub fn read<T: Hydrate>(id: &str, doc: &Automerge) -> Result<T> {
+    autosurgeon::hydrate(doc).map_err(|e| Error::BadDocument { id: id.to_owned(), detail: e.to_string() })
+}
+
+/// Write `value` into `doc` as one change stamped with `author`, `action` and `at_ms`.
+/// Returns the encoded change, or `None` when the value was already the document's.
+pub fn write<T: Reconcile>(
+    doc: &mut Automerge,
+    value: &T,
+    author: &Author,
+    action: &str,
+    at_ms: i64,
+) -> Result<Option<Change>> {
+    doc.set_actor(author.actor.clone());
+    let before = doc.get_heads();
+    let note = ChangeNote { by: author.person.clone(), device: author.device_code.clone(), action: action.to_owned() };
+    let message = serde_json::to_string(&note).unwrap_or_default();
+    doc.transact_with(
+        |_| CommitOptions::default().with_message(message).with_time(at_ms),
+        |tx| autosurgeon::reconcile(tx, value),
+    )
+    .map_err(|f| Error::InvalidInput(format!("could not record the change: {}", f.error)))?;
+    if doc.get_heads() == before {
+        return Ok(None);
+    }
+    Ok(doc.get_last_local_change())
+}
+
+pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
+    let mut out: Vec<HistoryEntry> = doc
+        .get_changes(&[])
+        .into_iter()
+        .map(|c| {
+            let note: Option<ChangeNote> = c.message().and_then(|m| serde_json::from_str(m).ok());
+            let note = note.unwrap_or_else(|| ChangeNote {
+                by: String::new(),
+                device: String::new(),
+                action: c.message().unwrap_or("").to_owned(),
+            });
+            HistoryEntry {
+                hash: c.hash().to_string(),
+                at: c.timestamp(),
+                actor: c.actor_id().to_hex_string(),
+                by: note.by,
+                device: note.device,
+                action: note.action,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (a.at, &a.hash).cmp(&(b.at, &b.hash)));
+    out
+}
+
+pub fn heads_hex(doc: &Automerge) -> Vec<String> {
+    let mut h: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
+    h.sort();
+    h
+}

@@ -1,0 +1,610 @@
+//! Operations on expedientes: the functions the CLI and the app's commands call.
+//!
+//! Each write loads the document, changes the typed value, records exactly one Automerge
+//! change stamped with author/device/time, and in the same SQLite transaction appends the
+//! change and rewrites the index row. When the function returns `Ok`, the edit is durable.
+
+use automerge::Automerge;
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::doc::{self, HistoryEntry};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::procedure::engine::{self, Conflict, Status};
+use crate::procedure::{self, Effect, FieldKind, Procedure};
+use crate::signature::{self, Strokes};
+use crate::store::documents::{self, DocKind};
+use crate::store::{Store, blobs, index, meta};
+use crate::time;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewExpediente {
+    pub procedure: String,
+    pub area: String,
+    pub unidad: Option<String>,
+    /// Free text such as "Oficio 4512/2026": kind word first, then the number.
+    pub request: Option<String>,
+    pub asset: Option<String>,
+    pub assignees: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub id: String,
+    pub folio: String,
+}
+
+/// An expediente with its derived state, as shown by `show`.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub expediente: Expediente,
+    pub procedure_name: String,
+    pub status: Status,
+    pub heads: Vec<String>,
+}
+
+fn uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn split_request(text: &str) -> (String, String) {
+    let t = text.trim();
+    let (first, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
+    let word = first.to_lowercase().replace('é', "e");
+    match SOLICITUD_TIPOS.iter().find(|k| **k == word) {
+        Some(k) => ((*k).to_owned(), rest.trim().to_owned()),
+        None => ("oficio".to_owned(), t.to_owned()),
+    }
+}
+
+impl Store {
+    pub fn stamp(&self, at: i64) -> Stamp {
+        Stamp { by: self.device().person.clone(), device: self.device().code.clone(), at }
+    }
+
+    pub fn create_expediente(&mut self, n: NewExpediente) -> Result<Created> {
+        let proc = procedure::latest(&n.procedure)?;
+        let area = n.area.trim();
+        if area.is_empty() {
+            return Err(Error::InvalidField { field: "area".into(), why: "the área solicitante is empty".into() });
+        }
+        let asset = match n.asset.as_deref() {
+            Some(t) => Some(crate::tag::parse(t).ok_or_else(|| Error::InvalidField {
+                field: "asset".into(),
+                why: format!("{t:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)"),
+            })?),
+            None => None,
+        };
+        let now = time::now_ms();
+        let (tipo, numero) = n.request.as_deref().map(split_request).unwrap_or_default();
+        let year = time::from_ms(now).format("%Y").to_string();
+        let prefix = format!("{}-{}-{}", proc.seccion, year, self.device().code);
+        let author = self.author();
+        let stamp = self.stamp(now);
+        let id = uuid();
+        let mut exp = Expediente {
+            id: id.clone(),
+            folio: String::new(),
+            procedure_id: proc.id.clone(),
+            procedure_version: proc.version,
+            created_at: now,
+            created_by: stamp.by.clone(),
+            created_device: stamp.device.clone(),
+            solicitud: Solicitud { tipo, numero, ..Default::default() },
+            area: area.to_owned(),
+            unidad: n.unidad.unwrap_or_default().trim().to_owned(),
+            seccion: proc.seccion.clone(),
+            assignees: n.assignees,
+            equipment: asset.into_iter().collect(),
+            ..Default::default()
+        };
+        let folio = self.write(|tx| {
+            let seq = meta::next_folio_seq(tx, &prefix)?;
+            exp.folio = format!("{prefix}-{seq:04}");
+            let mut d = doc::new_doc(&author);
+            doc::write(&mut d, &exp, &author, &format!("crear {}", exp.folio), now)?;
+            documents::insert(tx, &id, DocKind::Expediente, &d, now)?;
+            let st = engine::status(proc, &exp, Utc::now());
+            index::upsert_expediente(tx, &exp, &st, now)?;
+            Ok(exp.folio.clone())
+        })?;
+        Ok(Created { id, folio })
+    }
+
+    /// Accept an id, a folio, or a unique id prefix.
+    pub fn resolve_ref(&self, r: &str) -> Result<String> {
+        let r = r.trim();
+        if r.is_empty() {
+            return Err(Error::NotFound(r.into()));
+        }
+        if documents::exists(self.conn(), r)? {
+            return Ok(r.to_owned());
+        }
+        if let Some(id) = index::id_by_folio(self.conn(), r)? {
+            return Ok(id);
+        }
+        let mut stmt = self.conn().prepare_cached("SELECT id FROM expedientes WHERE id LIKE ?1 || '%' LIMIT 2")?;
+        let ids: Vec<String> = stmt.query_map([r], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        match ids.as_slice() {
+            [one] if r.len() >= 8 => Ok(one.clone()),
+            _ => Err(Error::NotFound(r.into())),
+        }
+    }
+
+    fn load_doc(&self, id: &str) -> Result<(Automerge, Expediente, &'static Procedure)> {
+        let d = documents::load(self.conn(), id)?.ok_or_else(|| Error::NotFound(id.into()))?;
+        let exp: Expediente = doc::read(id, &d)?;
+        let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
+        Ok((d, exp, proc))
+    }
+
+    pub fn view(&self, r: &str) -> Result<View> {
+        let id = self.resolve_ref(r)?;
+        let (d, exp, proc) = self.load_doc(&id)?;
+        let status = engine::status(proc, &exp, Utc::now());
+        Ok(View { procedure_name: proc.name.clone(), heads: doc::heads_hex(&d), expediente: exp, status })
+    }
+
+    /// Load, apply `f`, record one change and reindex, all durable on return.
+    fn edit<T>(
+        &mut self,
+        r: &str,
+        action: impl FnOnce(&Expediente) -> String,
+        f: impl FnOnce(&mut Expediente, &'static Procedure, &Stamp, &Automerge) -> Result<T>,
+    ) -> Result<T> {
+        let id = self.resolve_ref(r)?;
+        let (mut d, mut exp, proc) = self.load_doc(&id)?;
+        let now = time::now_ms();
+        let stamp = self.stamp(now);
+        let out = f(&mut exp, proc, &stamp, &d)?;
+        let author = self.author();
+        let action = action(&exp);
+        let change = doc::write(&mut d, &exp, &author, &action, now)?;
+        let st = engine::status(proc, &exp, Utc::now());
+        self.write(|tx| {
+            if let Some(mut c) = change {
+                documents::append(tx, &id, &c.bytes(), &d, now)?;
+            }
+            index::upsert_expediente(tx, &exp, &st, now)?;
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    pub fn set_fields(&mut self, r: &str, pairs: &[(String, String)]) -> Result<()> {
+        let desc = pairs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ");
+        self.edit(r, |_| format!("editar {desc}"), |exp, proc, _, _| {
+            for (k, v) in pairs {
+                set_field(exp, proc, k, v)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn record_step(&mut self, r: &str, step: &str, answer: Option<&str>, note: Option<&str>) -> Result<Status> {
+        let step = step.trim().to_ascii_uppercase();
+        let answer = answer.map(|a| a.trim().to_lowercase());
+        let action = match &answer {
+            Some(a) => format!("paso {step} = {a}"),
+            None => format!("paso {step}"),
+        };
+        let mut effects = Vec::new();
+        self.edit(r, |_| action, |exp, proc, stamp, _| {
+            let round = engine::check_record(proc, exp, &step, answer.as_deref(), Utc::now())?;
+            let def = proc.step(&step).ok_or_else(|| Error::UnknownStep { id: proc.id.clone(), step: step.clone() })?;
+            exp.log.push(LogEntry {
+                id: uuid(),
+                step: step.clone(),
+                round,
+                answer: answer.clone(),
+                note: note.map(str::to_owned).filter(|n| !n.trim().is_empty()),
+                supersedes: vec![],
+                stamp: stamp.clone(),
+            });
+            for kind in &def.produces {
+                let acuse = def.requires.signatures.iter().any(|r| r == "acuse" || r == "conformidad");
+                exp.documents.push(DocumentRecord {
+                    id: uuid(),
+                    kind: kind.slug(),
+                    step: step.clone(),
+                    status: if acuse { "acuse-recibido" } else { "emitido" }.into(),
+                    stamp: stamp.clone(),
+                });
+            }
+            effects = def.effects.clone();
+            Ok(())
+        })?;
+        let view = self.view(r)?;
+        for e in effects {
+            let status = match e {
+                Effect::AssetBaja => "baja",
+                Effect::AssetActivo => "activo",
+                Effect::AssetEnReparacion => "en-reparacion",
+                Effect::ComponentsAdd => continue,
+            };
+            for tag in &view.expediente.equipment {
+                if self.asset(tag).is_ok() {
+                    self.set_asset_status(tag, status)?;
+                }
+            }
+        }
+        Ok(view.status)
+    }
+
+    pub fn conflicts(&self, r: &str) -> Result<Vec<Conflict>> {
+        Ok(self.view(r)?.status.conflicts)
+    }
+
+    /// Settle a contradictory decision: one new entry that supersedes every answer given.
+    pub fn resolve(&mut self, r: &str, step: &str, answer: &str, note: Option<&str>) -> Result<Status> {
+        let step = step.trim().to_ascii_uppercase();
+        let answer = answer.trim().to_lowercase();
+        self.edit(r, |_| format!("resolver {step} = {answer}"), |exp, proc, stamp, _| {
+            let st = engine::status(proc, exp, Utc::now());
+            let c = st.conflicts.iter().find(|c| c.step == step).ok_or_else(|| Error::IllegalTransition {
+                step: step.clone(),
+                why: "there is no conflict to resolve at this step".into(),
+            })?;
+            let def = proc.step(&step).ok_or_else(|| Error::UnknownStep { id: proc.id.clone(), step: step.clone() })?;
+            if !def.answers.iter().any(|a| a.value == answer) {
+                return Err(Error::InvalidAnswer {
+                    step: step.clone(),
+                    answer: answer.clone(),
+                    allowed: def.answers.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(", "),
+                });
+            }
+            exp.log.push(LogEntry {
+                id: uuid(),
+                step: step.clone(),
+                round: c.round,
+                answer: Some(answer.clone()),
+                note: note.map(str::to_owned),
+                supersedes: c.options.iter().map(|o| o.entry.clone()).collect(),
+                stamp: stamp.clone(),
+            });
+            Ok(())
+        })?;
+        Ok(self.view(r)?.status)
+    }
+
+    pub fn add_material(&mut self, r: &str, item: &str, quantity: f64, unit: &str, component: Option<&str>) -> Result<()> {
+        if item.trim().is_empty() || unit.trim().is_empty() {
+            return Err(Error::InvalidInput("a material needs an item and a unit, e.g. --item \"Cable UTP cat 6\" --qty 305 --unit m".into()));
+        }
+        if !quantity.is_finite() || quantity <= 0.0 {
+            return Err(Error::InvalidField { field: "qty".into(), why: format!("{quantity} is not a positive quantity") });
+        }
+        if let Some(c) = component {
+            let available = index::list_components(self.conn(), true)?;
+            if !available.iter().any(|x| x.id == c) {
+                return Err(Error::InvalidInput(format!("component {c} is not available in the inventory (see `brigada components`)")));
+            }
+        }
+        self.edit(r, |_| format!("material {item}"), |exp, _, stamp, _| {
+            exp.materials.push(Material {
+                id: uuid(),
+                item: item.trim().into(),
+                quantity,
+                unit: unit.trim().into(),
+                component: component.map(str::to_owned),
+                stamp: stamp.clone(),
+            });
+            Ok(())
+        })
+    }
+
+    pub fn add_part(&mut self, r: &str, description: &str, serial: Option<&str>) -> Result<()> {
+        if description.trim().is_empty() {
+            return Err(Error::InvalidInput("a part needs a description, e.g. \"Memoria RAM DDR4 8 GB\"".into()));
+        }
+        self.edit(r, |_| format!("pieza {description}"), |exp, _, stamp, _| {
+            let from_asset = exp.equipment.first().cloned();
+            exp.parts.push(Part {
+                id: uuid(),
+                description: description.trim().into(),
+                serial: serial.map(str::to_owned),
+                from_asset,
+                stamp: stamp.clone(),
+            });
+            Ok(())
+        })
+    }
+
+    pub fn add_equipment(&mut self, r: &str, tag_text: &str) -> Result<()> {
+        let tag = crate::tag::parse(tag_text).ok_or_else(|| Error::InvalidField {
+            field: "equipo".into(),
+            why: format!("{tag_text:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)"),
+        })?;
+        self.edit(r, |_| format!("equipo {tag}"), |exp, _, _, _| {
+            if !exp.equipment.contains(&tag) {
+                exp.equipment.push(tag.clone());
+            }
+            Ok(())
+        })
+    }
+
+    pub fn assign(&mut self, r: &str, person: &str) -> Result<()> {
+        let person = person.trim();
+        if person.is_empty() {
+            return Err(Error::InvalidInput("say who to assign it to: --to \"Nombre Apellido\"".into()));
+        }
+        self.edit(r, |_| format!("asignar a {person}"), |exp, _, _, _| {
+            if !exp.assignees.iter().any(|a| a == person) {
+                exp.assignees.push(person.to_owned());
+            }
+            Ok(())
+        })
+    }
+
+    pub fn comment(&mut self, r: &str, text: &str) -> Result<()> {
+        if text.trim().is_empty() {
+            return Err(Error::InvalidInput("the comment is empty".into()));
+        }
+        self.edit(r, |_| "comentario".into(), |exp, _, stamp, _| {
+            exp.comments.push(Comment { id: uuid(), text: text.trim().into(), stamp: stamp.clone() });
+            Ok(())
+        })
+    }
+
+    /// Attach a photo (the bytes go to the blob store; the document keeps the hash).
+    pub fn attach(&mut self, r: &str, bytes: &[u8], caption: &str, step: Option<&str>) -> Result<String> {
+        if bytes.len() as u64 > blobs::MAX_BLOB {
+            return Err(Error::TooLarge { size: bytes.len() as u64, max: blobs::MAX_BLOB });
+        }
+        let media_type = image_media_type(bytes)?;
+        let id = self.resolve_ref(r)?;
+        let now = time::now_ms();
+        let hash = self.write(|tx| blobs::put(tx, bytes, media_type, now))?;
+        let step = match step {
+            Some(s) => Some(s.trim().to_ascii_uppercase()),
+            None => self.view(&id)?.status.current,
+        };
+        self.edit(&id, |_| "foto".into(), |exp, proc, stamp, _| {
+            if let Some(s) = &step {
+                proc.step(s).ok_or_else(|| Error::UnknownStep { id: proc.id.clone(), step: s.clone() })?;
+            }
+            exp.photos.push(Photo {
+                id: uuid(),
+                blob: hash.clone(),
+                caption: caption.trim().into(),
+                step: step.clone(),
+                media_type: media_type.into(),
+                stamp: stamp.clone(),
+            });
+            Ok(())
+        })?;
+        Ok(hash)
+    }
+
+    /// Capture a signature at the current step (or `step`).
+    pub fn sign(&mut self, r: &str, role: &str, name: &str, strokes: &[u8], step: Option<&str>) -> Result<Signature> {
+        let role = role.trim().to_lowercase();
+        if !procedure::SIGNATURE_ROLES.contains(&role.as_str()) {
+            return Err(Error::InvalidField {
+                field: "role".into(),
+                why: format!("{role:?} is not a role; use one of {}", procedure::SIGNATURE_ROLES.join(", ")),
+            });
+        }
+        if name.trim().is_empty() {
+            return Err(Error::InvalidField { field: "name".into(), why: "the signer's name is required".into() });
+        }
+        let parsed = Strokes::parse(strokes)?;
+        let png = parsed.render_png(600, 200);
+        let id = self.resolve_ref(r)?;
+        let now = time::now_ms();
+        let (strokes_blob, image_blob) = self.write(|tx| {
+            Ok((blobs::put(tx, strokes, "application/json", now)?, blobs::put(tx, &png, "image/png", now)?))
+        })?;
+        let step = match step {
+            Some(s) => Some(s.trim().to_ascii_uppercase()),
+            None => self.view(&id)?.status.current,
+        };
+        let key = self.signing_key().clone();
+        let device_key = hex::encode(key.verifying_key().as_bytes());
+        self.edit(&id, |_| format!("firma {role}"), |exp, _, stamp, d| {
+            let heads = doc::heads_hex(d);
+            let content_hash = signature::content_hash(exp);
+            let name = name.trim();
+            let seal = signature::seal(&key, &signature::Statement {
+                purpose: "brigada-firma-v1",
+                expediente: &exp.id,
+                role: &role,
+                name,
+                at: stamp.at,
+                device: &stamp.device,
+                heads: &heads,
+                content_hash: &content_hash,
+                strokes_blob: &strokes_blob,
+                image_blob: &image_blob,
+            });
+            let sig = Signature {
+                id: uuid(),
+                step: step.clone(),
+                role: role.clone(),
+                name: name.to_owned(),
+                strokes_blob: strokes_blob.clone(),
+                image_blob: image_blob.clone(),
+                heads,
+                content_hash,
+                device_key: device_key.clone(),
+                seal,
+                stamp: stamp.clone(),
+            };
+            exp.signatures.push(sig.clone());
+            Ok(sig)
+        })
+    }
+
+    pub fn history(&self, r: &str) -> Result<Vec<HistoryEntry>> {
+        let id = self.resolve_ref(r)?;
+        let (d, _, _) = self.load_doc(&id)?;
+        Ok(doc::history(&d))
+    }
+
+    pub fn list(&self, f: &index::Filter) -> Result<Vec<index::Row>> {
+        index::list(self.conn(), f)
+    }
+
+    pub fn blob(&self, hash: &str) -> Result<Vec<u8>> {
+        blobs::get(self.conn(), hash)?.map(|(b, _)| b).ok_or_else(|| Error::BlobDamaged(hash.to_owned()))
+    }
+
+    /// The whole Automerge document, for export and (later) sync.
+    pub fn document_bytes(&self, r: &str) -> Result<(String, Vec<u8>)> {
+        let id = self.resolve_ref(r)?;
+        let (d, _, _) = self.load_doc(&id)?;
+        Ok((id, d.save()))
+    }
+
+    /// Merge a document received from elsewhere (another device, an export), keeping all
+    /// changes of both sides. Returns the merged state.
+    pub fn merge_document(&mut self, bytes: &[u8]) -> Result<View> {
+        let incoming = Automerge::load(bytes).map_err(|e| Error::BadDocument { id: "import".into(), detail: e.to_string() })?;
+        let exp_in: Expediente = doc::read("import", &incoming)?;
+        let proc = procedure::get(&exp_in.procedure_id, exp_in.procedure_version)?;
+        let id = exp_in.id.clone();
+        if uuid::Uuid::parse_str(&id).is_err() {
+            return Err(Error::BadDocument { id, detail: "its id is not a UUID".into() });
+        }
+        let now = time::now_ms();
+        let existing = documents::load(self.conn(), &id)?;
+        self.write(|tx| {
+            let merged = match existing {
+                Some(mut d) => {
+                    let before = d.get_heads();
+                    let mut other = incoming;
+                    d.merge(&mut other)?;
+                    let added = d.save_after(&before);
+                    if !added.is_empty() && d.get_heads() != before {
+                        documents::append(tx, &id, &added, &d, now)?;
+                    }
+                    d
+                }
+                None => {
+                    documents::insert(tx, &id, DocKind::Expediente, &incoming, now)?;
+                    incoming
+                }
+            };
+            let exp: Expediente = doc::read(&id, &merged)?;
+            let st = engine::status(proc, &exp, Utc::now());
+            index::upsert_expediente(tx, &exp, &st, now)?;
+            Ok(())
+        })?;
+        self.view(&id)
+    }
+
+    /// Rebuild the index from the documents (after a migration that adds index tables).
+    pub fn reindex(&mut self) -> Result<usize> {
+        let ids = documents::ids(self.conn(), DocKind::Expediente)?;
+        let asset_ids = documents::ids(self.conn(), DocKind::Asset)?;
+        let now = time::now_ms();
+        let mut n = 0;
+        let mut rows = Vec::new();
+        for id in &ids {
+            let (_, exp, proc) = self.load_doc(id)?;
+            let st = engine::status(proc, &exp, Utc::now());
+            rows.push((exp, st));
+        }
+        let mut assets = Vec::new();
+        for id in &asset_ids {
+            if let Some(d) = documents::load(self.conn(), id)? {
+                assets.push(doc::read::<Asset>(id, &d)?);
+            }
+        }
+        self.write(|tx| {
+            for (exp, st) in &rows {
+                index::upsert_expediente(tx, exp, st, now)?;
+                n += 1;
+            }
+            for a in &assets {
+                index::upsert_asset(tx, a, now)?;
+            }
+            Ok(())
+        })?;
+        Ok(n)
+    }
+}
+
+fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> Result<()> {
+    let key = key.trim();
+    let v = value.trim().to_owned();
+    let bad = |why: String| Error::InvalidField { field: key.to_owned(), why };
+    match key {
+        "area" => {
+            if v.is_empty() {
+                return Err(bad("the área solicitante cannot be empty".into()));
+            }
+            exp.area = v
+        }
+        "unidad" => exp.unidad = v,
+        "seccion" => exp.seccion = v,
+        "solicitud.tipo" => {
+            let t = v.to_lowercase().replace('é', "e");
+            if !SOLICITUD_TIPOS.contains(&t.as_str()) {
+                return Err(bad(format!("use one of {}", SOLICITUD_TIPOS.join(", "))));
+            }
+            exp.solicitud.tipo = t;
+        }
+        "solicitud.numero" => exp.solicitud.numero = v,
+        "solicitud.fecha" => {
+            time::parse_date(key, &v)?;
+            exp.solicitud.fecha = v;
+        }
+        "solicitud.recibida_en" => {
+            exp.solicitud.recibida_en = Some(time::parse_datetime(key, &v)?.timestamp_millis());
+        }
+        _ => {
+            let def = proc.field(key).ok_or_else(|| {
+                let known: Vec<&str> = procedure::COMMON_FIELDS
+                    .iter()
+                    .copied()
+                    .chain(proc.fields.iter().map(|f| f.id.as_str()))
+                    .collect();
+                bad(format!("{} has no such field; known fields: {}", proc.id, known.join(", ")))
+            })?;
+            let stored = match def.kind {
+                FieldKind::Text => v,
+                FieldKind::Number => {
+                    v.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad(format!("{v:?} is not a number")))?;
+                    v
+                }
+                FieldKind::Date => {
+                    time::parse_date(key, &v)?;
+                    v
+                }
+                FieldKind::Datetime => time::parse_datetime(key, &v)?.to_rfc3339(),
+                FieldKind::Choice => {
+                    let c = v.to_lowercase();
+                    if !def.choices.contains(&c) {
+                        return Err(bad(format!("use one of {}", def.choices.join(", "))));
+                    }
+                    c
+                }
+            };
+            if stored.is_empty() {
+                exp.fields.remove(key);
+            } else {
+                exp.fields.insert(key.to_owned(), stored);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Check that the bytes are an image we can show, and name its type.
+pub fn image_media_type(bytes: &[u8]) -> Result<&'static str> {
+    let fmt = image::guess_format(bytes).map_err(|_| Error::InvalidInput(
+        "the file is not an image (JPEG, PNG or WebP expected)".into(),
+    ))?;
+    let mt = match fmt {
+        image::ImageFormat::Jpeg => "image/jpeg",
+        image::ImageFormat::Png => "image/png",
+        image::ImageFormat::WebP => "image/webp",
+        other => return Err(Error::InvalidInput(format!("{other:?} images are not accepted: use JPEG, PNG or WebP"))),
+    };
+    image::ImageReader::with_format(std::io::Cursor::new(bytes), fmt)
+        .into_dimensions()
+        .map_err(|e| Error::InvalidInput(format!("the image is damaged: {e}")))?;
+    Ok(mt)
+}

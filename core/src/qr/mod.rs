@@ -1,0 +1,141 @@
+//! QR asset tags: encode (PNG, SVG) and decode (camera frames, photos).
+//!
+//! The decoder is zxing-cpp, chosen by measurement on `testdata/qr-photos` (64 real
+//! photos): zxing-cpp 60 decoded and 0 wrong, rqrr 23 (1 wrong), rxing 19 (3 wrong), zbar
+//! 36 (10 wrong). See docs/BENCHMARKS.md. Two rules keep the answer trustworthy:
+//! - when the image holds several different codes, no guess is made (the technician is
+//!   asked to frame one), because returning the wrong one of two is worse than none;
+//! - control characters are returned as they are (`TextMode::Plain`), never escaped.
+//!
+//! zxing-cpp is C++: a defect in it could take the process down. [`decode_image`] runs
+//! in-process for camera frames (bounded, trusted sizes); files from users go through the
+//! CLI's isolated decoder process (`brigada scan`), which survives a decoder crash.
+
+use image::{GrayImage, Luma};
+use qrcode::QrCode;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Largest image accepted for decoding (pixels); bigger photos are scaled down first.
+const MAX_DECODE_PIXELS: u32 = 4096;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Decoded {
+    pub payload: String,
+    /// The payload as a Brigada tag, when it is one.
+    pub tag: Option<String>,
+}
+
+fn qr(text: &str) -> Result<QrCode> {
+    QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| Error::InvalidInput(format!("cannot make a QR code of {text:?}: {e}")))
+}
+
+/// PNG of a QR code, `module_px` pixels per module, with the standard quiet zone.
+pub fn encode_png(text: &str, module_px: u32) -> Result<Vec<u8>> {
+    let img = qr(text)?.render::<Luma<u8>>().module_dimensions(module_px, module_px).build();
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| Error::InvalidInput(format!("PNG encoding failed: {e}")))?;
+    Ok(out.into_inner())
+}
+
+pub fn encode_svg(text: &str) -> Result<String> {
+    Ok(qr(text)?.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).build())
+}
+
+pub fn encode_luma(text: &str, module_px: u32) -> Result<GrayImage> {
+    Ok(qr(text)?.render::<Luma<u8>>().module_dimensions(module_px, module_px).build())
+}
+
+/// Decode the one QR code in an image file's bytes.
+pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
+    let img = image::load_from_memory(bytes)
+        .map_err(|e| Error::InvalidInput(format!("the file is not an image we can read: {e}")))?;
+    let img = if img.width().max(img.height()) > MAX_DECODE_PIXELS {
+        img.resize(MAX_DECODE_PIXELS, MAX_DECODE_PIXELS, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    decode_image(&img.to_luma8())
+}
+
+/// Decode the one QR code in a grey image (a camera frame).
+pub fn decode_image(img: &GrayImage) -> Result<Decoded> {
+    if img.width() < 21 || img.height() < 21 {
+        return Err(Error::QrNotFound("the image is too small to hold a QR code".into()));
+    }
+    let found = std::panic::catch_unwind(|| {
+        let reader = zxingcpp::read()
+            .formats([zxingcpp::BarcodeFormat::QRCode])
+            .try_harder(true)
+            .try_rotate(true)
+            .try_invert(true)
+            .text_mode(zxingcpp::TextMode::Plain);
+        reader.from(img).map(|codes| {
+            codes.into_iter().filter(|c| c.is_valid()).map(|c| c.text()).collect::<Vec<String>>()
+        })
+    })
+    .map_err(|_| Error::QrNotFound("the decoder failed on this image".into()))?
+    .map_err(|e| Error::QrNotFound(format!("the decoder refused the image: {e}")))?;
+    let mut payloads = found;
+    payloads.sort();
+    payloads.dedup();
+    match payloads.as_slice() {
+        [] => Err(Error::QrNotFound(
+            "no QR code found: hold the tag flat, fill the frame, avoid glare, or type the tag".into(),
+        )),
+        [one] => Ok(Decoded { tag: crate::tag::parse(one), payload: one.clone() }),
+        many => Err(Error::QrNotFound(format!(
+            "{} different QR codes are in view: frame only the tag",
+            many.len()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_tag_decodes_back() {
+        let tag = crate::tag::format(123);
+        let png = encode_png(&tag, 8).unwrap();
+        let d = decode_bytes(&png).unwrap();
+        assert_eq!(d.payload, tag);
+        assert_eq!(d.tag.as_deref(), Some("SESVER:DTI:ACT:000123"));
+    }
+
+    #[test]
+    fn a_foreign_qr_is_reported_with_its_text() {
+        let png = encode_png("https://example.org/menu", 6).unwrap();
+        let d = decode_bytes(&png).unwrap();
+        assert_eq!(d.payload, "https://example.org/menu");
+        assert_eq!(d.tag, None);
+    }
+
+    #[test]
+    fn svg_is_an_svg() {
+        assert!(encode_svg("SESVER:DTI:ACT:000001").unwrap().contains("<svg"));
+    }
+
+    #[test]
+    fn not_an_image_and_blank_images_are_clear_errors() {
+        assert!(decode_bytes(b"hello").unwrap_err().to_string().contains("not an image"));
+        let blank = GrayImage::from_pixel(640, 480, Luma([255]));
+        assert_eq!(decode_image(&blank).unwrap_err().code(), "qr_not_found");
+        assert!(decode_image(&GrayImage::new(3, 3)).is_err());
+    }
+
+    #[test]
+    fn two_different_codes_in_view_are_not_guessed() {
+        let a = encode_luma("SESVER:DTI:ACT:000001", 6).unwrap();
+        let b = encode_luma("SESVER:DTI:ACT:000002", 6).unwrap();
+        let mut canvas = GrayImage::from_pixel(a.width() + b.width() + 40, a.height().max(b.height()) + 20, Luma([255]));
+        image::imageops::overlay(&mut canvas, &a, 10, 10);
+        image::imageops::overlay(&mut canvas, &b, i64::from(a.width()) + 30, 10);
+        let e = decode_image(&canvas).unwrap_err();
+        assert!(e.to_string().contains("2 different QR codes"), "{e}");
+    }
+}

@@ -1,0 +1,341 @@
+//! The materialised index: what lists, search and filters read, so they never load a CRDT.
+//!
+//! Rewritten from the document inside the same transaction as every write (and rebuilt
+//! wholesale after a migration that adds it), so it can never disagree with the documents
+//! on disk. Search uses FTS5 with `remove_diacritics`, so "camara" finds "Cámara".
+
+use rusqlite::{Connection, params, params_from_iter, types::Value};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::{Asset, Expediente};
+use crate::procedure::engine::Status;
+
+pub const MIGRATION_1: &str = "
+CREATE TABLE expedientes (
+    id TEXT PRIMARY KEY,
+    folio TEXT NOT NULL UNIQUE,
+    procedure TEXT NOT NULL,
+    procedure_version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    current_step TEXT,
+    area TEXT NOT NULL,
+    unidad TEXT NOT NULL,
+    seccion TEXT NOT NULL,
+    assignees TEXT NOT NULL,
+    asset_tags TEXT NOT NULL,
+    waiting_reason TEXT,
+    next_deadline INTEGER,
+    conflicts INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX expedientes_by_updated ON expedientes (updated_at DESC);
+CREATE INDEX expedientes_by_deadline ON expedientes (next_deadline) WHERE next_deadline IS NOT NULL;
+CREATE TABLE expediente_assets (
+    tag TEXT NOT NULL,
+    expediente_id TEXT NOT NULL,
+    PRIMARY KEY (tag, expediente_id)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE expedientes_fts USING fts5(
+    id UNINDEXED, folio, body,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE assets (
+    tag TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    brand TEXT NOT NULL,
+    model TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    status TEXT NOT NULL,
+    unidad TEXT NOT NULL,
+    area TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE components (
+    id TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    serial TEXT,
+    from_asset TEXT,
+    from_expediente TEXT NOT NULL,
+    extracted_at INTEGER NOT NULL,
+    consumed_by TEXT
+);
+";
+
+/// One row of a list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Row {
+    pub id: String,
+    pub folio: String,
+    pub procedure: String,
+    pub state: String,
+    pub current_step: Option<String>,
+    pub area: String,
+    pub unidad: String,
+    pub assignees: Vec<String>,
+    pub asset_tags: Vec<String>,
+    pub waiting_reason: Option<String>,
+    pub next_deadline: Option<i64>,
+    pub conflicts: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub query: Option<String>,
+    pub state: Option<String>,
+    pub procedure: Option<String>,
+    pub assignee: Option<String>,
+    /// Only those involving this asset tag.
+    pub asset_tag: Option<String>,
+    /// Only those with a deadline before this time (ms).
+    pub deadline_before: Option<i64>,
+    pub limit: Option<u32>,
+}
+
+pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i64) -> Result<()> {
+    let tags = e.equipment.join(" ");
+    conn.execute(
+        "INSERT INTO expedientes (id, folio, procedure, procedure_version, state, current_step, area, unidad,
+            seccion, assignees, asset_tags, waiting_reason, next_deadline, conflicts, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT(id) DO UPDATE SET folio = excluded.folio, procedure = excluded.procedure,
+            procedure_version = excluded.procedure_version, state = excluded.state,
+            current_step = excluded.current_step, area = excluded.area, unidad = excluded.unidad,
+            seccion = excluded.seccion, assignees = excluded.assignees, asset_tags = excluded.asset_tags,
+            waiting_reason = excluded.waiting_reason, next_deadline = excluded.next_deadline,
+            conflicts = excluded.conflicts, updated_at = excluded.updated_at",
+        params![
+            e.id,
+            e.folio,
+            e.procedure_id,
+            e.procedure_version,
+            st.state,
+            st.current,
+            e.area,
+            e.unidad,
+            e.seccion,
+            e.assignees.join(", "),
+            tags,
+            st.waiting.as_ref().map(|w| w.reason.clone()),
+            st.next_deadline(),
+            st.conflicts.len() as i64,
+            e.created_at,
+            now,
+        ],
+    )?;
+    conn.execute("DELETE FROM expediente_assets WHERE expediente_id = ?1", [&e.id])?;
+    for t in &e.equipment {
+        conn.execute("INSERT OR IGNORE INTO expediente_assets (tag, expediente_id) VALUES (?1, ?2)", [t, &e.id])?;
+    }
+    conn.execute("DELETE FROM expedientes_fts WHERE id = ?1", [&e.id])?;
+    conn.execute(
+        "INSERT INTO expedientes_fts (id, folio, body) VALUES (?1, ?2, ?3)",
+        params![e.id, e.folio, search_body(e)],
+    )?;
+    index_components(conn, e, st)?;
+    Ok(())
+}
+
+/// Everything a person might type to find a job.
+fn search_body(e: &Expediente) -> String {
+    let mut parts: Vec<&str> = vec![
+        &e.procedure_id, &e.area, &e.unidad, &e.seccion, &e.solicitud.numero, &e.solicitud.tipo,
+    ];
+    parts.extend(e.assignees.iter().map(String::as_str));
+    parts.extend(e.equipment.iter().map(String::as_str));
+    parts.extend(e.fields.values().map(String::as_str));
+    parts.extend(e.log.iter().filter_map(|l| l.note.as_deref()));
+    parts.extend(e.materials.iter().map(|m| m.item.as_str()));
+    parts.extend(e.parts.iter().map(|p| p.description.as_str()));
+    parts.extend(e.photos.iter().map(|p| p.caption.as_str()));
+    parts.extend(e.comments.iter().map(|c| c.text.as_str()));
+    parts.extend(e.signatures.iter().map(|s| s.name.as_str()));
+    parts.join(" \n")
+}
+
+/// Parts extracted in a P4 enter the inventory once its step 4 is recorded; a P3 material
+/// that names a component consumes it.
+fn index_components(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
+    conn.execute("DELETE FROM components WHERE from_expediente = ?1", [&e.id])?;
+    let registered = e.procedure_id == "P4" && st.path.iter().any(|v| v.step == "4");
+    if registered {
+        for p in &e.parts {
+            conn.execute(
+                "INSERT OR IGNORE INTO components (id, description, serial, from_asset, from_expediente, extracted_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![p.id, p.description, p.serial, p.from_asset, e.id, p.stamp.at],
+            )?;
+        }
+    }
+    conn.execute("UPDATE components SET consumed_by = NULL WHERE consumed_by = ?1", [&e.id])?;
+    for m in &e.materials {
+        if let Some(c) = &m.component {
+            conn.execute("UPDATE components SET consumed_by = ?2 WHERE id = ?1", params![c, e.id])?;
+        }
+    }
+    Ok(())
+}
+
+pub fn upsert_asset(conn: &Connection, a: &Asset, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO assets (tag, kind, brand, model, serial, status, unidad, area, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, brand = excluded.brand, model = excluded.model,
+            serial = excluded.serial, status = excluded.status, unidad = excluded.unidad, area = excluded.area,
+            updated_at = excluded.updated_at",
+        params![a.tag, a.kind, a.brand, a.model, a.serial, a.status, a.location.unidad, a.location.area, now],
+    )?;
+    Ok(())
+}
+
+/// Turn what a person typed into an FTS5 query: every word must match, as a prefix.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
+    let mut sql = String::from(
+        "SELECT e.id, e.folio, e.procedure, e.state, e.current_step, e.area, e.unidad, e.assignees, e.asset_tags,
+                e.waiting_reason, e.next_deadline, e.conflicts, e.created_at, e.updated_at
+         FROM expedientes e",
+    );
+    let mut conds: Vec<&str> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(q) = f.query.as_deref().and_then(fts_query) {
+        sql.push_str(" JOIN expedientes_fts f ON f.id = e.id");
+        conds.push("expedientes_fts MATCH ?");
+        args.push(Value::Text(q));
+    }
+    if let Some(s) = &f.state {
+        conds.push("e.state = ?");
+        args.push(Value::Text(s.clone()));
+    }
+    if let Some(p) = &f.procedure {
+        conds.push("e.procedure = ?");
+        args.push(Value::Text(p.to_ascii_uppercase()));
+    }
+    if let Some(a) = &f.assignee {
+        conds.push("(', ' || e.assignees || ', ') LIKE ('%, ' || ? || ', %')");
+        args.push(Value::Text(a.clone()));
+    }
+    if let Some(t) = &f.asset_tag {
+        conds.push("e.id IN (SELECT expediente_id FROM expediente_assets WHERE tag = ?)");
+        args.push(Value::Text(t.clone()));
+    }
+    if let Some(t) = f.deadline_before {
+        conds.push("e.next_deadline < ?");
+        args.push(Value::Integer(t));
+    }
+    if !conds.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conds.join(" AND "));
+    }
+    sql.push_str(" ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC LIMIT ?");
+    args.push(Value::Integer(f.limit.unwrap_or(200).into()));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let split = |s: String, sep: &str| -> Vec<String> {
+        s.split(sep).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    };
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                folio: r.get(1)?,
+                procedure: r.get(2)?,
+                state: r.get(3)?,
+                current_step: r.get(4)?,
+                area: r.get(5)?,
+                unidad: r.get(6)?,
+                assignees: split(r.get(7)?, ","),
+                asset_tags: split(r.get(8)?, " "),
+                waiting_reason: r.get(9)?,
+                next_deadline: r.get(10)?,
+                conflicts: r.get(11)?,
+                created_at: r.get(12)?,
+                updated_at: r.get(13)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Resolve a folio (case-insensitive) to an id.
+pub fn id_by_folio(conn: &Connection, folio: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT id FROM expedientes WHERE folio = ?1 COLLATE NOCASE", [folio], |r| r.get(0))
+        .optional()?)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AssetRow {
+    pub tag: String,
+    pub kind: String,
+    pub brand: String,
+    pub model: String,
+    pub serial: String,
+    pub status: String,
+    pub unidad: String,
+    pub area: String,
+}
+
+pub fn list_assets(conn: &Connection) -> Result<Vec<AssetRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tag, kind, brand, model, serial, status, unidad, area FROM assets ORDER BY tag",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(AssetRow {
+                tag: r.get(0)?,
+                kind: r.get(1)?,
+                brand: r.get(2)?,
+                model: r.get(3)?,
+                serial: r.get(4)?,
+                status: r.get(5)?,
+                unidad: r.get(6)?,
+                area: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ComponentRow {
+    pub id: String,
+    pub description: String,
+    pub serial: Option<String>,
+    pub from_asset: Option<String>,
+    pub from_expediente: String,
+    pub consumed_by: Option<String>,
+}
+
+pub fn list_components(conn: &Connection, available_only: bool) -> Result<Vec<ComponentRow>> {
+    let sql = if available_only {
+        "SELECT id, description, serial, from_asset, from_expediente, consumed_by FROM components WHERE consumed_by IS NULL ORDER BY extracted_at"
+    } else {
+        "SELECT id, description, serial, from_asset, from_expediente, consumed_by FROM components ORDER BY extracted_at"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ComponentRow {
+                id: r.get(0)?,
+                description: r.get(1)?,
+                serial: r.get(2)?,
+                from_asset: r.get(3)?,
+                from_expediente: r.get(4)?,
+                consumed_by: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}

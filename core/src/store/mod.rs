@@ -1,0 +1,214 @@
+//! The encrypted, crash-safe local store: one SQLCipher database per device.
+//!
+//! Layout of a Brigada home folder:
+//! - `device.json` — who this device is and the (non-secret) key-derivation parameters;
+//! - `brigada.db` (+ `-wal`) — everything else, encrypted: documents, blobs, index.
+//!
+//! Durability: WAL with `synchronous = FULL`, so a committed transaction has been fsynced
+//! before any write returns. Every public write is one transaction; callers acknowledge
+//! to the user only after it returns. One writer: the [`Store`] is the only handle.
+
+pub mod blobs;
+pub mod documents;
+pub mod index;
+pub mod kdf;
+pub mod meta;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use automerge::ActorId;
+use ed25519_dalek::SigningKey;
+use rusqlite::{Connection, OpenFlags, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::doc::Author;
+use crate::error::{Error, Result};
+use kdf::KdfParams;
+
+pub const DEVICE_FILE: &str = "device.json";
+pub const DB_FILE: &str = "brigada.db";
+
+/// This device, as written in `device.json` at `init`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Device {
+    pub format: u32,
+    pub id: String,
+    pub name: String,
+    /// Short code used in folios, e.g. `T07`.
+    pub code: String,
+    /// The person who uses the device (recorded as the author of every change).
+    pub person: String,
+    pub seccion: String,
+    pub created_at: i64,
+    pub kdf: KdfParams,
+    pub key_verifier: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub device_name: String,
+    pub code: Option<String>,
+    pub person: Option<String>,
+    pub seccion: Option<String>,
+    pub kdf: KdfParams,
+}
+
+pub struct Store {
+    conn: Connection,
+    home: PathBuf,
+    device: Device,
+    signing_key: SigningKey,
+}
+
+/// Folio device code from a device name: "Tablet 07" → "T07".
+pub fn code_from_name(name: &str) -> String {
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_uppercase())
+        .take(2)
+        .collect();
+    let digits: String = name.chars().filter(char::is_ascii_digit).collect();
+    let code = format!("{initials}{digits}");
+    if code.is_empty() { "D01".into() } else { code.chars().take(6).collect() }
+}
+
+fn valid_code(code: &str) -> bool {
+    (1..=6).contains(&code.len()) && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+impl Store {
+    pub fn init(home: &Path, passphrase: &str, opts: InitOptions) -> Result<Store> {
+        if home.join(DEVICE_FILE).exists() || home.join(DB_FILE).exists() {
+            return Err(Error::AlreadyInitialised(home.to_owned()));
+        }
+        let name = opts.device_name.trim();
+        if name.is_empty() {
+            return Err(Error::InvalidInput("the device name is empty: give one, e.g. --device-name \"Tablet 07\"".into()));
+        }
+        let code = opts.code.map(|c| c.trim().to_ascii_uppercase()).unwrap_or_else(|| code_from_name(name));
+        if !valid_code(&code) {
+            return Err(Error::InvalidInput(format!(
+                "device code {code:?} must be 1–6 capital letters or digits, e.g. T07"
+            )));
+        }
+        let key = kdf::derive(passphrase, &opts.kdf)?;
+        std::fs::create_dir_all(home)?;
+        let device = Device {
+            format: 1,
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.to_owned(),
+            code,
+            person: opts.person.unwrap_or_else(|| name.to_owned()),
+            seccion: opts.seccion.unwrap_or_default(),
+            created_at: crate::time::now_ms(),
+            key_verifier: kdf::verifier(&key),
+            kdf: opts.kdf,
+        };
+        let mut conn = open_db(&home.join(DB_FILE), &key)?;
+        schema::migrate(&mut conn, schema::MIGRATIONS.len())?;
+        let signing_key = SigningKey::generate(&mut rand::rngs::OsRng);
+        meta::put(&conn, "device_signing_key", signing_key.as_bytes())?;
+        // device.json last, written atomically: its presence means "initialised".
+        let tmp = home.join(format!("{DEVICE_FILE}.tmp"));
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&device).unwrap_or_default())?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, home.join(DEVICE_FILE))?;
+        if let Ok(dir) = std::fs::File::open(home) {
+            let _ = dir.sync_all();
+        }
+        Ok(Store { conn, home: home.to_owned(), device, signing_key })
+    }
+
+    pub fn open(home: &Path, passphrase: &str) -> Result<Store> {
+        Self::open_upto(home, passphrase, schema::MIGRATIONS.len())
+    }
+
+    /// Open, migrating only up to `upto` migrations (for migration tests).
+    #[doc(hidden)]
+    pub fn open_upto(home: &Path, passphrase: &str, upto: usize) -> Result<Store> {
+        let device = read_device(home)?;
+        let key = kdf::derive(passphrase, &device.kdf)?;
+        if kdf::verifier(&key) != device.key_verifier {
+            return Err(Error::WrongPassphrase);
+        }
+        let path = home.join(DB_FILE);
+        if !path.exists() {
+            return Err(Error::CorruptDatabase { path, detail: "the database file is missing".into() });
+        }
+        let mut conn = open_db(&path, &key)?;
+        let found = schema::migrate(&mut conn, upto)?;
+        let signing_key = meta::get(&conn, "device_signing_key")?
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+            .map(|b| SigningKey::from_bytes(&b))
+            .ok_or_else(|| Error::CorruptDatabase { path: path.clone(), detail: "the device key is missing".into() })?;
+        let mut store = Store { conn, home: home.to_owned(), device, signing_key };
+        if found < schema::INDEX_VERSION && upto as i64 >= schema::INDEX_VERSION {
+            store.reindex()?;
+        }
+        Ok(store)
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
+    }
+
+    pub fn author(&self) -> Author {
+        let uuid = uuid::Uuid::parse_str(&self.device.id).unwrap_or_default();
+        Author { person: self.device.person.clone(), device_code: self.device.code.clone(), actor: ActorId::from(uuid.as_bytes()) }
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Run `f` in one transaction; it is durable when this returns `Ok`.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+pub fn read_device(home: &Path) -> Result<Device> {
+    let path = home.join(DEVICE_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NotInitialised(home.to_owned())),
+        Err(e) => return Err(e.into()),
+    };
+    serde_json::from_slice(&bytes).map_err(|e| Error::BadFile {
+        path,
+        why: format!("device.json is damaged ({e}); restore it from a backup"),
+    })
+}
+
+fn open_db(path: &Path, key: &kdf::Key) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.as_ref())))?;
+    // The first read is where SQLCipher finds out whether the key fits the file.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(|e| Error::CorruptDatabase { path: path.to_owned(), detail: e.to_string() })?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(|e| Error::CorruptDatabase { path: path.to_owned(), detail: e.to_string() })?;
+    Ok(conn)
+}

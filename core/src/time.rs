@@ -1,0 +1,86 @@
+//! Time: stored in UTC, shown in America/Mexico_City.
+//!
+//! Tablets' clocks drift and technicians type times as they read them on the wall, so a
+//! datetime given without an offset is taken as Mexico City local time and stored as UTC
+//! RFC 3339. Deadlines are always computed from these recorded times, never from "now"
+//! at the moment of recording.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::America::Mexico_City;
+
+use crate::error::{Error, Result};
+
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+/// Parse a datetime typed by a person or a script. Accepts RFC 3339 with an offset, or
+/// `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` in Mexico City time.
+pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Mexico_City
+                .from_local_datetime(&naive)
+                .earliest()
+                .map(|dt| dt.with_timezone(&Utc))
+                .ok_or_else(|| Error::InvalidField {
+                    field: field.into(),
+                    why: format!("{t} does not exist in Mexico City time"),
+                });
+        }
+    }
+    Err(Error::InvalidField {
+        field: field.into(),
+        why: format!("{t:?} is not a date and time: write e.g. 2026-11-27 09:30 (Mexico City time)"),
+    })
+}
+
+pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::InvalidField {
+        field: field.into(),
+        why: format!("{text:?} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-27"),
+    })
+}
+
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// How a time is shown to people: Mexico City local time.
+pub fn display(dt: DateTime<Utc>) -> String {
+    dt.with_timezone(&Mexico_City).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn display_ms(ms: i64) -> String {
+    display(from_ms(ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_time_without_offset_is_mexico_city() {
+        // Mexico City has no DST since 2022: UTC-6 all year.
+        let dt = parse_datetime("f", "2026-11-27 09:30").unwrap();
+        assert_eq!(dt.to_rfc3339(), "2026-11-27T15:30:00+00:00");
+        assert_eq!(display(dt), "2026-11-27 09:30");
+    }
+
+    #[test]
+    fn rfc3339_keeps_its_offset() {
+        let dt = parse_datetime("f", "2026-11-27T09:30:00Z").unwrap();
+        assert_eq!(dt.timestamp(), 1_795_771_800);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let e = parse_datetime("reporte_levantado_en", "ayer").unwrap_err();
+        assert!(e.to_string().contains("2026-11-27 09:30"), "{e}");
+        assert!(parse_date("solicitud.fecha", "27/11/2026").is_err());
+    }
+}
