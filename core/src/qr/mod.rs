@@ -13,14 +13,14 @@
 
 use image::{GrayImage, Luma};
 use qrcode::QrCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// Largest image accepted for decoding (pixels); bigger photos are scaled down first.
 const MAX_DECODE_PIXELS: u32 = 4096;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Decoded {
     pub payload: String,
     /// The payload as a Brigada tag, when it is one.

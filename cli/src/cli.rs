@@ -1,0 +1,225 @@
+//! Command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "brigada", version, about = "Brigada — the DTI field kit, from the command line")]
+pub struct Cli {
+    /// Data folder (default: $BRIGADA_HOME, else ~/.local/share/brigada).
+    #[arg(long, global = true, env = "BRIGADA_HOME")]
+    pub home: Option<PathBuf>,
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create this device's encrypted store (asks for a passphrase or PIN).
+    Init {
+        #[arg(long)]
+        device_name: String,
+        /// Short code used in folios (default: from the name, "Tablet 07" → T07).
+        #[arg(long)]
+        code: Option<String>,
+        /// The person using the device (default: the device name).
+        #[arg(long)]
+        person: Option<String>,
+        /// DTI section code: RT, IT, BD or SI.
+        #[arg(long)]
+        seccion: Option<String>,
+    },
+    /// List the procedures, or show one with its steps.
+    Procedures { id: Option<String> },
+    /// Show the catalog: unidades, áreas, secciones, técnicos, providers.
+    Catalog,
+    /// Open a new expediente.
+    New {
+        #[arg(long)]
+        procedure: String,
+        #[arg(long)]
+        area: String,
+        #[arg(long)]
+        unidad: Option<String>,
+        /// The request, e.g. "oficio 4512/2026" or "tarjeta 88".
+        #[arg(long)]
+        request: Option<String>,
+        #[arg(long)]
+        asset: Option<String>,
+        /// Assign to a person (repeatable).
+        #[arg(long = "assign")]
+        assign: Vec<String>,
+    },
+    /// List expedientes.
+    List {
+        /// Search words (accent- and case-insensitive).
+        #[arg(long, short)]
+        query: Option<String>,
+        /// en-curso, en-espera, conflicto, terminado
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        procedure: Option<String>,
+        #[arg(long)]
+        assignee: Option<String>,
+        /// Only those with an escalation or wait deadline already passed.
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long, default_value_t = 200)]
+        limit: u32,
+    },
+    /// Show one expediente (REF = id or folio) with its state and what is missing.
+    Show { reference: String },
+    /// Set fields: FIELD=VALUE …
+    Set {
+        reference: String,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+    /// Record a step (the current one), with an answer for decisions.
+    Step {
+        reference: String,
+        step: String,
+        #[arg(long)]
+        answer: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Add a material or spare part.
+    Material {
+        reference: String,
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        qty: f64,
+        #[arg(long)]
+        unit: String,
+        /// Take it from the components inventory (id from `brigada components`).
+        #[arg(long)]
+        component: Option<String>,
+    },
+    /// Record a reusable part extracted from the equipment (P4).
+    Part {
+        reference: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        serial: Option<String>,
+    },
+    /// Add equipment involved, by asset tag.
+    Equipment { reference: String, tag: String },
+    /// Assign an expediente to a person.
+    Assign {
+        reference: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// Add a comment.
+    Comment { reference: String, text: String },
+    /// Attach a photo.
+    Attach {
+        reference: String,
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        caption: String,
+        /// Step the photo belongs to (default: the current step).
+        #[arg(long)]
+        step: Option<String>,
+    },
+    /// Capture a signature from a strokes file (JSON: [[[x,y],…],…]).
+    Sign {
+        reference: String,
+        /// conformidad, acuse, jefe or tecnico
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        strokes: PathBuf,
+        #[arg(long)]
+        step: Option<String>,
+    },
+    /// Who did what, when, on which device.
+    History { reference: String },
+    /// Contradictory answers from different devices.
+    Conflicts { reference: String },
+    /// Settle a conflict with one answer (supersedes all given answers).
+    Resolve {
+        reference: String,
+        step: String,
+        #[arg(long)]
+        answer: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Assets (equipment with a QR tag).
+    #[command(subcommand)]
+    Asset(AssetCommand),
+    /// The inventory of reusable components extracted in decommissions.
+    Components {
+        /// Include consumed ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Read a QR code from an image file.
+    Scan { image: PathBuf },
+    /// Write a tag's QR code as PNG or SVG (by the file's extension).
+    Tag {
+        /// Tag id or its number (123 → SESVER:DTI:ACT:000123).
+        tag: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Export an expediente: Automerge bytes, JSON and its blobs.
+    Export {
+        reference: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Merge an exported expediente (document.automerge) into this store.
+    Import { file: PathBuf },
+    /// Internal: decode a QR in an isolated process.
+    #[command(name = "__decode", hide = true)]
+    DecodeWorker { image: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AssetCommand {
+    /// Register an asset.
+    Add(AssetAdd),
+    /// Show an asset and its history of expedientes.
+    Show { tag: String },
+    /// List assets.
+    List,
+}
+
+#[derive(Args, Debug)]
+pub struct AssetAdd {
+    #[arg(long)]
+    pub tag: String,
+    /// computadora, laptop, radio, switch, telefono, access-point, ups, impresora, servidor, otro
+    #[arg(long)]
+    pub kind: String,
+    #[arg(long, default_value = "")]
+    pub brand: String,
+    #[arg(long, default_value = "")]
+    pub model: String,
+    #[arg(long, default_value = "")]
+    pub serial: String,
+    #[arg(long, default_value = "")]
+    pub inventory: String,
+    #[arg(long, default_value = "")]
+    pub unidad: String,
+    #[arg(long, default_value = "")]
+    pub area: String,
+    #[arg(long, default_value = "")]
+    pub edificio: String,
+    #[arg(long, default_value = "")]
+    pub piso: String,
+    #[arg(long, default_value = "")]
+    pub sala: String,
+}

@@ -1,0 +1,287 @@
+//! Dispatch: one core call per command.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use anyhow::{Context, Result, anyhow, bail};
+use brigada_core::assets::NewAsset;
+use brigada_core::expedientes::NewExpediente;
+use brigada_core::model::Location;
+use brigada_core::store::index::Filter;
+use brigada_core::store::{InitOptions, kdf::KdfParams};
+use brigada_core::{Error, Store, catalog, qr, tag};
+use serde_json::json;
+
+use crate::cli::{AssetCommand, Cli, Command};
+use crate::print::{self, Out};
+
+fn home(cli_home: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(h) = cli_home {
+        return Ok(h);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .ok_or_else(|| anyhow!("cannot tell where to keep data: set --home or BRIGADA_HOME"))?;
+    Ok(base.join("brigada"))
+}
+
+fn passphrase(confirm: bool) -> Result<String> {
+    if let Ok(p) = std::env::var("BRIGADA_PASSPHRASE") {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no passphrase: set BRIGADA_PASSPHRASE or run in a terminal to be asked");
+    }
+    let p = rpassword::prompt_password("Contraseña o PIN: ")?;
+    if confirm && rpassword::prompt_password("Repite la contraseña o PIN: ")? != p {
+        bail!("the two passphrases differ: nothing was created; try again");
+    }
+    Ok(p)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::BadFile { path: path.into(), why: e.to_string() })?;
+    let max = brigada_core::store::blobs::MAX_BLOB;
+    if meta.len() > max {
+        return Err(Error::TooLarge { size: meta.len(), max }.into());
+    }
+    Ok(std::fs::read(path).map_err(|e| Error::BadFile { path: path.into(), why: e.to_string() })?)
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let out = Out { json: cli.json };
+    // Commands that need no store.
+    match &cli.command {
+        Command::Procedures { id } => return print::procedures(&out, id.as_deref()),
+        Command::Catalog => return out.value(catalog::demo(), |c| print::catalog(c)),
+        Command::DecodeWorker { image } => {
+            let bytes = read_file(image)?;
+            let d = qr::decode_bytes(&bytes)?;
+            println!("{}", serde_json::to_string(&d)?);
+            return Ok(());
+        }
+        Command::Scan { image } => return scan(&out, &cli.home, image),
+        Command::Tag { tag: t, out: file } => return write_tag(&out, t, file),
+        _ => {}
+    }
+    let home = home(cli.home)?;
+    if let Command::Init { device_name, code, person, seccion } = cli.command {
+        let pass = passphrase(true)?;
+        let store = Store::init(
+            &home,
+            &pass,
+            InitOptions { device_name, code, person, seccion, kdf: KdfParams::new_random() },
+        )?;
+        let d = store.device();
+        return out.value(&json!({"device": d.id, "code": d.code, "home": home}), |_| {
+            format!("Dispositivo «{}» ({}) listo en {}", d.name, d.code, home.display())
+        });
+    }
+    let mut store = Store::open(&home, &passphrase(false)?)?;
+    match cli.command {
+        Command::New { procedure, area, unidad, request, asset, assign } => {
+            let c = store.create_expediente(NewExpediente {
+                procedure,
+                area,
+                unidad,
+                request,
+                asset,
+                assignees: assign,
+            })?;
+            out.value(&c, |c| format!("Expediente {} creado ({})", c.folio, c.id))
+        }
+        Command::List { query, state, procedure, assignee, overdue, limit } => {
+            let rows = store.list(&Filter {
+                query,
+                state,
+                procedure,
+                assignee,
+                asset_tag: None,
+                deadline_before: overdue.then(brigada_core::time::now_ms),
+                limit: Some(limit),
+            })?;
+            out.value(&rows, |r| print::rows(r))
+        }
+        Command::Show { reference } => {
+            let v = store.view(&reference)?;
+            out.value(&v, print::view)
+        }
+        Command::Set { reference, assignments } => {
+            let pairs = assignments
+                .iter()
+                .map(|a| {
+                    a.split_once('=')
+                        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                        .ok_or_else(|| anyhow!("{a:?} is not FIELD=VALUE, e.g. trayectoria=\"Por plafón\""))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            store.set_fields(&reference, &pairs)?;
+            out.ok(&format!("{} campo(s) guardado(s)", pairs.len()))
+        }
+        Command::Step { reference, step, answer, note } => {
+            let st = store.record_step(&reference, &step, answer.as_deref(), note.as_deref())?;
+            out.value(&st, print::status)
+        }
+        Command::Material { reference, item, qty, unit, component } => {
+            store.add_material(&reference, &item, qty, &unit, component.as_deref())?;
+            out.ok("Material registrado")
+        }
+        Command::Part { reference, description, serial } => {
+            store.add_part(&reference, &description, serial.as_deref())?;
+            out.ok("Pieza registrada")
+        }
+        Command::Equipment { reference, tag } => {
+            store.add_equipment(&reference, &tag)?;
+            out.ok("Equipo agregado")
+        }
+        Command::Assign { reference, to } => {
+            store.assign(&reference, &to)?;
+            out.ok(&format!("Asignado a {to}"))
+        }
+        Command::Comment { reference, text } => {
+            store.comment(&reference, &text)?;
+            out.ok("Comentario agregado")
+        }
+        Command::Attach { reference, file, caption, step } => {
+            let bytes = read_file(&file)?;
+            let hash = store
+                .attach(&reference, &bytes, &caption, step.as_deref())
+                .with_context(|| format!("{} was not attached", file.display()))?;
+            out.value(&json!({"blob": hash}), |_| format!("Foto guardada ({})", &hash[..12]))
+        }
+        Command::Sign { reference, role, name, strokes, step } => {
+            let bytes = read_file(&strokes)?;
+            let sig = store.sign(&reference, &role, &name, &bytes, step.as_deref())?;
+            out.value(&sig, |s| {
+                format!("Firma de {} ({}) registrada en el dispositivo {}", s.name, s.role, s.stamp.device)
+            })
+        }
+        Command::History { reference } => {
+            let h = store.history(&reference)?;
+            out.value(&h, |h| print::history(h))
+        }
+        Command::Conflicts { reference } => {
+            let c = store.conflicts(&reference)?;
+            out.value(&c, |c| print::conflicts(c))
+        }
+        Command::Resolve { reference, step, answer, note } => {
+            let st = store.resolve(&reference, &step, &answer, note.as_deref())?;
+            out.value(&st, print::status)
+        }
+        Command::Asset(cmd) => asset(&out, &mut store, cmd),
+        Command::Components { all } => {
+            let c = store.components(!all)?;
+            out.value(&c, |c| print::components(c))
+        }
+        Command::Export { reference, out: dir } => export(&out, &store, &reference, &dir),
+        Command::Import { file } => {
+            let bytes = read_file(&file)?;
+            let v = store.merge_document(&bytes)?;
+            out.value(&json!({"id": v.expediente.id, "folio": v.expediente.folio, "heads": v.heads}), |_| {
+                format!("Expediente {} combinado", v.expediente.folio)
+            })
+        }
+        Command::Init { .. }
+        | Command::Procedures { .. }
+        | Command::Catalog
+        | Command::Scan { .. }
+        | Command::Tag { .. }
+        | Command::DecodeWorker { .. } => unreachable!("handled above"),
+    }
+}
+
+fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
+    match cmd {
+        AssetCommand::Add(a) => {
+            let asset = store.add_asset(NewAsset {
+                tag: a.tag,
+                kind: a.kind,
+                brand: a.brand,
+                model: a.model,
+                serial: a.serial,
+                inventory_number: a.inventory,
+                location: Location { unidad: a.unidad, area: a.area, edificio: a.edificio, piso: a.piso, sala: a.sala },
+            })?;
+            out.value(&asset, |a| format!("Activo {} registrado", a.tag))
+        }
+        AssetCommand::Show { tag } => {
+            let v = store.asset_view(&tag)?;
+            out.value(&v, print::asset)
+        }
+        AssetCommand::List => {
+            let rows = store.list_assets()?;
+            out.value(&rows, |r| print::assets(r))
+        }
+    }
+}
+
+/// Decode in a child process, so a decoder defect on a hostile image cannot take this
+/// process (or, in the app, the window) down.
+fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
+    read_file(image)?;
+    let exe = std::env::current_exe().context("cannot find the brigada executable")?;
+    let child = Process::new(exe).arg("__decode").arg(image).env_remove("BRIGADA_HOME").output()?;
+    if !child.status.success() {
+        let msg = String::from_utf8_lossy(&child.stderr);
+        let msg = msg.trim();
+        if msg.starts_with("error[") && !msg.starts_with("error[internal]") {
+            bail!("{}", msg.split_once("]: ").map(|(_, m)| m).unwrap_or(msg));
+        }
+        bail!("the QR decoder failed on {} ({}); try another photo or type the tag", image.display(), child.status);
+    }
+    let d: qr::Decoded = serde_json::from_slice(&child.stdout)?;
+    // With a store, say whether the tag is a known asset.
+    let asset = match (&d.tag, std::env::var("BRIGADA_PASSPHRASE")) {
+        (Some(t), Ok(pass)) => home(home_arg.clone())
+            .ok()
+            .and_then(|h| Store::open(&h, &pass).ok())
+            .and_then(|s| s.asset(t).ok()),
+        _ => None,
+    };
+    let result = json!({"payload": d.payload, "tag": d.tag, "asset": asset});
+    out.value(&result, |_| match (&d.tag, &asset) {
+        (Some(t), Some(a)) => format!("Etiqueta {t}: {} {} {} ({})", a.kind, a.brand, a.model, a.status),
+        (Some(t), None) => format!("Etiqueta {t}: activo no registrado (brigada asset add --tag {t} …)"),
+        (None, _) => format!("No es una etiqueta de Brigada; el código dice: {}", d.payload),
+    })
+}
+
+fn write_tag(out: &Out, t: &str, file: &Path) -> Result<()> {
+    let id = match t.trim().parse::<u32>() {
+        Ok(n) if n <= 999_999 => tag::format(n),
+        _ => tag::parse(t).ok_or_else(|| anyhow!("{t:?} is not a tag: give SESVER:DTI:ACT:000123 or a number"))?,
+    };
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let bytes = match ext.as_str() {
+        "svg" => qr::encode_svg(&id)?.into_bytes(),
+        "png" => qr::encode_png(&id, 10)?,
+        _ => bail!("write the tag to a .png or .svg file"),
+    };
+    std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+    out.value(&json!({"tag": id, "file": file}), |_| format!("{id} → {}", file.display()))
+}
+
+fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
+    let v = store.view(reference)?;
+    let (_, bytes) = store.document_bytes(reference)?;
+    let blobs_dir = dir.join("blobs");
+    std::fs::create_dir_all(&blobs_dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join("document.automerge"), &bytes)?;
+    std::fs::write(dir.join("expediente.json"), serde_json::to_vec_pretty(&v)?)?;
+    let e = &v.expediente;
+    let hashes = e
+        .photos
+        .iter()
+        .map(|p| p.blob.clone())
+        .chain(e.signatures.iter().flat_map(|s| [s.strokes_blob.clone(), s.image_blob.clone()]));
+    let mut n = 0;
+    for h in hashes {
+        std::fs::write(blobs_dir.join(&h), store.blob(&h)?)?;
+        n += 1;
+    }
+    out.value(&json!({"dir": dir, "blobs": n, "bytes": bytes.len()}), |_| {
+        format!("Exportado {} a {} ({} blobs)", e.folio, dir.display(), n)
+    })
+}

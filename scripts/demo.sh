@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The scripted end-to-end demo `make run` shows until the app exists: a P1 network
+# installation followed through its official procedure from the command line, with a
+# missing-material wait, a photo, signatures, search, and a P6 escalation.
+set -euo pipefail
+BIN=${BRIGADA_BIN:-brigada}
+export BRIGADA_HOME=${BRIGADA_HOME:-$(mktemp -d)/brigada}
+export BRIGADA_PASSPHRASE=${BRIGADA_PASSPHRASE:-demo-1234}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+say() { printf '\n\033[1m▶ %s\033[0m\n' "$*"; }
+run() { printf '$ brigada %s\n' "$*"; "$BIN" "$@"; }
+
+say "Inicializar el dispositivo (almacén cifrado en $BRIGADA_HOME)"
+run init --device-name "Tablet 07" --person "Ana Karen Hernández López" --seccion RT
+
+say "Procedimientos disponibles"
+run procedures
+
+say "Registrar un activo (switch) con su etiqueta QR"
+run asset add --tag SESVER:DTI:ACT:000123 --kind switch --brand Cisco --model "Catalyst 2960" \
+    --serial FOC1234X0AB --unidad "Hospital Regional de Xalapa" --area Urgencias --piso 1
+run tag 123 --out "$work/tag-000123.png"
+run scan "$work/tag-000123.png"
+
+say "Nuevo expediente P1 por Oficio"
+folio=$("$BIN" --json new --procedure P1 --area "Urgencias" --unidad "Hospital Regional de Xalapa" \
+    --request "oficio 4512/2026" --asset SESVER:DTI:ACT:000123 --assign "Ana Karen Hernández López" \
+    | sed -n 's/.*"folio": "\(.*\)".*/\1/p')
+echo "folio: $folio"
+
+say "Seguir el procedimiento"
+run set "$folio" solicitud.fecha=2026-11-20
+run step "$folio" 1 --note "Oficio recibido en original"
+run step "$folio" 2
+if ! "$BIN" step "$folio" 5 2>&1; then echo "(rechazado: no se instala antes de decidir la viabilidad)"; fi
+run set "$folio" ubicacion="Sala de espera de Urgencias" trayectoria="Por plafón desde el site del piso 1"
+run step "$folio" 3 --answer si
+run material "$folio" --item "Cable UTP categoría 6" --qty 120 --unit m
+run material "$folio" --item "Jack RJ45 cat 6" --qty 4 --unit pza
+run step "$folio" 4 --answer no --note "Falta cable y jacks"
+cat > "$work/firma.json" <<'JSON'
+{"strokes": [[[10,80],[30,20],[50,80],[70,20],[90,80]], [[100,50],[160,52],[200,40]]]}
+JSON
+run sign "$folio" --role acuse --name "Dra. Laura Méndez Ruiz" --strokes "$work/firma.json"
+run step "$folio" 4A
+run show "$folio"
+run step "$folio" 4A.1 --note "El área informa que ya tiene el material"
+run attach "$folio" "$work/tag-000123.png" --caption "Nodo instalado junto al switch"
+run step "$folio" 5
+run set "$folio" pruebas="Certificación de 4 nodos: 1 falla en el nodo 3"
+run step "$folio" 6 --answer si
+run set "$folio" fallas_corregidas="Se reponchó el jack del nodo 3"
+run step "$folio" 6A
+run step "$folio" 6 --answer no
+run step "$folio" 7
+run sign "$folio" --role conformidad --name "Dra. Laura Méndez Ruiz" --strokes "$work/firma.json"
+run step "$folio" 8
+
+say "Buscar sin acentos"
+run list --query "plafon"
+run list --query "mendez"
+
+say "P6: falla de línea telefónica con escalamiento"
+p6=$("$BIN" --json new --procedure P6 --area "Admisión" --unidad "Hospital Regional de Veracruz" \
+    | sed -n 's/.*"folio": "\(.*\)".*/\1/p')
+run set "$p6" proveedor=telmex reporte_proveedor=TX-998877 "reporte_levantado_en=2026-11-20 09:30"
+run step "$p6" 1
+run list --overdue
+
+say "Historial (quién, cuándo, en qué dispositivo)"
+run history "$folio"
+run export "$folio" --out "$work/export"
+echo
+echo "Datos de la demo en $BRIGADA_HOME (contraseña: $BRIGADA_PASSPHRASE)"
