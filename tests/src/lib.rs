@@ -1,1 +1,123 @@
+//! Helpers shared by the scenario tests, the crash writer and the benchmarks.
 
+use std::path::{Path, PathBuf};
+
+use brigada_core::expedientes::NewExpediente;
+use brigada_core::procedure::{self, FieldKind, StepKind};
+use brigada_core::store::kdf::KdfParams;
+use brigada_core::store::{InitOptions, Store};
+use brigada_core::{Result, qr, tag};
+
+pub const PASS: &str = "prueba-1234";
+
+/// A store in its own temporary folder, with cheap key derivation (tests open thousands).
+pub fn temp_store(name: &str) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = init_store(&dir.path().join("home"), name);
+    (dir, store)
+}
+
+pub fn init_store(home: &Path, name: &str) -> Store {
+    Store::init(
+        home,
+        PASS,
+        InitOptions {
+            device_name: name.into(),
+            code: None,
+            person: Some(format!("Técnico {name}")),
+            seccion: Some("RT".into()),
+            kdf: KdfParams::new_for_tests(),
+        },
+    )
+    .expect("init store")
+}
+
+pub fn new_job(store: &mut Store, procedure: &str) -> String {
+    store
+        .create_expediente(NewExpediente {
+            procedure: procedure.into(),
+            area: "Urgencias".into(),
+            unidad: Some("Hospital Regional de Xalapa".into()),
+            request: Some("oficio 100/2026".into()),
+            ..Default::default()
+        })
+        .expect("create")
+        .id
+}
+
+pub fn strokes() -> &'static [u8] {
+    br#"{"strokes": [[[0,0],[40,30],[80,0]], [[10,40],[90,45]]]}"#
+}
+
+pub fn small_png() -> Vec<u8> {
+    qr::encode_png("foto de prueba", 2).expect("png")
+}
+
+/// Fill whatever the current step still needs, with plausible values.
+pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
+    let v = store.view(id)?;
+    let proc = procedure::get(&v.expediente.procedure_id, v.expediente.procedure_version)?;
+    let step = proc.step(step_id).expect("step exists");
+    let r = &step.requires;
+    let mut pairs = Vec::new();
+    for f in &r.fields {
+        if v.expediente.field(f).is_some() {
+            continue;
+        }
+        let value = match proc.field(f).map(|d| (d.kind, d.choices.clone())) {
+            Some((FieldKind::Choice, choices)) => choices[0].clone(),
+            Some((FieldKind::Datetime, _)) => "2026-11-20 09:30".into(),
+            Some((FieldKind::Number, _)) => "4".into(),
+            Some((FieldKind::Date, _)) => "2026-11-20".into(),
+            _ if f == "solicitud.fecha" => "2026-11-20".into(),
+            _ => format!("valor de {f}"),
+        };
+        pairs.push((f.clone(), value));
+    }
+    if !pairs.is_empty() {
+        store.set_fields(id, &pairs)?;
+    }
+    let have = v.expediente.photos.iter().filter(|p| p.step.as_deref() == Some(step_id)).count() as u32;
+    for _ in have..r.photos {
+        store.attach(id, &small_png(), "evidencia", Some(step_id))?;
+    }
+    for role in &r.signatures {
+        if !v.expediente.signatures.iter().any(|s| &s.role == role && s.step.as_deref() == Some(step_id)) {
+            store.sign(id, role, "Dra. Laura Méndez Ruiz", strokes(), Some(step_id))?;
+        }
+    }
+    if r.materials && v.expediente.materials.is_empty() {
+        store.add_material(id, "Cable UTP cat 6", 50.0, "m", None)?;
+    }
+    if r.equipment && v.expediente.equipment.is_empty() {
+        store.add_equipment(id, &tag::format(1))?;
+    }
+    if r.parts && v.expediente.parts.is_empty() {
+        store.add_part(id, "Memoria RAM DDR4 8 GB", Some("RAM-001"))?;
+    }
+    Ok(())
+}
+
+/// Walk `path` — (step, answer) pairs — filling evidence first; returns the final state.
+pub fn drive(store: &mut Store, id: &str, path: &[(&str, Option<&str>)]) -> Result<String> {
+    for (step, answer) in path {
+        satisfy(store, id, step)?;
+        store.record_step(id, step, *answer, None)?;
+    }
+    Ok(store.view(id)?.status.state.to_owned())
+}
+
+/// Every decision's answers, to enumerate all branches.
+pub fn decisions(proc_id: &str) -> Vec<(String, Vec<String>)> {
+    let p = procedure::latest(proc_id).expect("procedure");
+    p.steps
+        .iter()
+        .filter(|s| s.kind == StepKind::Decision)
+        .map(|s| (s.id.clone(), s.answers.iter().map(|a| a.value.clone()).collect()))
+        .collect()
+}
+
+/// Where the shared test data lives (beside the project root).
+pub fn shared_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+}

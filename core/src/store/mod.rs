@@ -26,6 +26,9 @@ use crate::doc::Author;
 use crate::error::{Error, Result};
 use kdf::KdfParams;
 
+/// Plain SQLite access, for tests that plant foreign files.
+pub use rusqlite::Connection as RawConnection;
+
 pub const DEVICE_FILE: &str = "device.json";
 pub const DB_FILE: &str = "brigada.db";
 
@@ -81,6 +84,12 @@ fn valid_code(code: &str) -> bool {
 
 impl Store {
     pub fn init(home: &Path, passphrase: &str, opts: InitOptions) -> Result<Store> {
+        Self::init_upto(home, passphrase, opts, schema::MIGRATIONS.len())
+    }
+
+    /// Initialise with only the first `upto` migrations (to build old-schema fixtures).
+    #[doc(hidden)]
+    pub fn init_upto(home: &Path, passphrase: &str, opts: InitOptions, upto: usize) -> Result<Store> {
         if home.join(DEVICE_FILE).exists() || home.join(DB_FILE).exists() {
             return Err(Error::AlreadyInitialised(home.to_owned()));
         }
@@ -108,7 +117,7 @@ impl Store {
             kdf: opts.kdf,
         };
         let mut conn = open_db(&home.join(DB_FILE), &key)?;
-        schema::migrate(&mut conn, schema::MIGRATIONS.len())?;
+        schema::migrate(&mut conn, upto)?;
         let signing_key = SigningKey::generate(&mut rand::rngs::OsRng);
         meta::put(&conn, "device_signing_key", signing_key.as_bytes())?;
         // device.json last, written atomically: its presence means "initialised".

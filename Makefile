@@ -1,0 +1,30 @@
+# Brigada — two commands: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/brigada/target
+CARGO ?= cargo
+BIN := $(CARGO_TARGET_DIR)/release/brigada
+
+.PHONY: run test bootstrap build bench lint fmt clean-data
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(CARGO) build --release --locked -p brigada-cli
+
+## run: the main job. Until the app exists: a scripted end-to-end demo of the CLI.
+run: build
+	BRIGADA_BIN=$(BIN) scripts/demo.sh
+
+## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real photos).
+test: bootstrap
+	$(CARGO) build --locked --workspace --all-targets
+	$(CARGO) test --locked --workspace
+
+lint: bootstrap
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+## bench: measurements for docs/BENCHMARKS.md (release build).
+bench: bootstrap
+	$(CARGO) run --locked --release -p brigada-scenarios --bin bench -- --out docs/BENCHMARKS.md

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian/Ubuntu machine for Brigada: the system packages the build needs.
+# Idempotent and quick when everything is there (one dpkg query). Runs apt as root, or
+# through sudo.
+set -euo pipefail
+
+# cmake + g++: zxing-cpp (QR decoder) is built from source.
+# pkg-config, libclang-dev: native builds; tcl: SQLCipher's amalgamation build.
+# poppler-utils, qpdf: PDF checks; xvfb: window tests (later issues).
+PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "bootstrap: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "bootstrap: Rust (cargo) is required: install it with rustup (https://rustup.rs) and rerun" >&2
+  exit 1
+fi

@@ -1,0 +1,221 @@
+//! The procedure engine against every branch of P1–P7, driven through the real store.
+
+use std::collections::HashMap;
+
+use brigada_core::procedure::{self, StepKind, engine::EscalationState};
+use brigada_core::store::index::Filter;
+use brigada_core::{Error, tag};
+use brigada_scenarios::*;
+
+/// All paths from start to an end, visiting any step at most twice (loops run once).
+fn all_paths(proc_id: &str) -> Vec<Vec<(String, Option<String>)>> {
+    let p = procedure::latest(proc_id).unwrap();
+    let mut out = Vec::new();
+    fn walk(
+        p: &procedure::Procedure,
+        at: &str,
+        visits: &mut HashMap<String, u32>,
+        path: &mut Vec<(String, Option<String>)>,
+        out: &mut Vec<Vec<(String, Option<String>)>>,
+    ) {
+        let s = p.step(at).unwrap();
+        if s.kind == StepKind::End {
+            out.push(path.clone());
+            return;
+        }
+        let n = visits.entry(at.to_owned()).or_insert(0);
+        if *n >= 2 {
+            return;
+        }
+        *n += 1;
+        if s.kind == StepKind::Decision {
+            for a in &s.answers {
+                path.push((s.id.clone(), Some(a.value.clone())));
+                walk(p, &a.next, visits, path, out);
+                path.pop();
+            }
+        } else {
+            path.push((s.id.clone(), None));
+            walk(p, s.next.as_deref().unwrap(), visits, path, out);
+            path.pop();
+        }
+        *visits.get_mut(at).unwrap() -= 1;
+    }
+    walk(p, &p.start, &mut HashMap::new(), &mut Vec::new(), &mut out);
+    out
+}
+
+#[test]
+fn every_branch_of_every_procedure_reaches_its_end() {
+    let (_d, mut store) = temp_store("Tablet 01");
+    let mut total = 0;
+    for id in ["P1", "P2", "P3", "P4", "P5", "P6", "P7"] {
+        let paths = all_paths(id);
+        // Every decision answer appears on some path.
+        for (step, answers) in decisions(id) {
+            for a in answers {
+                assert!(
+                    paths.iter().any(|p| p.iter().any(|(s, x)| *s == step && x.as_deref() == Some(&a))),
+                    "{id}: answer {a} of step {step} is on no path"
+                );
+            }
+        }
+        for path in &paths {
+            let job = new_job(&mut store, id);
+            let steps: Vec<(&str, Option<&str>)> = path.iter().map(|(s, a)| (s.as_str(), a.as_deref())).collect();
+            let state = drive(&mut store, &job, &steps).unwrap_or_else(|e| panic!("{id} {path:?}: {e}"));
+            assert_eq!(state, "terminado", "{id} {path:?}");
+            // Every document a recorded step produces is on record.
+            let v = store.view(&job).unwrap();
+            let p = procedure::latest(id).unwrap();
+            for (s, _) in path {
+                for kind in &p.step(s).unwrap().produces {
+                    assert!(
+                        v.expediente.documents.iter().any(|d| d.kind == kind.slug() && d.step == *s),
+                        "{id}: {} of step {s} not recorded",
+                        kind.title()
+                    );
+                }
+            }
+            total += 1;
+        }
+    }
+    assert!(total >= 20, "only {total} paths were exercised");
+}
+
+#[test]
+fn no_installing_before_viability_is_decided() {
+    let (_d, mut store) = temp_store("Tablet 02");
+    let job = new_job(&mut store, "P1");
+    drive(&mut store, &job, &[("1", None), ("2", None)]).unwrap();
+    let e = store.record_step(&job, "5", None, None).unwrap_err();
+    assert!(matches!(e, Error::IllegalTransition { .. }), "{e}");
+    assert!(e.to_string().contains("current step is 3"), "{e}");
+    // The decision needs its evidence and a valid answer.
+    let e = store.record_step(&job, "3", Some("si"), None).unwrap_err();
+    assert!(matches!(e, Error::MissingEvidence { .. }), "{e}");
+    assert!(e.to_string().contains("trayectoria"), "{e}");
+    satisfy(&mut store, &job, "3").unwrap();
+    let e = store.record_step(&job, "3", Some("quizas"), None).unwrap_err();
+    assert!(e.to_string().contains("si, no"), "{e}");
+    let e = store.record_step(&job, "3", None, None).unwrap_err();
+    assert_eq!(e.code(), "invalid_answer");
+    let e = store.record_step(&job, "2", None, None).unwrap_err();
+    assert!(e.to_string().contains("already recorded"), "{e}");
+    let e = store.record_step(&job, "99", None, None).unwrap_err();
+    assert_eq!(e.code(), "unknown_step");
+    // Nothing of the refused attempts was stored.
+    assert_eq!(store.view(&job).unwrap().expediente.log.len(), 2);
+}
+
+#[test]
+fn the_engine_lists_answers_missing_evidence_and_documents() {
+    let (_d, mut store) = temp_store("Tablet 03");
+    let job = new_job(&mut store, "P1");
+    drive(&mut store, &job, &[("1", None), ("2", None), ("3", Some("no"))]).unwrap();
+    let st = store.view(&job).unwrap().status;
+    assert_eq!(st.current.as_deref(), Some("3A"));
+    assert_eq!(st.missing, vec!["firma «acuse»".to_string()]);
+    assert_eq!(st.documents_to_produce[0].title(), "Justificación técnica de inviabilidad");
+}
+
+#[test]
+fn waits_show_their_reason_and_the_list_can_filter_them() {
+    let (_d, mut store) = temp_store("Tablet 04");
+    let job = new_job(&mut store, "P1");
+    drive(&mut store, &job, &[("1", None), ("2", None), ("3", Some("si")), ("4", Some("no")), ("4A", None)]).unwrap();
+    let st = store.view(&job).unwrap().status;
+    assert_eq!(st.state, "en-espera");
+    assert!(st.waiting.unwrap().reason.contains("Recursos Materiales"));
+    let rows = store.list(&Filter { state: Some("en-espera".into()), ..Default::default() }).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].waiting_reason.as_deref().unwrap().contains("Material"));
+}
+
+#[test]
+fn p6_escalations_count_from_the_recorded_report_time() {
+    let (_d, mut store) = temp_store("Tablet 05");
+    let job = new_job(&mut store, "P6");
+    // Raised 3 days ago: the 24 h escalation is overdue.
+    let raised = (chrono::Utc::now() - chrono::Duration::hours(72)).to_rfc3339();
+    store
+        .set_fields(&job, &[("proveedor".into(), "telmex".into()), ("reporte_proveedor".into(), "TX-1".into()), ("reporte_levantado_en".into(), raised)])
+        .unwrap();
+    let st = store.view(&job).unwrap().status;
+    assert_eq!(st.escalations[0].state, EscalationState::Overdue);
+    assert_eq!(st.escalations[1].state, EscalationState::NotStarted);
+    assert_eq!(store.overdue().unwrap().len(), 1, "listed by list --overdue");
+    // The second e-mail was sent 10 h ago: 24 h done, 48 h pending from that time.
+    let second = chrono::Utc::now() - chrono::Duration::hours(10);
+    store.set_fields(&job, &[("segundo_correo_en".into(), second.to_rfc3339())]).unwrap();
+    let st = store.view(&job).unwrap().status;
+    assert_eq!(st.escalations[0].state, EscalationState::Done);
+    assert_eq!(st.escalations[1].state, EscalationState::Pending);
+    let due = st.escalations[1].due_at.unwrap();
+    assert_eq!(due, (second + chrono::Duration::hours(48)).timestamp_millis());
+    assert!(store.overdue().unwrap().is_empty());
+    // Not solved: the temporary service is requested; escalations no longer apply.
+    drive(&mut store, &job, &[("1", None), ("2", None), ("3", None), ("4", Some("no")), ("5", None)]).unwrap();
+    let st = store.view(&job).unwrap().status;
+    assert!(st.escalations.iter().all(|e| e.state == EscalationState::Stopped));
+    assert_eq!(st.state, "en-espera");
+}
+
+#[test]
+fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
+    let (_d, mut store) = temp_store("Tablet 06");
+    let t = tag::format(1);
+    store
+        .add_asset(brigada_core::assets::NewAsset {
+            tag: t.clone(),
+            kind: "computadora".into(),
+            brand: "HP".into(),
+            model: "ProDesk 400".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let job = new_job(&mut store, "P4");
+    store.add_equipment(&job, &t).unwrap();
+    drive(&mut store, &job, &[("1", None), ("2", Some("si")), ("3", None), ("4", None)]).unwrap();
+    let comps = store.components(true).unwrap();
+    assert_eq!(comps.len(), 1);
+    assert_eq!(comps[0].from_asset.as_deref(), Some(t.as_str()));
+    drive(&mut store, &job, &[("5", None), ("6", None), ("7", None)]).unwrap();
+    let v = store.asset_view(&t).unwrap();
+    assert_eq!(v.asset.status, "baja");
+    assert_eq!(v.history.len(), 1);
+    assert_eq!(v.history[0].id, job);
+    // A P3 repair takes the part from the inventory.
+    let repair = new_job(&mut store, "P3");
+    store.add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id)).unwrap();
+    assert!(store.components(true).unwrap().is_empty());
+    assert_eq!(store.components(false).unwrap()[0].consumed_by.as_deref(), Some(repair.as_str()));
+    let e = store.add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id)).unwrap_err();
+    assert!(e.to_string().contains("not available"), "{e}");
+}
+
+#[test]
+fn p5_that_needs_the_equipment_moved_continues_as_p3() {
+    let (_d, mut store) = temp_store("Tablet 07");
+    let job = new_job(&mut store, "P5");
+    drive(&mut store, &job, &[("1", None), ("2", Some("si")), ("3", Some("si")), ("4", None)]).unwrap();
+    let st = store.view(&job).unwrap().status;
+    assert_eq!(st.state, "terminado");
+    assert_eq!(st.continues.as_deref(), Some("P3"));
+}
+
+#[test]
+fn search_folds_accents_and_case() {
+    let (_d, mut store) = temp_store("Tablet 08");
+    let job = new_job(&mut store, "P2");
+    store.comment(&job, "Radio de la Cámara Hiperbárica sin señal").unwrap();
+    for q in ["camara", "CÁMARA", "hiperbarica senal", "Urgen"] {
+        let rows = store.list(&Filter { query: Some(q.into()), ..Default::default() }).unwrap();
+        assert_eq!(rows.len(), 1, "query {q:?}");
+    }
+    let rows = store.list(&Filter { query: Some("quirofano".into()), ..Default::default() }).unwrap();
+    assert!(rows.is_empty());
+    // Punctuation that means something to FTS5 is harmless.
+    let rows = store.list(&Filter { query: Some("\"cámara* hiperbárica) (".into()), ..Default::default() }).unwrap();
+    assert_eq!(rows.len(), 1);
+}

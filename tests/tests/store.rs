@@ -1,0 +1,211 @@
+//! The encrypted store: passphrases, damaged and foreign files, migrations, blobs,
+//! compaction, the audit trail.
+
+use std::path::Path;
+
+use brigada_core::store::{Store, blobs, documents, schema};
+use brigada_core::{Error, tag};
+use brigada_scenarios::*;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_and_changes_nothing() {
+    let (dir, mut store) = temp_store("Tablet 10");
+    let job = new_job(&mut store, "P1");
+    drop(store);
+    let home = dir.path().join("home");
+    let before = std::fs::read(home.join("brigada.db")).unwrap();
+    let e = Store::open(&home, "otra-clave").err().unwrap();
+    assert!(matches!(e, Error::WrongPassphrase), "{e}");
+    assert!(e.to_string().contains("nothing was changed"));
+    assert_eq!(std::fs::read(home.join("brigada.db")).unwrap(), before);
+    let store = Store::open(&home, PASS).unwrap();
+    assert_eq!(store.view(&job).unwrap().expediente.area, "Urgencias");
+}
+
+#[test]
+fn the_database_is_unreadable_without_the_key() {
+    let (dir, mut store) = temp_store("Tablet 11");
+    let job = new_job(&mut store, "P1");
+    store.comment(&job, "texto-secreto-del-expediente").unwrap();
+    drop(store);
+    for f in ["brigada.db", "brigada.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join("home").join(f)) {
+            assert!(!bytes.windows(12).any(|w| w == b"texto-secret"), "{f} holds plaintext");
+            assert!(!bytes.starts_with(b"SQLite format 3"), "{f} is a plain SQLite file");
+        }
+    }
+}
+
+#[test]
+fn a_corrupt_or_foreign_database_is_a_clear_error() {
+    let (dir, store) = temp_store("Tablet 12");
+    drop(store);
+    let home = dir.path().join("home");
+    // A plain (unencrypted) SQLite database in its place.
+    let foreign = dir.path().join("foreign.db");
+    rusqlite_plain(&foreign);
+    std::fs::copy(&foreign, home.join("brigada.db")).unwrap();
+    let e = Store::open(&home, PASS).err().unwrap();
+    assert_eq!(e.code(), "corrupt_database", "{e}");
+    assert!(e.to_string().contains("backup"), "{e}");
+    // Random bytes.
+    std::fs::write(home.join("brigada.db"), vec![0x5au8; 8192]).unwrap();
+    assert_eq!(Store::open(&home, PASS).err().unwrap().code(), "corrupt_database");
+    // A damaged device.json.
+    std::fs::write(home.join("device.json"), b"{not json").unwrap();
+    assert_eq!(Store::open(&home, PASS).err().unwrap().code(), "bad_file");
+    // No store at all.
+    let e = Store::open(&dir.path().join("nowhere"), PASS).err().unwrap();
+    assert!(e.to_string().contains("brigada init"), "{e}");
+}
+
+fn rusqlite_plain(path: &Path) {
+    // The bundled SQLCipher opens plain databases when no key is set.
+    let c = rusqlite_conn(path);
+    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+}
+
+fn rusqlite_conn(path: &Path) -> brigada_core::store::RawConnection {
+    brigada_core::store::RawConnection::open(path).unwrap()
+}
+
+#[test]
+fn a_database_newer_than_the_binary_is_refused_untouched() {
+    let (dir, store) = temp_store("Tablet 13");
+    store.conn().pragma_update(None, "user_version", 99).unwrap();
+    drop(store);
+    let home = dir.path().join("home");
+    let before = std::fs::read(home.join("brigada.db")).unwrap();
+    let e = Store::open(&home, PASS).err().unwrap();
+    assert!(matches!(e, Error::DatabaseTooNew { found: 99, .. }), "{e}");
+    assert_eq!(std::fs::read(home.join("brigada.db")).unwrap(), before);
+}
+
+#[test]
+fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schema-v3"), &home);
+    let mut store = Store::open(&home, PASS).unwrap();
+    assert_eq!(schema::current_version(store.conn()).unwrap(), schema::MIGRATIONS.len() as i64);
+    let rows = store.list(&Default::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].folio, "RT-2026-T03-0001");
+    let found = store.list(&brigada_core::store::index::Filter { query: Some("camara rio blanco".into()), ..Default::default() });
+    assert_eq!(found.unwrap().len(), 1);
+    // And it is usable: the old expediente takes new steps.
+    satisfy(&mut store, "RT-2026-T03-0001", "1").unwrap();
+    store.record_step("RT-2026-T03-0001", "1", None, None).unwrap();
+    assert_eq!(store.view("RT-2026-T03-0001").unwrap().status.current.as_deref(), Some("2"));
+}
+
+#[test]
+fn blobs_are_deduplicated_and_verified_on_read() {
+    let (_d, mut store) = temp_store("Tablet 14");
+    let job = new_job(&mut store, "P1");
+    let png = small_png();
+    let h1 = store.attach(&job, &png, "uno", None).unwrap();
+    let h2 = store.attach(&job, &png, "dos", None).unwrap();
+    assert_eq!(h1, h2);
+    let n: i64 = store.conn().query_row("SELECT count(*) FROM blobs", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(store.view(&job).unwrap().expediente.photos.len(), 2);
+    assert_eq!(store.blob(&h1).unwrap(), png);
+    store.conn().execute("UPDATE blobs SET data = x'00' WHERE hash = ?1", [&h1]).unwrap();
+    assert_eq!(store.blob(&h1).unwrap_err().code(), "blob_damaged");
+}
+
+#[test]
+fn attachments_that_are_not_images_or_too_large_are_refused() {
+    let (_d, mut store) = temp_store("Tablet 15");
+    let job = new_job(&mut store, "P1");
+    let e = store.attach(&job, b"%PDF-1.4 not an image", "x", None).unwrap_err();
+    assert!(e.to_string().contains("not an image"), "{e}");
+    let mut truncated = small_png();
+    truncated.truncate(30);
+    assert!(store.attach(&job, &truncated, "x", None).is_err());
+    let big = vec![0u8; blobs::MAX_BLOB as usize + 1];
+    assert_eq!(store.attach(&job, &big, "x", None).unwrap_err().code(), "too_large");
+    assert!(store.view(&job).unwrap().expediente.photos.is_empty());
+}
+
+#[test]
+fn compaction_keeps_every_change() {
+    let (dir, mut store) = temp_store("Tablet 16");
+    let job = new_job(&mut store, "P7");
+    let n = documents::COMPACT_AFTER as usize * 2 + 5;
+    for i in 0..n {
+        store.comment(&job, &format!("nota {i}")).unwrap();
+    }
+    let pending: i64 = store.conn().query_row("SELECT count(*) FROM doc_changes", [], |r| r.get(0)).unwrap();
+    assert!(pending < documents::COMPACT_AFTER, "changes were compacted ({pending} pending)");
+    drop(store);
+    let store = Store::open(&dir.path().join("home"), PASS).unwrap();
+    let v = store.view(&job).unwrap();
+    assert_eq!(v.expediente.comments.len(), n);
+    assert_eq!(store.history(&job).unwrap().len(), n + 1);
+}
+
+#[test]
+fn every_change_records_who_on_which_device_and_when() {
+    let (_d, mut store) = temp_store("Tablet 17");
+    let job = new_job(&mut store, "P1");
+    store.set_fields(&job, &[("ubicacion".into(), "Sala 3".into())]).unwrap();
+    let h = store.history(&job).unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[1].by, "Técnico Tablet 17");
+    assert_eq!(h[1].device, "T17");
+    assert_eq!(h[1].action, "editar ubicacion");
+    assert!((h[1].at - brigada_core::time::now_ms()).abs() < 60_000);
+}
+
+#[test]
+fn bad_field_values_are_clear_errors_and_store_nothing() {
+    let (_d, mut store) = temp_store("Tablet 18");
+    let job = new_job(&mut store, "P6");
+    for (k, v, needle) in [
+        ("proveedor", "movistar", "telmex"),
+        ("reporte_levantado_en", "ayer", "2026-11-27 09:30"),
+        ("nada", "x", "known fields"),
+        ("solicitud.fecha", "20/11/2026", "YYYY-MM-DD"),
+        ("solicitud.tipo", "fax", "oficio"),
+    ] {
+        let e = store.set_fields(&job, &[(k.into(), v.into())]).unwrap_err();
+        assert!(e.to_string().contains(needle), "{k}: {e}");
+    }
+    assert_eq!(store.history(&job).unwrap().len(), 1);
+}
+
+#[test]
+fn duplicate_tags_and_bad_tags_are_refused() {
+    let (_d, mut store) = temp_store("Tablet 19");
+    let a = brigada_core::assets::NewAsset { tag: tag::format(5), kind: "radio".into(), ..Default::default() };
+    store.add_asset(a.clone()).unwrap();
+    assert_eq!(store.add_asset(a.clone()).unwrap_err().code(), "duplicate_tag");
+    let bad = brigada_core::assets::NewAsset { tag: "ACT-5".into(), ..a.clone() };
+    assert_eq!(store.add_asset(bad).unwrap_err().code(), "invalid_field");
+    let bad_kind = brigada_core::assets::NewAsset { tag: tag::format(6), kind: "tostadora".into(), ..a };
+    assert!(store.add_asset(bad_kind).unwrap_err().to_string().contains("computadora"));
+    assert_eq!(store.list_assets().unwrap().len(), 1);
+}
+
+#[test]
+fn folios_are_sequential_per_section_year_and_device() {
+    let (_d, mut store) = temp_store("Tablet 20");
+    let a = store.create_expediente(brigada_core::expedientes::NewExpediente { procedure: "P1".into(), area: "A".into(), ..Default::default() }).unwrap();
+    let b = store.create_expediente(brigada_core::expedientes::NewExpediente { procedure: "P6".into(), area: "B".into(), ..Default::default() }).unwrap();
+    let c = store.create_expediente(brigada_core::expedientes::NewExpediente { procedure: "P3".into(), area: "C".into(), ..Default::default() }).unwrap();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(a.folio, format!("RT-{year}-T20-0001"));
+    assert_eq!(b.folio, format!("RT-{year}-T20-0002"));
+    assert_eq!(c.folio, format!("IT-{year}-T20-0001"));
+    assert_eq!(store.resolve_ref(&a.folio.to_lowercase()).unwrap(), a.id);
+}
