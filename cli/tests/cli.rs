@@ -1,0 +1,164 @@
+//! The `brigada` binary as scripts and office staff use it: exit codes, JSON shapes,
+//! one-line errors on bad input, never a panic trace.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let e = Env { dir: tempfile::tempdir().unwrap() };
+        let out = e.run(&["init", "--device-name", "Tablet 07", "--person", "Ana Karen"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        e
+    }
+
+    fn home(&self) -> std::path::PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with("demo-1234", args)
+    }
+
+    fn run_with(&self, pass: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_brigada"))
+            .arg("--home")
+            .arg(self.home())
+            .args(args)
+            .env("BRIGADA_PASSPHRASE", pass)
+            .output()
+            .unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        let out = self.run(&a);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Run expecting failure: one line on stderr with the given code and hint.
+    fn fails(&self, args: &[&str], code: &str, hint: &str) {
+        let out = self.run(args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line expected, got {err}");
+        assert!(err.starts_with(&format!("error[{code}]")), "{args:?}: {err}");
+        assert!(err.contains(hint), "{args:?}: {err:?} lacks {hint:?}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn create_follow_sign_search_and_export() {
+    let e = Env::new();
+    let created = e.json(&["new", "--procedure", "P1", "--area", "Urgencias", "--request", "oficio 4512/2026"]);
+    let folio = created["folio"].as_str().unwrap().to_owned();
+    assert!(folio.starts_with("RT-") && folio.ends_with("-T07-0001"), "{folio}");
+    assert_eq!(created["id"].as_str().unwrap().len(), 36);
+    assert!(e.run(&["set", &folio, "solicitud.fecha=2026-11-20"]).status.success());
+    assert!(e.run(&["step", &folio, "1"]).status.success());
+    let show = e.json(&["show", &folio]);
+    assert_eq!(show["status"]["current"], "2");
+    assert_eq!(show["expediente"]["solicitud"]["numero"], "4512/2026");
+    let strokes = e.dir.path().join("firma.json");
+    std::fs::write(&strokes, r#"[[[0,0],[50,40],[90,10]]]"#).unwrap();
+    let sig = e.json(&["sign", &folio, "--role", "tecnico", "--name", "Ana Karen", "--strokes", strokes.to_str().unwrap()]);
+    assert_eq!(sig["stamp"]["device"], "T07");
+    assert_eq!(sig["seal"].as_str().unwrap().len(), 128);
+    let list = e.json(&["list", "--query", "urgencias"]);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let history = e.json(&["history", &folio]);
+    assert_eq!(history.as_array().unwrap().len(), 4);
+    let out = e.dir.path().join("export");
+    assert!(e.run(&["export", &folio, "--out", out.to_str().unwrap()]).status.success());
+    assert!(out.join("document.automerge").exists());
+    assert_eq!(std::fs::read_dir(out.join("blobs")).unwrap().count(), 2);
+}
+
+#[test]
+fn scan_reports_tags_assets_and_foreign_codes() {
+    let e = Env::new();
+    let png = e.dir.path().join("tag.png");
+    assert!(e.run(&["tag", "123", "--out", png.to_str().unwrap()]).status.success());
+    let r = e.json(&["scan", png.to_str().unwrap()]);
+    assert_eq!(r["payload"], "SESVER:DTI:ACT:000123");
+    assert!(r["asset"].is_null());
+    assert!(e.run(&["asset", "add", "--tag", "SESVER:DTI:ACT:000123", "--kind", "switch", "--brand", "Cisco"]).status.success());
+    let r = e.json(&["scan", png.to_str().unwrap()]);
+    assert_eq!(r["asset"]["brand"], "Cisco");
+    // A real photo of someone else's QR.
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/qr-photos/qrcode-1/1.webp");
+    let r = e.json(&["scan", photo.to_str().unwrap()]);
+    assert!(r["tag"].is_null());
+    assert!(!r["payload"].as_str().unwrap().is_empty());
+    let out = e.run(&["scan", photo.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No es una etiqueta de Brigada"));
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
+    let e = Env::new();
+    let created = e.json(&["new", "--procedure", "P1", "--area", "Urgencias"]);
+    let f = created["folio"].as_str().unwrap().to_owned();
+    let not_image = e.dir.path().join("nota.txt");
+    std::fs::write(&not_image, "hola").unwrap();
+    let blank = e.dir.path().join("blanco.png");
+    std::fs::write(&blank, brigada_core_png()).unwrap();
+    e.fails(&["new", "--procedure", "P9", "--area", "x"], "unknown_procedure", "brigada procedures");
+    e.fails(&["new", "--procedure", "P1", "--area", " "], "invalid_field", "área");
+    e.fails(&["step", &f, "5"], "illegal_transition", "current step is 1");
+    e.fails(&["step", &f, "ZZ"], "unknown_step", "ZZ");
+    e.fails(&["show", "RT-1999-X-0001"], "not_found", "brigada list");
+    e.fails(&["set", &f, "trayectoria"], "error", "FIELD=VALUE");
+    e.fails(&["attach", &f, not_image.to_str().unwrap()], "invalid_input", "not an image");
+    e.fails(&["attach", &f, "/no/such/file.jpg"], "bad_file", "/no/such/file.jpg");
+    e.fails(&["scan", not_image.to_str().unwrap()], "error", "not an image");
+    e.fails(&["scan", blank.to_str().unwrap()], "error", "no QR code found");
+    e.fails(&["sign", &f, "--role", "testigo", "--name", "X", "--strokes", not_image.to_str().unwrap()], "invalid_field", "conformidad");
+    e.fails(&["sign", &f, "--role", "acuse", "--name", "X", "--strokes", not_image.to_str().unwrap()], "invalid_input", "strokes file");
+    e.fails(&["asset", "add", "--tag", "ABC", "--kind", "radio"], "invalid_field", "SESVER:DTI:ACT:000123");
+    e.fails(&["resolve", &f, "3", "--answer", "si"], "illegal_transition", "no conflict");
+    e.fails(&["init", "--device-name", "Otra"], "already_initialised", "another --home");
+    // Nothing of the refused attempts was stored.
+    assert_eq!(e.json(&["history", &f]).as_array().unwrap().len(), 1);
+    // A wrong passphrase: its own exit code, nothing touched.
+    let out = e.run_with("equivocada", &["list"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    // A home that was never initialised.
+    let out = Command::new(env!("CARGO_BIN_EXE_brigada"))
+        .args(["--home", "/nonexistent/brigada", "list"])
+        .env("BRIGADA_PASSPHRASE", "x1234")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("brigada init"));
+}
+
+#[test]
+fn overdue_lists_p6_jobs_past_their_escalation() {
+    let e = Env::new();
+    let f = e.json(&["new", "--procedure", "P6", "--area", "Admisión"])["folio"].as_str().unwrap().to_owned();
+    assert!(e.run(&["set", &f, "proveedor=telmex", "reporte_levantado_en=2026-01-05 09:30"]).status.success());
+    let overdue = e.json(&["list", "--overdue"]);
+    assert_eq!(overdue.as_array().unwrap().len(), 1);
+    assert_eq!(overdue[0]["folio"], f.as_str());
+    let show = e.json(&["show", &f]);
+    assert_eq!(show["status"]["escalations"][0]["state"], "overdue");
+}
+
+/// A blank white PNG.
+fn brigada_core_png() -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image_blank().write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+fn image_blank() -> image::GrayImage {
+    image::GrayImage::from_pixel(320, 240, image::Luma([255]))
+}
