@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "brigada", version, about = "Brigada — the DTI field kit, from the command line")]
+#[command(
+    name = "brigada",
+    version,
+    about = "Brigada — the DTI field kit, from the command line"
+)]
 pub struct Cli {
     /// Data folder (default: $BRIGADA_HOME, else ~/.local/share/brigada).
     #[arg(long, global = true, env = "BRIGADA_HOME")]
@@ -190,7 +194,7 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum AssetCommand {
     /// Register an asset.
-    Add(AssetAdd),
+    Add(Box<AssetAdd>),
     /// Show an asset and its history of expedientes.
     Show { tag: String },
     /// List assets.

@@ -27,7 +27,10 @@ fn main() -> ExitCode {
     match run::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let code = e.downcast_ref::<brigada_core::Error>().map(|c| c.code()).unwrap_or("error");
+            let code = e
+                .downcast_ref::<brigada_core::Error>()
+                .map(|c| c.code())
+                .unwrap_or("error");
             eprintln!("error[{code}]: {e:#}");
             ExitCode::from(if code == "wrong_passphrase" { 3 } else { 1 })
         }

@@ -49,7 +49,12 @@ pub fn procedures(out: &Out, id: Option<&str>) -> Result<()> {
             out.value(p, |p| {
                 let mut s = format!("{} v{} — {}\n", p.id, p.version, p.name);
                 for st in &p.steps {
-                    s.push_str(&format!("  {:>5}  {:<9} {}\n", st.id, format!("{:?}", st.kind).to_lowercase(), st.title));
+                    s.push_str(&format!(
+                        "  {:>5}  {:<9} {}\n",
+                        st.id,
+                        format!("{:?}", st.kind).to_lowercase(),
+                        st.title
+                    ));
                     for a in &st.answers {
                         s.push_str(&format!("         → {} ({}) ⇒ {}\n", a.value, a.label, a.next));
                     }
@@ -86,8 +91,15 @@ pub fn rows(rows: &[Row]) -> String {
     }
     rows.iter()
         .map(|r| {
-            let due = r.next_deadline.map(|d| format!("  vence {}", display_ms(d))).unwrap_or_default();
-            let wait = r.waiting_reason.as_ref().map(|w| format!("  ({w})")).unwrap_or_default();
+            let due = r
+                .next_deadline
+                .map(|d| format!("  vence {}", display_ms(d)))
+                .unwrap_or_default();
+            let wait = r
+                .waiting_reason
+                .as_ref()
+                .map(|w| format!("  ({w})"))
+                .unwrap_or_default();
             format!(
                 "{}  {}  {:<10} paso {:<5} {} / {}{}{}",
                 r.folio,
@@ -177,7 +189,12 @@ pub fn view(v: &View) -> String {
         s.push_str(&format!("  equipo: {t}\n"));
     }
     for p in &e.photos {
-        s.push_str(&format!("  foto: {} (paso {}) {}\n", p.caption, p.step.as_deref().unwrap_or("—"), &p.blob[..12]));
+        s.push_str(&format!(
+            "  foto: {} (paso {}) {}\n",
+            p.caption,
+            p.step.as_deref().unwrap_or("—"),
+            &p.blob[..12]
+        ));
     }
     for g in &e.signatures {
         s.push_str(&format!(
@@ -211,7 +228,15 @@ pub fn conflicts(c: &[Conflict]) -> String {
             let opts: Vec<_> = c
                 .options
                 .iter()
-                .map(|o| format!("«{}» por {} en {} ({})", o.answer, o.stamp.by, o.stamp.device, display_ms(o.stamp.at)))
+                .map(|o| {
+                    format!(
+                        "«{}» por {} en {} ({})",
+                        o.answer,
+                        o.stamp.by,
+                        o.stamp.device,
+                        display_ms(o.stamp.at)
+                    )
+                })
                 .collect();
             format!(
                 "CONFLICTO en el paso {}: {}. Resuelve con: brigada resolve REF {} --answer …",
@@ -251,7 +276,12 @@ pub fn assets(rows: &[AssetRow]) -> String {
         return "Sin activos.".into();
     }
     rows.iter()
-        .map(|a| format!("{}  {:<12} {} {}  {}  {} / {}", a.tag, a.kind, a.brand, a.model, a.status, a.unidad, a.area))
+        .map(|a| {
+            format!(
+                "{}  {:<12} {} {}  {}  {} / {}",
+                a.tag, a.kind, a.brand, a.model, a.status, a.unidad, a.area
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -267,7 +297,10 @@ pub fn components(rows: &[ComponentRow]) -> String {
                 c.id,
                 c.description,
                 c.from_asset.as_deref().unwrap_or("—"),
-                c.consumed_by.as_ref().map(|x| format!("  (usado en {x})")).unwrap_or_default()
+                c.consumed_by
+                    .as_ref()
+                    .map(|x| format!("  (usado en {x})"))
+                    .unwrap_or_default()
             )
         })
         .collect::<Vec<_>>()

@@ -42,12 +42,18 @@ fn passphrase(confirm: bool) -> Result<String> {
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::BadFile { path: path.into(), why: e.to_string() })?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::BadFile {
+        path: path.into(),
+        why: e.to_string(),
+    })?;
     let max = brigada_core::store::blobs::MAX_BLOB;
     if meta.len() > max {
         return Err(Error::TooLarge { size: meta.len(), max }.into());
     }
-    Ok(std::fs::read(path).map_err(|e| Error::BadFile { path: path.into(), why: e.to_string() })?)
+    Ok(std::fs::read(path).map_err(|e| Error::BadFile {
+        path: path.into(),
+        why: e.to_string(),
+    })?)
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -55,7 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
     // Commands that need no store.
     match &cli.command {
         Command::Procedures { id } => return print::procedures(&out, id.as_deref()),
-        Command::Catalog => return out.value(catalog::demo(), |c| print::catalog(c)),
+        Command::Catalog => return out.value(catalog::demo(), print::catalog),
         Command::DecodeWorker { image } => {
             let bytes = read_file(image)?;
             let d = qr::decode_bytes(&bytes)?;
@@ -67,12 +73,24 @@ pub fn run(cli: Cli) -> Result<()> {
         _ => {}
     }
     let home = home(cli.home)?;
-    if let Command::Init { device_name, code, person, seccion } = cli.command {
+    if let Command::Init {
+        device_name,
+        code,
+        person,
+        seccion,
+    } = cli.command
+    {
         let pass = passphrase(true)?;
         let store = Store::init(
             &home,
             &pass,
-            InitOptions { device_name, code, person, seccion, kdf: KdfParams::new_random() },
+            InitOptions {
+                device_name,
+                code,
+                person,
+                seccion,
+                kdf: KdfParams::new_random(),
+            },
         )?;
         let d = store.device();
         return out.value(&json!({"device": d.id, "code": d.code, "home": home}), |_| {
@@ -81,7 +99,14 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let mut store = Store::open(&home, &passphrase(false)?)?;
     match cli.command {
-        Command::New { procedure, area, unidad, request, asset, assign } => {
+        Command::New {
+            procedure,
+            area,
+            unidad,
+            request,
+            asset,
+            assign,
+        } => {
             let c = store.create_expediente(NewExpediente {
                 procedure,
                 area,
@@ -92,7 +117,14 @@ pub fn run(cli: Cli) -> Result<()> {
             })?;
             out.value(&c, |c| format!("Expediente {} creado ({})", c.folio, c.id))
         }
-        Command::List { query, state, procedure, assignee, overdue, limit } => {
+        Command::List {
+            query,
+            state,
+            procedure,
+            assignee,
+            overdue,
+            limit,
+        } => {
             let rows = store.list(&Filter {
                 query,
                 state,
@@ -120,15 +152,30 @@ pub fn run(cli: Cli) -> Result<()> {
             store.set_fields(&reference, &pairs)?;
             out.ok(&format!("{} campo(s) guardado(s)", pairs.len()))
         }
-        Command::Step { reference, step, answer, note } => {
+        Command::Step {
+            reference,
+            step,
+            answer,
+            note,
+        } => {
             let st = store.record_step(&reference, &step, answer.as_deref(), note.as_deref())?;
             out.value(&st, print::status)
         }
-        Command::Material { reference, item, qty, unit, component } => {
+        Command::Material {
+            reference,
+            item,
+            qty,
+            unit,
+            component,
+        } => {
             store.add_material(&reference, &item, qty, &unit, component.as_deref())?;
             out.ok("Material registrado")
         }
-        Command::Part { reference, description, serial } => {
+        Command::Part {
+            reference,
+            description,
+            serial,
+        } => {
             store.add_part(&reference, &description, serial.as_deref())?;
             out.ok("Pieza registrada")
         }
@@ -144,18 +191,32 @@ pub fn run(cli: Cli) -> Result<()> {
             store.comment(&reference, &text)?;
             out.ok("Comentario agregado")
         }
-        Command::Attach { reference, file, caption, step } => {
+        Command::Attach {
+            reference,
+            file,
+            caption,
+            step,
+        } => {
             let bytes = read_file(&file)?;
             let hash = store
                 .attach(&reference, &bytes, &caption, step.as_deref())
                 .with_context(|| format!("{} was not attached", file.display()))?;
             out.value(&json!({"blob": hash}), |_| format!("Foto guardada ({})", &hash[..12]))
         }
-        Command::Sign { reference, role, name, strokes, step } => {
+        Command::Sign {
+            reference,
+            role,
+            name,
+            strokes,
+            step,
+        } => {
             let bytes = read_file(&strokes)?;
             let sig = store.sign(&reference, &role, &name, &bytes, step.as_deref())?;
             out.value(&sig, |s| {
-                format!("Firma de {} ({}) registrada en el dispositivo {}", s.name, s.role, s.stamp.device)
+                format!(
+                    "Firma de {} ({}) registrada en el dispositivo {}",
+                    s.name, s.role, s.stamp.device
+                )
             })
         }
         Command::History { reference } => {
@@ -166,7 +227,12 @@ pub fn run(cli: Cli) -> Result<()> {
             let c = store.conflicts(&reference)?;
             out.value(&c, |c| print::conflicts(c))
         }
-        Command::Resolve { reference, step, answer, note } => {
+        Command::Resolve {
+            reference,
+            step,
+            answer,
+            note,
+        } => {
             let st = store.resolve(&reference, &step, &answer, note.as_deref())?;
             out.value(&st, print::status)
         }
@@ -179,9 +245,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import { file } => {
             let bytes = read_file(&file)?;
             let v = store.merge_document(&bytes)?;
-            out.value(&json!({"id": v.expediente.id, "folio": v.expediente.folio, "heads": v.heads}), |_| {
-                format!("Expediente {} combinado", v.expediente.folio)
-            })
+            out.value(
+                &json!({"id": v.expediente.id, "folio": v.expediente.folio, "heads": v.heads}),
+                |_| format!("Expediente {} combinado", v.expediente.folio),
+            )
         }
         Command::Init { .. }
         | Command::Procedures { .. }
@@ -202,7 +269,13 @@ fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
                 model: a.model,
                 serial: a.serial,
                 inventory_number: a.inventory,
-                location: Location { unidad: a.unidad, area: a.area, edificio: a.edificio, piso: a.piso, sala: a.sala },
+                location: Location {
+                    unidad: a.unidad,
+                    area: a.area,
+                    edificio: a.edificio,
+                    piso: a.piso,
+                    sala: a.sala,
+                },
             })?;
             out.value(&asset, |a| format!("Activo {} registrado", a.tag))
         }
@@ -222,14 +295,22 @@ fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
 fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
     read_file(image)?;
     let exe = std::env::current_exe().context("cannot find the brigada executable")?;
-    let child = Process::new(exe).arg("__decode").arg(image).env_remove("BRIGADA_HOME").output()?;
+    let child = Process::new(exe)
+        .arg("__decode")
+        .arg(image)
+        .env_remove("BRIGADA_HOME")
+        .output()?;
     if !child.status.success() {
         let msg = String::from_utf8_lossy(&child.stderr);
         let msg = msg.trim();
         if msg.starts_with("error[") && !msg.starts_with("error[internal]") {
             bail!("{}", msg.split_once("]: ").map(|(_, m)| m).unwrap_or(msg));
         }
-        bail!("the QR decoder failed on {} ({}); try another photo or type the tag", image.display(), child.status);
+        bail!(
+            "the QR decoder failed on {} ({}); try another photo or type the tag",
+            image.display(),
+            child.status
+        );
     }
     let d: qr::Decoded = serde_json::from_slice(&child.stdout)?;
     // With a store, say whether the tag is a known asset.
@@ -253,14 +334,20 @@ fn write_tag(out: &Out, t: &str, file: &Path) -> Result<()> {
         Ok(n) if n <= 999_999 => tag::format(n),
         _ => tag::parse(t).ok_or_else(|| anyhow!("{t:?} is not a tag: give SESVER:DTI:ACT:000123 or a number"))?,
     };
-    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let bytes = match ext.as_str() {
         "svg" => qr::encode_svg(&id)?.into_bytes(),
         "png" => qr::encode_png(&id, 10)?,
         _ => bail!("write the tag to a .png or .svg file"),
     };
     std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
-    out.value(&json!({"tag": id, "file": file}), |_| format!("{id} → {}", file.display()))
+    out.value(&json!({"tag": id, "file": file}), |_| {
+        format!("{id} → {}", file.display())
+    })
 }
 
 fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
@@ -271,11 +358,11 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
     std::fs::write(dir.join("document.automerge"), &bytes)?;
     std::fs::write(dir.join("expediente.json"), serde_json::to_vec_pretty(&v)?)?;
     let e = &v.expediente;
-    let hashes = e
-        .photos
-        .iter()
-        .map(|p| p.blob.clone())
-        .chain(e.signatures.iter().flat_map(|s| [s.strokes_blob.clone(), s.image_blob.clone()]));
+    let hashes = e.photos.iter().map(|p| p.blob.clone()).chain(
+        e.signatures
+            .iter()
+            .flat_map(|s| [s.strokes_blob.clone(), s.image_blob.clone()]),
+    );
     let mut n = 0;
     for h in hashes {
         std::fs::write(blobs_dir.join(&h), store.blob(&h)?)?;

@@ -10,7 +10,9 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        let e = Env { dir: tempfile::tempdir().unwrap() };
+        let e = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
         let out = e.run(&["init", "--device-name", "Tablet 07", "--person", "Ana Karen"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         e
@@ -38,7 +40,11 @@ impl Env {
         let mut a = vec!["--json"];
         a.extend_from_slice(args);
         let out = self.run(&a);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
@@ -57,7 +63,15 @@ impl Env {
 #[test]
 fn create_follow_sign_search_and_export() {
     let e = Env::new();
-    let created = e.json(&["new", "--procedure", "P1", "--area", "Urgencias", "--request", "oficio 4512/2026"]);
+    let created = e.json(&[
+        "new",
+        "--procedure",
+        "P1",
+        "--area",
+        "Urgencias",
+        "--request",
+        "oficio 4512/2026",
+    ]);
     let folio = created["folio"].as_str().unwrap().to_owned();
     assert!(folio.starts_with("RT-") && folio.ends_with("-T07-0001"), "{folio}");
     assert_eq!(created["id"].as_str().unwrap().len(), 36);
@@ -68,7 +82,16 @@ fn create_follow_sign_search_and_export() {
     assert_eq!(show["expediente"]["solicitud"]["numero"], "4512/2026");
     let strokes = e.dir.path().join("firma.json");
     std::fs::write(&strokes, r#"[[[0,0],[50,40],[90,10]]]"#).unwrap();
-    let sig = e.json(&["sign", &folio, "--role", "tecnico", "--name", "Ana Karen", "--strokes", strokes.to_str().unwrap()]);
+    let sig = e.json(&[
+        "sign",
+        &folio,
+        "--role",
+        "tecnico",
+        "--name",
+        "Ana Karen",
+        "--strokes",
+        strokes.to_str().unwrap(),
+    ]);
     assert_eq!(sig["stamp"]["device"], "T07");
     assert_eq!(sig["seal"].as_str().unwrap().len(), 128);
     let list = e.json(&["list", "--query", "urgencias"]);
@@ -76,7 +99,11 @@ fn create_follow_sign_search_and_export() {
     let history = e.json(&["history", &folio]);
     assert_eq!(history.as_array().unwrap().len(), 4);
     let out = e.dir.path().join("export");
-    assert!(e.run(&["export", &folio, "--out", out.to_str().unwrap()]).status.success());
+    assert!(
+        e.run(&["export", &folio, "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
     assert!(out.join("document.automerge").exists());
     assert_eq!(std::fs::read_dir(out.join("blobs")).unwrap().count(), 2);
 }
@@ -89,7 +116,20 @@ fn scan_reports_tags_assets_and_foreign_codes() {
     let r = e.json(&["scan", png.to_str().unwrap()]);
     assert_eq!(r["payload"], "SESVER:DTI:ACT:000123");
     assert!(r["asset"].is_null());
-    assert!(e.run(&["asset", "add", "--tag", "SESVER:DTI:ACT:000123", "--kind", "switch", "--brand", "Cisco"]).status.success());
+    assert!(
+        e.run(&[
+            "asset",
+            "add",
+            "--tag",
+            "SESVER:DTI:ACT:000123",
+            "--kind",
+            "switch",
+            "--brand",
+            "Cisco"
+        ])
+        .status
+        .success()
+    );
     let r = e.json(&["scan", png.to_str().unwrap()]);
     assert_eq!(r["asset"]["brand"], "Cisco");
     // A real photo of someone else's QR.
@@ -110,21 +150,67 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
     std::fs::write(&not_image, "hola").unwrap();
     let blank = e.dir.path().join("blanco.png");
     std::fs::write(&blank, brigada_core_png()).unwrap();
-    e.fails(&["new", "--procedure", "P9", "--area", "x"], "unknown_procedure", "brigada procedures");
+    e.fails(
+        &["new", "--procedure", "P9", "--area", "x"],
+        "unknown_procedure",
+        "brigada procedures",
+    );
     e.fails(&["new", "--procedure", "P1", "--area", " "], "invalid_field", "área");
     e.fails(&["step", &f, "5"], "illegal_transition", "current step is 1");
     e.fails(&["step", &f, "ZZ"], "unknown_step", "ZZ");
     e.fails(&["show", "RT-1999-X-0001"], "not_found", "brigada list");
     e.fails(&["set", &f, "trayectoria"], "error", "FIELD=VALUE");
-    e.fails(&["attach", &f, not_image.to_str().unwrap()], "invalid_input", "not an image");
+    e.fails(
+        &["attach", &f, not_image.to_str().unwrap()],
+        "invalid_input",
+        "not an image",
+    );
     e.fails(&["attach", &f, "/no/such/file.jpg"], "bad_file", "/no/such/file.jpg");
     e.fails(&["scan", not_image.to_str().unwrap()], "error", "not an image");
     e.fails(&["scan", blank.to_str().unwrap()], "error", "no QR code found");
-    e.fails(&["sign", &f, "--role", "testigo", "--name", "X", "--strokes", not_image.to_str().unwrap()], "invalid_field", "conformidad");
-    e.fails(&["sign", &f, "--role", "acuse", "--name", "X", "--strokes", not_image.to_str().unwrap()], "invalid_input", "strokes file");
-    e.fails(&["asset", "add", "--tag", "ABC", "--kind", "radio"], "invalid_field", "SESVER:DTI:ACT:000123");
-    e.fails(&["resolve", &f, "3", "--answer", "si"], "illegal_transition", "no conflict");
-    e.fails(&["init", "--device-name", "Otra"], "already_initialised", "another --home");
+    e.fails(
+        &[
+            "sign",
+            &f,
+            "--role",
+            "testigo",
+            "--name",
+            "X",
+            "--strokes",
+            not_image.to_str().unwrap(),
+        ],
+        "invalid_field",
+        "conformidad",
+    );
+    e.fails(
+        &[
+            "sign",
+            &f,
+            "--role",
+            "acuse",
+            "--name",
+            "X",
+            "--strokes",
+            not_image.to_str().unwrap(),
+        ],
+        "invalid_input",
+        "strokes file",
+    );
+    e.fails(
+        &["asset", "add", "--tag", "ABC", "--kind", "radio"],
+        "invalid_field",
+        "SESVER:DTI:ACT:000123",
+    );
+    e.fails(
+        &["resolve", &f, "3", "--answer", "si"],
+        "illegal_transition",
+        "no conflict",
+    );
+    e.fails(
+        &["init", "--device-name", "Otra"],
+        "already_initialised",
+        "another --home",
+    );
     // Nothing of the refused attempts was stored.
     assert_eq!(e.json(&["history", &f]).as_array().unwrap().len(), 1);
     // A wrong passphrase: its own exit code, nothing touched.
@@ -143,8 +229,15 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
 #[test]
 fn overdue_lists_p6_jobs_past_their_escalation() {
     let e = Env::new();
-    let f = e.json(&["new", "--procedure", "P6", "--area", "Admisión"])["folio"].as_str().unwrap().to_owned();
-    assert!(e.run(&["set", &f, "proveedor=telmex", "reporte_levantado_en=2026-01-05 09:30"]).status.success());
+    let f = e.json(&["new", "--procedure", "P6", "--area", "Admisión"])["folio"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        e.run(&["set", &f, "proveedor=telmex", "reporte_levantado_en=2026-01-05 09:30"])
+            .status
+            .success()
+    );
     let overdue = e.json(&["list", "--overdue"]);
     assert_eq!(overdue.as_array().unwrap().len(), 1);
     assert_eq!(overdue[0]["folio"], f.as_str());

@@ -40,7 +40,10 @@ impl Store {
         })?;
         let kind = n.kind.trim().to_lowercase();
         if !ASSET_KINDS.contains(&kind.as_str()) {
-            return Err(Error::InvalidField { field: "kind".into(), why: format!("use one of {}", ASSET_KINDS.join(", ")) });
+            return Err(Error::InvalidField {
+                field: "kind".into(),
+                why: format!("use one of {}", ASSET_KINDS.join(", ")),
+            });
         }
         let id = doc_id(&tag);
         if documents::exists(self.conn(), &id)? {
@@ -81,7 +84,10 @@ impl Store {
         let asset = self.asset(tag_text)?;
         let mut history = index::list(
             self.conn(),
-            &index::Filter { asset_tag: Some(asset.tag.clone()), ..Default::default() },
+            &index::Filter {
+                asset_tag: Some(asset.tag.clone()),
+                ..Default::default()
+            },
         )?;
         history.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         Ok(AssetView { asset, history })
@@ -89,7 +95,10 @@ impl Store {
 
     pub fn set_asset_status(&mut self, tag_text: &str, status: &str) -> Result<()> {
         if !ASSET_STATUSES.contains(&status) {
-            return Err(Error::InvalidField { field: "status".into(), why: format!("use one of {}", ASSET_STATUSES.join(", ")) });
+            return Err(Error::InvalidField {
+                field: "status".into(),
+                why: format!("use one of {}", ASSET_STATUSES.join(", ")),
+            });
         }
         let mut asset = self.asset(tag_text)?;
         let id = doc_id(&asset.tag);
@@ -119,7 +128,10 @@ impl Store {
     pub fn overdue(&self) -> Result<Vec<index::Row>> {
         index::list(
             self.conn(),
-            &index::Filter { deadline_before: Some(Utc::now().timestamp_millis()), ..Default::default() },
+            &index::Filter {
+                deadline_before: Some(Utc::now().timestamp_millis()),
+                ..Default::default()
+            },
         )
     }
 }

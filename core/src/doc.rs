@@ -43,8 +43,15 @@ pub fn new_doc(author: &Author) -> Automerge {
 }
 
 pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
-    let bad = |e: automerge::AutomergeError| Error::BadDocument { id: id.to_owned(), detail: e.to_string() };
-    let mut doc = if snapshot.is_empty() { Automerge::new() } else { Automerge::load(snapshot).map_err(bad)? };
+    let bad = |e: automerge::AutomergeError| Error::BadDocument {
+        id: id.to_owned(),
+        detail: e.to_string(),
+    };
+    let mut doc = if snapshot.is_empty() {
+        Automerge::new()
+    } else {
+        Automerge::load(snapshot).map_err(bad)?
+    };
     for c in changes {
         doc.load_incremental(c).map_err(bad)?;
     }
@@ -52,7 +59,10 @@ pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge>
 }
 
 pub fn read<T: Hydrate>(id: &str, doc: &Automerge) -> Result<T> {
-    autosurgeon::hydrate(doc).map_err(|e| Error::BadDocument { id: id.to_owned(), detail: e.to_string() })
+    autosurgeon::hydrate(doc).map_err(|e| Error::BadDocument {
+        id: id.to_owned(),
+        detail: e.to_string(),
+    })
 }
 
 /// Write `value` into `doc` as one change stamped with `author`, `action` and `at_ms`.
@@ -66,7 +76,11 @@ pub fn write<T: Reconcile>(
 ) -> Result<Option<Change>> {
     doc.set_actor(author.actor.clone());
     let before = doc.get_heads();
-    let note = ChangeNote { by: author.person.clone(), device: author.device_code.clone(), action: action.to_owned() };
+    let note = ChangeNote {
+        by: author.person.clone(),
+        device: author.device_code.clone(),
+        action: action.to_owned(),
+    };
     let message = serde_json::to_string(&note).unwrap_or_default();
     doc.transact_with(
         |_| CommitOptions::default().with_message(message).with_time(at_ms),

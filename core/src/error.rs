@@ -17,9 +17,13 @@ pub enum Error {
     WrongPassphrase,
     #[error("the passphrase is empty: give at least 4 characters")]
     WeakPassphrase,
-    #[error("{path} is not a Brigada database (or it is damaged): {detail}. Restore it from a backup or sync a fresh copy")]
+    #[error(
+        "{path} is not a Brigada database (or it is damaged): {detail}. Restore it from a backup or sync a fresh copy"
+    )]
     CorruptDatabase { path: PathBuf, detail: String },
-    #[error("the database has schema version {found} but this program knows only up to {known}: update Brigada; the database was not touched")]
+    #[error(
+        "the database has schema version {found} but this program knows only up to {known}: update Brigada; the database was not touched"
+    )]
     DatabaseTooNew { found: i64, known: i64 },
     #[error("unknown procedure {0:?}: run `brigada procedures` to list them")]
     UnknownProcedure(String),
@@ -30,7 +34,11 @@ pub enum Error {
     #[error("step {step} still needs: {missing}")]
     MissingEvidence { step: String, missing: String },
     #[error("invalid answer {answer:?} for step {step}: expected one of {allowed}")]
-    InvalidAnswer { step: String, answer: String, allowed: String },
+    InvalidAnswer {
+        step: String,
+        answer: String,
+        allowed: String,
+    },
     #[error("no expediente matches {0:?}: give its id or folio (see `brigada list`)")]
     NotFound(String),
     #[error("no asset with tag {0:?}: register it with `brigada asset add`")]

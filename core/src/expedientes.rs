@@ -60,14 +60,21 @@ fn split_request(text: &str) -> (String, String) {
 
 impl Store {
     pub fn stamp(&self, at: i64) -> Stamp {
-        Stamp { by: self.device().person.clone(), device: self.device().code.clone(), at }
+        Stamp {
+            by: self.device().person.clone(),
+            device: self.device().code.clone(),
+            at,
+        }
     }
 
     pub fn create_expediente(&mut self, n: NewExpediente) -> Result<Created> {
         let proc = procedure::latest(&n.procedure)?;
         let area = n.area.trim();
         if area.is_empty() {
-            return Err(Error::InvalidField { field: "area".into(), why: "the área solicitante is empty".into() });
+            return Err(Error::InvalidField {
+                field: "area".into(),
+                why: "the área solicitante is empty".into(),
+            });
         }
         let asset = match n.asset.as_deref() {
             Some(t) => Some(crate::tag::parse(t).ok_or_else(|| Error::InvalidField {
@@ -91,7 +98,11 @@ impl Store {
             created_at: now,
             created_by: stamp.by.clone(),
             created_device: stamp.device.clone(),
-            solicitud: Solicitud { tipo, numero, ..Default::default() },
+            solicitud: Solicitud {
+                tipo,
+                numero,
+                ..Default::default()
+            },
             area: area.to_owned(),
             unidad: n.unidad.unwrap_or_default().trim().to_owned(),
             seccion: proc.seccion.clone(),
@@ -124,8 +135,12 @@ impl Store {
         if let Some(id) = index::id_by_folio(self.conn(), r)? {
             return Ok(id);
         }
-        let mut stmt = self.conn().prepare_cached("SELECT id FROM expedientes WHERE id LIKE ?1 || '%' LIMIT 2")?;
-        let ids: Vec<String> = stmt.query_map([r], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT id FROM expedientes WHERE id LIKE ?1 || '%' LIMIT 2")?;
+        let ids: Vec<String> = stmt
+            .query_map([r], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         match ids.as_slice() {
             [one] if r.len() >= 8 => Ok(one.clone()),
             _ => Err(Error::NotFound(r.into())),
@@ -143,7 +158,12 @@ impl Store {
         let id = self.resolve_ref(r)?;
         let (d, exp, proc) = self.load_doc(&id)?;
         let status = engine::status(proc, &exp, Utc::now());
-        Ok(View { procedure_name: proc.name.clone(), heads: doc::heads_hex(&d), expediente: exp, status })
+        Ok(View {
+            procedure_name: proc.name.clone(),
+            heads: doc::heads_hex(&d),
+            expediente: exp,
+            status,
+        })
     }
 
     /// Load, apply `f`, record one change and reindex, all durable on return.
@@ -174,12 +194,16 @@ impl Store {
 
     pub fn set_fields(&mut self, r: &str, pairs: &[(String, String)]) -> Result<()> {
         let desc = pairs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ");
-        self.edit(r, |_| format!("editar {desc}"), |exp, proc, _, _| {
-            for (k, v) in pairs {
-                set_field(exp, proc, k, v)?;
-            }
-            Ok(())
-        })
+        self.edit(
+            r,
+            |_| format!("editar {desc}"),
+            |exp, proc, _, _| {
+                for (k, v) in pairs {
+                    set_field(exp, proc, k, v)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     pub fn record_step(&mut self, r: &str, step: &str, answer: Option<&str>, note: Option<&str>) -> Result<Status> {
@@ -190,31 +214,42 @@ impl Store {
             None => format!("paso {step}"),
         };
         let mut effects = Vec::new();
-        self.edit(r, |_| action, |exp, proc, stamp, _| {
-            let round = engine::check_record(proc, exp, &step, answer.as_deref(), Utc::now())?;
-            let def = proc.step(&step).ok_or_else(|| Error::UnknownStep { id: proc.id.clone(), step: step.clone() })?;
-            exp.log.push(LogEntry {
-                id: uuid(),
-                step: step.clone(),
-                round,
-                answer: answer.clone(),
-                note: note.map(str::to_owned).filter(|n| !n.trim().is_empty()),
-                supersedes: vec![],
-                stamp: stamp.clone(),
-            });
-            for kind in &def.produces {
-                let acuse = def.requires.signatures.iter().any(|r| r == "acuse" || r == "conformidad");
-                exp.documents.push(DocumentRecord {
-                    id: uuid(),
-                    kind: kind.slug(),
+        self.edit(
+            r,
+            |_| action,
+            |exp, proc, stamp, _| {
+                let round = engine::check_record(proc, exp, &step, answer.as_deref(), Utc::now())?;
+                let def = proc.step(&step).ok_or_else(|| Error::UnknownStep {
+                    id: proc.id.clone(),
                     step: step.clone(),
-                    status: if acuse { "acuse-recibido" } else { "emitido" }.into(),
+                })?;
+                exp.log.push(LogEntry {
+                    id: uuid(),
+                    step: step.clone(),
+                    round,
+                    answer: answer.clone(),
+                    note: note.map(str::to_owned).filter(|n| !n.trim().is_empty()),
+                    supersedes: vec![],
                     stamp: stamp.clone(),
                 });
-            }
-            effects = def.effects.clone();
-            Ok(())
-        })?;
+                for kind in &def.produces {
+                    let acuse = def
+                        .requires
+                        .signatures
+                        .iter()
+                        .any(|r| r == "acuse" || r == "conformidad");
+                    exp.documents.push(DocumentRecord {
+                        id: uuid(),
+                        kind: kind.slug(),
+                        step: step.clone(),
+                        status: if acuse { "acuse-recibido" } else { "emitido" }.into(),
+                        stamp: stamp.clone(),
+                    });
+                }
+                effects = def.effects.clone();
+                Ok(())
+            },
+        )?;
         let view = self.view(r)?;
         for e in effects {
             let status = match e {
@@ -240,75 +275,115 @@ impl Store {
     pub fn resolve(&mut self, r: &str, step: &str, answer: &str, note: Option<&str>) -> Result<Status> {
         let step = step.trim().to_ascii_uppercase();
         let answer = answer.trim().to_lowercase();
-        self.edit(r, |_| format!("resolver {step} = {answer}"), |exp, proc, stamp, _| {
-            let st = engine::status(proc, exp, Utc::now());
-            let c = st.conflicts.iter().find(|c| c.step == step).ok_or_else(|| Error::IllegalTransition {
-                step: step.clone(),
-                why: "there is no conflict to resolve at this step".into(),
-            })?;
-            let def = proc.step(&step).ok_or_else(|| Error::UnknownStep { id: proc.id.clone(), step: step.clone() })?;
-            if !def.answers.iter().any(|a| a.value == answer) {
-                return Err(Error::InvalidAnswer {
+        self.edit(
+            r,
+            |_| format!("resolver {step} = {answer}"),
+            |exp, proc, stamp, _| {
+                let st = engine::status(proc, exp, Utc::now());
+                let c = st
+                    .conflicts
+                    .iter()
+                    .find(|c| c.step == step)
+                    .ok_or_else(|| Error::IllegalTransition {
+                        step: step.clone(),
+                        why: "there is no conflict to resolve at this step".into(),
+                    })?;
+                let def = proc.step(&step).ok_or_else(|| Error::UnknownStep {
+                    id: proc.id.clone(),
                     step: step.clone(),
-                    answer: answer.clone(),
-                    allowed: def.answers.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(", "),
+                })?;
+                if !def.answers.iter().any(|a| a.value == answer) {
+                    return Err(Error::InvalidAnswer {
+                        step: step.clone(),
+                        answer: answer.clone(),
+                        allowed: def
+                            .answers
+                            .iter()
+                            .map(|a| a.value.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                exp.log.push(LogEntry {
+                    id: uuid(),
+                    step: step.clone(),
+                    round: c.round,
+                    answer: Some(answer.clone()),
+                    note: note.map(str::to_owned),
+                    supersedes: c.options.iter().map(|o| o.entry.clone()).collect(),
+                    stamp: stamp.clone(),
                 });
-            }
-            exp.log.push(LogEntry {
-                id: uuid(),
-                step: step.clone(),
-                round: c.round,
-                answer: Some(answer.clone()),
-                note: note.map(str::to_owned),
-                supersedes: c.options.iter().map(|o| o.entry.clone()).collect(),
-                stamp: stamp.clone(),
-            });
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         Ok(self.view(r)?.status)
     }
 
-    pub fn add_material(&mut self, r: &str, item: &str, quantity: f64, unit: &str, component: Option<&str>) -> Result<()> {
+    pub fn add_material(
+        &mut self,
+        r: &str,
+        item: &str,
+        quantity: f64,
+        unit: &str,
+        component: Option<&str>,
+    ) -> Result<()> {
         if item.trim().is_empty() || unit.trim().is_empty() {
-            return Err(Error::InvalidInput("a material needs an item and a unit, e.g. --item \"Cable UTP cat 6\" --qty 305 --unit m".into()));
+            return Err(Error::InvalidInput(
+                "a material needs an item and a unit, e.g. --item \"Cable UTP cat 6\" --qty 305 --unit m".into(),
+            ));
         }
         if !quantity.is_finite() || quantity <= 0.0 {
-            return Err(Error::InvalidField { field: "qty".into(), why: format!("{quantity} is not a positive quantity") });
+            return Err(Error::InvalidField {
+                field: "qty".into(),
+                why: format!("{quantity} is not a positive quantity"),
+            });
         }
         if let Some(c) = component {
             let available = index::list_components(self.conn(), true)?;
             if !available.iter().any(|x| x.id == c) {
-                return Err(Error::InvalidInput(format!("component {c} is not available in the inventory (see `brigada components`)")));
+                return Err(Error::InvalidInput(format!(
+                    "component {c} is not available in the inventory (see `brigada components`)"
+                )));
             }
         }
-        self.edit(r, |_| format!("material {item}"), |exp, _, stamp, _| {
-            exp.materials.push(Material {
-                id: uuid(),
-                item: item.trim().into(),
-                quantity,
-                unit: unit.trim().into(),
-                component: component.map(str::to_owned),
-                stamp: stamp.clone(),
-            });
-            Ok(())
-        })
+        self.edit(
+            r,
+            |_| format!("material {item}"),
+            |exp, _, stamp, _| {
+                exp.materials.push(Material {
+                    id: uuid(),
+                    item: item.trim().into(),
+                    quantity,
+                    unit: unit.trim().into(),
+                    component: component.map(str::to_owned),
+                    stamp: stamp.clone(),
+                });
+                Ok(())
+            },
+        )
     }
 
     pub fn add_part(&mut self, r: &str, description: &str, serial: Option<&str>) -> Result<()> {
         if description.trim().is_empty() {
-            return Err(Error::InvalidInput("a part needs a description, e.g. \"Memoria RAM DDR4 8 GB\"".into()));
+            return Err(Error::InvalidInput(
+                "a part needs a description, e.g. \"Memoria RAM DDR4 8 GB\"".into(),
+            ));
         }
-        self.edit(r, |_| format!("pieza {description}"), |exp, _, stamp, _| {
-            let from_asset = exp.equipment.first().cloned();
-            exp.parts.push(Part {
-                id: uuid(),
-                description: description.trim().into(),
-                serial: serial.map(str::to_owned),
-                from_asset,
-                stamp: stamp.clone(),
-            });
-            Ok(())
-        })
+        self.edit(
+            r,
+            |_| format!("pieza {description}"),
+            |exp, _, stamp, _| {
+                let from_asset = exp.equipment.first().cloned();
+                exp.parts.push(Part {
+                    id: uuid(),
+                    description: description.trim().into(),
+                    serial: serial.map(str::to_owned),
+                    from_asset,
+                    stamp: stamp.clone(),
+                });
+                Ok(())
+            },
+        )
     }
 
     pub fn add_equipment(&mut self, r: &str, tag_text: &str) -> Result<()> {
@@ -316,41 +391,62 @@ impl Store {
             field: "equipo".into(),
             why: format!("{tag_text:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)"),
         })?;
-        self.edit(r, |_| format!("equipo {tag}"), |exp, _, _, _| {
-            if !exp.equipment.contains(&tag) {
-                exp.equipment.push(tag.clone());
-            }
-            Ok(())
-        })
+        self.edit(
+            r,
+            |_| format!("equipo {tag}"),
+            |exp, _, _, _| {
+                if !exp.equipment.contains(&tag) {
+                    exp.equipment.push(tag.clone());
+                }
+                Ok(())
+            },
+        )
     }
 
     pub fn assign(&mut self, r: &str, person: &str) -> Result<()> {
         let person = person.trim();
         if person.is_empty() {
-            return Err(Error::InvalidInput("say who to assign it to: --to \"Nombre Apellido\"".into()));
+            return Err(Error::InvalidInput(
+                "say who to assign it to: --to \"Nombre Apellido\"".into(),
+            ));
         }
-        self.edit(r, |_| format!("asignar a {person}"), |exp, _, _, _| {
-            if !exp.assignees.iter().any(|a| a == person) {
-                exp.assignees.push(person.to_owned());
-            }
-            Ok(())
-        })
+        self.edit(
+            r,
+            |_| format!("asignar a {person}"),
+            |exp, _, _, _| {
+                if !exp.assignees.iter().any(|a| a == person) {
+                    exp.assignees.push(person.to_owned());
+                }
+                Ok(())
+            },
+        )
     }
 
     pub fn comment(&mut self, r: &str, text: &str) -> Result<()> {
         if text.trim().is_empty() {
             return Err(Error::InvalidInput("the comment is empty".into()));
         }
-        self.edit(r, |_| "comentario".into(), |exp, _, stamp, _| {
-            exp.comments.push(Comment { id: uuid(), text: text.trim().into(), stamp: stamp.clone() });
-            Ok(())
-        })
+        self.edit(
+            r,
+            |_| "comentario".into(),
+            |exp, _, stamp, _| {
+                exp.comments.push(Comment {
+                    id: uuid(),
+                    text: text.trim().into(),
+                    stamp: stamp.clone(),
+                });
+                Ok(())
+            },
+        )
     }
 
     /// Attach a photo (the bytes go to the blob store; the document keeps the hash).
     pub fn attach(&mut self, r: &str, bytes: &[u8], caption: &str, step: Option<&str>) -> Result<String> {
         if bytes.len() as u64 > blobs::MAX_BLOB {
-            return Err(Error::TooLarge { size: bytes.len() as u64, max: blobs::MAX_BLOB });
+            return Err(Error::TooLarge {
+                size: bytes.len() as u64,
+                max: blobs::MAX_BLOB,
+            });
         }
         let media_type = image_media_type(bytes)?;
         let id = self.resolve_ref(r)?;
@@ -360,20 +456,27 @@ impl Store {
             Some(s) => Some(s.trim().to_ascii_uppercase()),
             None => self.view(&id)?.status.current,
         };
-        self.edit(&id, |_| "foto".into(), |exp, proc, stamp, _| {
-            if let Some(s) = &step {
-                proc.step(s).ok_or_else(|| Error::UnknownStep { id: proc.id.clone(), step: s.clone() })?;
-            }
-            exp.photos.push(Photo {
-                id: uuid(),
-                blob: hash.clone(),
-                caption: caption.trim().into(),
-                step: step.clone(),
-                media_type: media_type.into(),
-                stamp: stamp.clone(),
-            });
-            Ok(())
-        })?;
+        self.edit(
+            &id,
+            |_| "foto".into(),
+            |exp, proc, stamp, _| {
+                if let Some(s) = &step {
+                    proc.step(s).ok_or_else(|| Error::UnknownStep {
+                        id: proc.id.clone(),
+                        step: s.clone(),
+                    })?;
+                }
+                exp.photos.push(Photo {
+                    id: uuid(),
+                    blob: hash.clone(),
+                    caption: caption.trim().into(),
+                    step: step.clone(),
+                    media_type: media_type.into(),
+                    stamp: stamp.clone(),
+                });
+                Ok(())
+            },
+        )?;
         Ok(hash)
     }
 
@@ -383,18 +486,27 @@ impl Store {
         if !procedure::SIGNATURE_ROLES.contains(&role.as_str()) {
             return Err(Error::InvalidField {
                 field: "role".into(),
-                why: format!("{role:?} is not a role; use one of {}", procedure::SIGNATURE_ROLES.join(", ")),
+                why: format!(
+                    "{role:?} is not a role; use one of {}",
+                    procedure::SIGNATURE_ROLES.join(", ")
+                ),
             });
         }
         if name.trim().is_empty() {
-            return Err(Error::InvalidField { field: "name".into(), why: "the signer's name is required".into() });
+            return Err(Error::InvalidField {
+                field: "name".into(),
+                why: "the signer's name is required".into(),
+            });
         }
         let parsed = Strokes::parse(strokes)?;
         let png = parsed.render_png(600, 200);
         let id = self.resolve_ref(r)?;
         let now = time::now_ms();
         let (strokes_blob, image_blob) = self.write(|tx| {
-            Ok((blobs::put(tx, strokes, "application/json", now)?, blobs::put(tx, &png, "image/png", now)?))
+            Ok((
+                blobs::put(tx, strokes, "application/json", now)?,
+                blobs::put(tx, &png, "image/png", now)?,
+            ))
         })?;
         let step = match step {
             Some(s) => Some(s.trim().to_ascii_uppercase()),
@@ -402,38 +514,45 @@ impl Store {
         };
         let key = self.signing_key().clone();
         let device_key = hex::encode(key.verifying_key().as_bytes());
-        self.edit(&id, |_| format!("firma {role}"), |exp, _, stamp, d| {
-            let heads = doc::heads_hex(d);
-            let content_hash = signature::content_hash(exp);
-            let name = name.trim();
-            let seal = signature::seal(&key, &signature::Statement {
-                purpose: "brigada-firma-v1",
-                expediente: &exp.id,
-                role: &role,
-                name,
-                at: stamp.at,
-                device: &stamp.device,
-                heads: &heads,
-                content_hash: &content_hash,
-                strokes_blob: &strokes_blob,
-                image_blob: &image_blob,
-            });
-            let sig = Signature {
-                id: uuid(),
-                step: step.clone(),
-                role: role.clone(),
-                name: name.to_owned(),
-                strokes_blob: strokes_blob.clone(),
-                image_blob: image_blob.clone(),
-                heads,
-                content_hash,
-                device_key: device_key.clone(),
-                seal,
-                stamp: stamp.clone(),
-            };
-            exp.signatures.push(sig.clone());
-            Ok(sig)
-        })
+        self.edit(
+            &id,
+            |_| format!("firma {role}"),
+            |exp, _, stamp, d| {
+                let heads = doc::heads_hex(d);
+                let content_hash = signature::content_hash(exp);
+                let name = name.trim();
+                let seal = signature::seal(
+                    &key,
+                    &signature::Statement {
+                        purpose: "brigada-firma-v1",
+                        expediente: &exp.id,
+                        role: &role,
+                        name,
+                        at: stamp.at,
+                        device: &stamp.device,
+                        heads: &heads,
+                        content_hash: &content_hash,
+                        strokes_blob: &strokes_blob,
+                        image_blob: &image_blob,
+                    },
+                );
+                let sig = Signature {
+                    id: uuid(),
+                    step: step.clone(),
+                    role: role.clone(),
+                    name: name.to_owned(),
+                    strokes_blob: strokes_blob.clone(),
+                    image_blob: image_blob.clone(),
+                    heads,
+                    content_hash,
+                    device_key: device_key.clone(),
+                    seal,
+                    stamp: stamp.clone(),
+                };
+                exp.signatures.push(sig.clone());
+                Ok(sig)
+            },
+        )
     }
 
     pub fn history(&self, r: &str) -> Result<Vec<HistoryEntry>> {
@@ -447,7 +566,9 @@ impl Store {
     }
 
     pub fn blob(&self, hash: &str) -> Result<Vec<u8>> {
-        blobs::get(self.conn(), hash)?.map(|(b, _)| b).ok_or_else(|| Error::BlobDamaged(hash.to_owned()))
+        blobs::get(self.conn(), hash)?
+            .map(|(b, _)| b)
+            .ok_or_else(|| Error::BlobDamaged(hash.to_owned()))
     }
 
     /// The whole Automerge document, for export and (later) sync.
@@ -460,12 +581,18 @@ impl Store {
     /// Merge a document received from elsewhere (another device, an export), keeping all
     /// changes of both sides. Returns the merged state.
     pub fn merge_document(&mut self, bytes: &[u8]) -> Result<View> {
-        let incoming = Automerge::load(bytes).map_err(|e| Error::BadDocument { id: "import".into(), detail: e.to_string() })?;
+        let incoming = Automerge::load(bytes).map_err(|e| Error::BadDocument {
+            id: "import".into(),
+            detail: e.to_string(),
+        })?;
         let exp_in: Expediente = doc::read("import", &incoming)?;
         let proc = procedure::get(&exp_in.procedure_id, exp_in.procedure_version)?;
         let id = exp_in.id.clone();
         if uuid::Uuid::parse_str(&id).is_err() {
-            return Err(Error::BadDocument { id, detail: "its id is not a UUID".into() });
+            return Err(Error::BadDocument {
+                id,
+                detail: "its id is not a UUID".into(),
+            });
         }
         let now = time::now_ms();
         let existing = documents::load(self.conn(), &id)?;
@@ -529,7 +656,10 @@ impl Store {
 fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> Result<()> {
     let key = key.trim();
     let v = value.trim().to_owned();
-    let bad = |why: String| Error::InvalidField { field: key.to_owned(), why };
+    let bad = |why: String| Error::InvalidField {
+        field: key.to_owned(),
+        why,
+    };
     match key {
         "area" => {
             if v.is_empty() {
@@ -561,12 +691,19 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
                     .copied()
                     .chain(proc.fields.iter().map(|f| f.id.as_str()))
                     .collect();
-                bad(format!("{} has no such field; known fields: {}", proc.id, known.join(", ")))
+                bad(format!(
+                    "{} has no such field; known fields: {}",
+                    proc.id,
+                    known.join(", ")
+                ))
             })?;
             let stored = match def.kind {
                 FieldKind::Text => v,
                 FieldKind::Number => {
-                    v.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad(format!("{v:?} is not a number")))?;
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .ok_or_else(|| bad(format!("{v:?} is not a number")))?;
                     v
                 }
                 FieldKind::Date => {
@@ -594,14 +731,17 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
 
 /// Check that the bytes are an image we can show, and name its type.
 pub fn image_media_type(bytes: &[u8]) -> Result<&'static str> {
-    let fmt = image::guess_format(bytes).map_err(|_| Error::InvalidInput(
-        "the file is not an image (JPEG, PNG or WebP expected)".into(),
-    ))?;
+    let fmt = image::guess_format(bytes)
+        .map_err(|_| Error::InvalidInput("the file is not an image (JPEG, PNG or WebP expected)".into()))?;
     let mt = match fmt {
         image::ImageFormat::Jpeg => "image/jpeg",
         image::ImageFormat::Png => "image/png",
         image::ImageFormat::WebP => "image/webp",
-        other => return Err(Error::InvalidInput(format!("{other:?} images are not accepted: use JPEG, PNG or WebP"))),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "{other:?} images are not accepted: use JPEG, PNG or WebP"
+            )));
+        }
     };
     image::ImageReader::with_format(std::io::Cursor::new(bytes), fmt)
         .into_dimensions()

@@ -36,9 +36,8 @@ impl Strokes {
             Err(_) => Strokes {
                 width: None,
                 height: None,
-                strokes: serde_json::from_slice(bytes).map_err(|e| {
-                    bad(format!("{e}; expected JSON like {{\"strokes\": [[[10,20],[11,22]]]}}"))
-                })?,
+                strokes: serde_json::from_slice(bytes)
+                    .map_err(|e| bad(format!("{e}; expected JSON like {{\"strokes\": [[[10,20],[11,22]]]}}")))?,
             },
         };
         let points: usize = s.strokes.iter().map(Vec::len).sum();
@@ -46,9 +45,16 @@ impl Strokes {
             return Err(bad("it is empty: the signer must draw on the pad".into()));
         }
         if s.strokes.len() > MAX_STROKES || points > MAX_POINTS {
-            return Err(bad(format!("too many strokes or points (max {MAX_STROKES} strokes, {MAX_POINTS} points)")));
+            return Err(bad(format!(
+                "too many strokes or points (max {MAX_STROKES} strokes, {MAX_POINTS} points)"
+            )));
         }
-        if s.strokes.iter().flatten().flatten().any(|v| !v.is_finite() || v.abs() > 1e6) {
+        if s.strokes
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|v| !v.is_finite() || v.abs() > 1e6)
+        {
             return Err(bad("a coordinate is not a finite number".into()));
         }
         Ok(s)

@@ -22,9 +22,18 @@ mod tests {
 
     #[test]
     fn tags_are_recognised_and_normalised() {
-        assert_eq!(parse(" sesver:dti:act:000123\n").as_deref(), Some("SESVER:DTI:ACT:000123"));
+        assert_eq!(
+            parse(" sesver:dti:act:000123\n").as_deref(),
+            Some("SESVER:DTI:ACT:000123")
+        );
         assert_eq!(format(42), "SESVER:DTI:ACT:000042");
-        for bad in ["", "SESVER:DTI:ACT:12", "SESVER:DTI:ACT:0001234", "http://x", "SESVER:DTI:ACT:00012a"] {
+        for bad in [
+            "",
+            "SESVER:DTI:ACT:12",
+            "SESVER:DTI:ACT:0001234",
+            "http://x",
+            "SESVER:DTI:ACT:00012a",
+        ] {
             assert!(parse(bad).is_none(), "{bad}");
         }
     }

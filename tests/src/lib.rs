@@ -1,6 +1,11 @@
 //! Helpers shared by the scenario tests, the crash writer and the benchmarks.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::Rng;
 
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::procedure::{self, FieldKind, StepKind};
@@ -77,12 +82,22 @@ pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
     if !pairs.is_empty() {
         store.set_fields(id, &pairs)?;
     }
-    let have = v.expediente.photos.iter().filter(|p| p.step.as_deref() == Some(step_id)).count() as u32;
+    let have = v
+        .expediente
+        .photos
+        .iter()
+        .filter(|p| p.step.as_deref() == Some(step_id))
+        .count() as u32;
     for _ in have..r.photos {
         store.attach(id, &small_png(), "evidencia", Some(step_id))?;
     }
     for role in &r.signatures {
-        if !v.expediente.signatures.iter().any(|s| &s.role == role && s.step.as_deref() == Some(step_id)) {
+        if !v
+            .expediente
+            .signatures
+            .iter()
+            .any(|s| &s.role == role && s.step.as_deref() == Some(step_id))
+        {
             store.sign(id, role, "Dra. Laura Méndez Ruiz", strokes(), Some(step_id))?;
         }
     }
@@ -120,4 +135,78 @@ pub fn decisions(proc_id: &str) -> Vec<(String, Vec<String>)> {
 /// Where the shared test data lives (beside the project root).
 pub fn shared_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+}
+
+/// Kill a writer child (`crash_writer`) with SIGKILL `rounds` times at random moments;
+/// after each kill the store must open and hold every acknowledged edit. Returns how many
+/// edits were acknowledged in all.
+pub fn kill_rounds(writer: &Path, rounds: usize) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let mut store = init_store(&home, "Tablet 40");
+    let job = new_job(&mut store, "P7");
+    drop(store);
+    let mut rng = rand::thread_rng();
+    // Each round numbers its edits from its own range, so acknowledged ones are exact.
+    let mut acked: Vec<String> = Vec::new();
+    for round in 0..rounds {
+        let first = round as u64 * 1_000_000;
+        let mut child = Command::new(writer)
+            .args([home.to_str().unwrap(), &job, &first.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let deadline = Instant::now() + Duration::from_millis(rng.gen_range(30..250));
+        let reader = std::thread::spawn(move || {
+            let mut last = None;
+            for line in BufReader::new(stdout).lines() {
+                match line {
+                    Ok(l) => last = l.strip_prefix("ack ").and_then(|n| n.parse::<u64>().ok()).or(last),
+                    Err(_) => break,
+                }
+            }
+            last
+        });
+        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        if let Some(last) = reader.join().unwrap() {
+            acked.extend((first..=last).map(|n| format!("edit-{n}")));
+        }
+        let store = Store::open(&home, PASS).unwrap_or_else(|e| panic!("round {round}: store does not open: {e}"));
+        let exp = store.view(&job).unwrap().expediente;
+        let have: std::collections::HashSet<&str> = exp.comments.iter().map(|c| c.text.as_str()).collect();
+        for a in &acked {
+            assert!(have.contains(a.as_str()), "round {round}: acknowledged {a} lost");
+        }
+    }
+    acked.len()
+}
+
+
+/// (image, expected payload) for every name of `testdata/qr-photos` with a single
+/// expected payload (`NAME.result.txt` files are metadata, not payloads).
+pub fn qr_cases() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for set in ["qrcode-1", "qrcode-2"] {
+        let dir = shared_dir().join("testdata/qr-photos").join(set);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        names.sort();
+        for path in names {
+            let p = path.to_string_lossy().into_owned();
+            if !p.ends_with(".txt") || p.ends_with(".result.txt") {
+                continue;
+            }
+            // Names may hold dots ("gs1-figure-4.15.1-2"): swap the suffix as text.
+            let stem = p.trim_end_matches(".txt");
+            if let Some(img) = ["png", "jpg", "webp"].iter().map(|x| PathBuf::from(format!("{stem}.{x}"))).find(|x| x.exists()) {
+                let expected = std::fs::read_to_string(&p).unwrap_or_default().replace("\r\n", "\n");
+                out.push((img, expected));
+            }
+        }
+    }
+    out
 }

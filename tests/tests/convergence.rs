@@ -19,7 +19,9 @@ fn exchange(stores: &mut [&mut Store], id: &str) {
 /// Everything that must survive a merge, by id.
 fn ids(s: &Store, id: &str) -> BTreeSet<String> {
     let e = s.view(id).unwrap().expediente;
-    e.log.iter().map(|x| format!("log:{}", x.id))
+    e.log
+        .iter()
+        .map(|x| format!("log:{}", x.id))
         .chain(e.photos.iter().map(|x| format!("photo:{}", x.id)))
         .chain(e.signatures.iter().map(|x| format!("sig:{}", x.id)))
         .chain(e.materials.iter().map(|x| format!("mat:{}", x.id)))
@@ -37,7 +39,8 @@ fn contradictory_decisions_on_two_devices_are_a_conflict_until_resolved() {
     b.merge_document(&a.document_bytes(&job).unwrap().1).unwrap();
     // Offline: A says viable, B says not viable; B also takes a photo, A signs.
     a.record_step(&job, "3", Some("si"), None).unwrap();
-    b.record_step(&job, "3", Some("no"), Some("No hay canalización")).unwrap();
+    b.record_step(&job, "3", Some("no"), Some("No hay canalización"))
+        .unwrap();
     b.attach(&job, &small_png(), "sin canalización", Some("3")).unwrap();
     a.sign(&job, "tecnico", "Ing. A", strokes(), Some("3")).unwrap();
     exchange(&mut [&mut a, &mut b], &job);
@@ -46,11 +49,19 @@ fn contradictory_decisions_on_two_devices_are_a_conflict_until_resolved() {
         assert_eq!(v.status.state, "conflicto");
         let c = &v.status.conflicts[0];
         assert_eq!(c.step, "3");
-        let who: BTreeSet<_> = c.options.iter().map(|o| (o.answer.as_str(), o.stamp.device.as_str())).collect();
+        let who: BTreeSet<_> = c
+            .options
+            .iter()
+            .map(|o| (o.answer.as_str(), o.stamp.device.as_str()))
+            .collect();
         assert_eq!(who, BTreeSet::from([("si", "T01"), ("no", "T02")]));
         assert_eq!(v.expediente.photos.len(), 1);
         assert_eq!(v.expediente.signatures.len(), 1);
-        assert_eq!(s.list(&Default::default()).unwrap()[0].conflicts, 1, "the list shows it too");
+        assert_eq!(
+            s.list(&Default::default()).unwrap()[0].conflicts,
+            1,
+            "the list shows it too"
+        );
     }
     assert_eq!(a.view(&job).unwrap().heads, b.view(&job).unwrap().heads);
     // No step may be recorded over an open conflict.
@@ -96,16 +107,16 @@ fn apply(s: &mut Store, job: &str, op: &Op) {
             let key = ["ubicacion", "trayectoria", "pruebas"][*k as usize];
             s.set_fields(job, &[(key.into(), format!("v{v}"))]).unwrap();
         }
-        Op::Material(n) => s.add_material(job, &format!("item {n}"), f64::from(*n) + 1.0, "pza", None).unwrap(),
+        Op::Material(n) => s
+            .add_material(job, &format!("item {n}"), f64::from(*n) + 1.0, "pza", None)
+            .unwrap(),
         Op::Comment(n) => s.comment(job, &format!("comentario {n}")).unwrap(),
         Op::Advance(yes) => {
             let st = s.view(job).unwrap().status;
-            if let Some(step) = st.current {
-                if st.conflicts.is_empty() {
-                    let answer = st.answers.first().map(|_| if *yes { "si" } else { "no" });
-                    if satisfy(s, job, &step).is_ok() {
-                        let _ = s.record_step(job, &step, answer, None);
-                    }
+            if let Some(step) = st.current.filter(|_| st.conflicts.is_empty()) {
+                let answer = st.answers.first().map(|_| if *yes { "si" } else { "no" });
+                if satisfy(s, job, &step).is_ok() {
+                    let _ = s.record_step(job, &step, answer, None);
                 }
             }
         }

@@ -55,7 +55,9 @@ fn every_branch_of_every_procedure_reaches_its_end() {
         for (step, answers) in decisions(id) {
             for a in answers {
                 assert!(
-                    paths.iter().any(|p| p.iter().any(|(s, x)| *s == step && x.as_deref() == Some(&a))),
+                    paths
+                        .iter()
+                        .any(|p| p.iter().any(|(s, x)| *s == step && x.as_deref() == Some(&a))),
                     "{id}: answer {a} of step {step} is on no path"
                 );
             }
@@ -71,7 +73,10 @@ fn every_branch_of_every_procedure_reaches_its_end() {
             for (s, _) in path {
                 for kind in &p.step(s).unwrap().produces {
                     assert!(
-                        v.expediente.documents.iter().any(|d| d.kind == kind.slug() && d.step == *s),
+                        v.expediente
+                            .documents
+                            .iter()
+                            .any(|d| d.kind == kind.slug() && d.step == *s),
                         "{id}: {} of step {s} not recorded",
                         kind.title()
                     );
@@ -116,18 +121,37 @@ fn the_engine_lists_answers_missing_evidence_and_documents() {
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.current.as_deref(), Some("3A"));
     assert_eq!(st.missing, vec!["firma «acuse»".to_string()]);
-    assert_eq!(st.documents_to_produce[0].title(), "Justificación técnica de inviabilidad");
+    assert_eq!(
+        st.documents_to_produce[0].title(),
+        "Justificación técnica de inviabilidad"
+    );
 }
 
 #[test]
 fn waits_show_their_reason_and_the_list_can_filter_them() {
     let (_d, mut store) = temp_store("Tablet 04");
     let job = new_job(&mut store, "P1");
-    drive(&mut store, &job, &[("1", None), ("2", None), ("3", Some("si")), ("4", Some("no")), ("4A", None)]).unwrap();
+    drive(
+        &mut store,
+        &job,
+        &[
+            ("1", None),
+            ("2", None),
+            ("3", Some("si")),
+            ("4", Some("no")),
+            ("4A", None),
+        ],
+    )
+    .unwrap();
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.state, "en-espera");
     assert!(st.waiting.unwrap().reason.contains("Recursos Materiales"));
-    let rows = store.list(&Filter { state: Some("en-espera".into()), ..Default::default() }).unwrap();
+    let rows = store
+        .list(&Filter {
+            state: Some("en-espera".into()),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].waiting_reason.as_deref().unwrap().contains("Material"));
 }
@@ -139,7 +163,14 @@ fn p6_escalations_count_from_the_recorded_report_time() {
     // Raised 3 days ago: the 24 h escalation is overdue.
     let raised = (chrono::Utc::now() - chrono::Duration::hours(72)).to_rfc3339();
     store
-        .set_fields(&job, &[("proveedor".into(), "telmex".into()), ("reporte_proveedor".into(), "TX-1".into()), ("reporte_levantado_en".into(), raised)])
+        .set_fields(
+            &job,
+            &[
+                ("proveedor".into(), "telmex".into()),
+                ("reporte_proveedor".into(), "TX-1".into()),
+                ("reporte_levantado_en".into(), raised),
+            ],
+        )
         .unwrap();
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.escalations[0].state, EscalationState::Overdue);
@@ -147,7 +178,9 @@ fn p6_escalations_count_from_the_recorded_report_time() {
     assert_eq!(store.overdue().unwrap().len(), 1, "listed by list --overdue");
     // The second e-mail was sent 10 h ago: 24 h done, 48 h pending from that time.
     let second = chrono::Utc::now() - chrono::Duration::hours(10);
-    store.set_fields(&job, &[("segundo_correo_en".into(), second.to_rfc3339())]).unwrap();
+    store
+        .set_fields(&job, &[("segundo_correo_en".into(), second.to_rfc3339())])
+        .unwrap();
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.escalations[0].state, EscalationState::Done);
     assert_eq!(st.escalations[1].state, EscalationState::Pending);
@@ -155,7 +188,12 @@ fn p6_escalations_count_from_the_recorded_report_time() {
     assert_eq!(due, (second + chrono::Duration::hours(48)).timestamp_millis());
     assert!(store.overdue().unwrap().is_empty());
     // Not solved: the temporary service is requested; escalations no longer apply.
-    drive(&mut store, &job, &[("1", None), ("2", None), ("3", None), ("4", Some("no")), ("5", None)]).unwrap();
+    drive(
+        &mut store,
+        &job,
+        &[("1", None), ("2", None), ("3", None), ("4", Some("no")), ("5", None)],
+    )
+    .unwrap();
     let st = store.view(&job).unwrap().status;
     assert!(st.escalations.iter().all(|e| e.state == EscalationState::Stopped));
     assert_eq!(st.state, "en-espera");
@@ -176,7 +214,12 @@ fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
         .unwrap();
     let job = new_job(&mut store, "P4");
     store.add_equipment(&job, &t).unwrap();
-    drive(&mut store, &job, &[("1", None), ("2", Some("si")), ("3", None), ("4", None)]).unwrap();
+    drive(
+        &mut store,
+        &job,
+        &[("1", None), ("2", Some("si")), ("3", None), ("4", None)],
+    )
+    .unwrap();
     let comps = store.components(true).unwrap();
     assert_eq!(comps.len(), 1);
     assert_eq!(comps[0].from_asset.as_deref(), Some(t.as_str()));
@@ -187,10 +230,17 @@ fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
     assert_eq!(v.history[0].id, job);
     // A P3 repair takes the part from the inventory.
     let repair = new_job(&mut store, "P3");
-    store.add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id)).unwrap();
+    store
+        .add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id))
+        .unwrap();
     assert!(store.components(true).unwrap().is_empty());
-    assert_eq!(store.components(false).unwrap()[0].consumed_by.as_deref(), Some(repair.as_str()));
-    let e = store.add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id)).unwrap_err();
+    assert_eq!(
+        store.components(false).unwrap()[0].consumed_by.as_deref(),
+        Some(repair.as_str())
+    );
+    let e = store
+        .add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id))
+        .unwrap_err();
     assert!(e.to_string().contains("not available"), "{e}");
 }
 
@@ -198,7 +248,12 @@ fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
 fn p5_that_needs_the_equipment_moved_continues_as_p3() {
     let (_d, mut store) = temp_store("Tablet 07");
     let job = new_job(&mut store, "P5");
-    drive(&mut store, &job, &[("1", None), ("2", Some("si")), ("3", Some("si")), ("4", None)]).unwrap();
+    drive(
+        &mut store,
+        &job,
+        &[("1", None), ("2", Some("si")), ("3", Some("si")), ("4", None)],
+    )
+    .unwrap();
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.state, "terminado");
     assert_eq!(st.continues.as_deref(), Some("P3"));
@@ -210,12 +265,27 @@ fn search_folds_accents_and_case() {
     let job = new_job(&mut store, "P2");
     store.comment(&job, "Radio de la Cámara Hiperbárica sin señal").unwrap();
     for q in ["camara", "CÁMARA", "hiperbarica senal", "Urgen"] {
-        let rows = store.list(&Filter { query: Some(q.into()), ..Default::default() }).unwrap();
+        let rows = store
+            .list(&Filter {
+                query: Some(q.into()),
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(rows.len(), 1, "query {q:?}");
     }
-    let rows = store.list(&Filter { query: Some("quirofano".into()), ..Default::default() }).unwrap();
+    let rows = store
+        .list(&Filter {
+            query: Some("quirofano".into()),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(rows.is_empty());
     // Punctuation that means something to FTS5 is harmless.
-    let rows = store.list(&Filter { query: Some("\"cámara* hiperbárica) (".into()), ..Default::default() }).unwrap();
+    let rows = store
+        .list(&Filter {
+            query: Some("\"cámara* hiperbárica) (".into()),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(rows.len(), 1);
 }

@@ -70,7 +70,8 @@ fn a_corrupt_or_foreign_database_is_a_clear_error() {
 fn rusqlite_plain(path: &Path) {
     // The bundled SQLCipher opens plain databases when no key is set.
     let c = rusqlite_conn(path);
-    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+    c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
 }
 
 fn rusqlite_conn(path: &Path) -> brigada_core::store::RawConnection {
@@ -95,16 +96,25 @@ fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
     let home = dir.path().join("home");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schema-v3"), &home);
     let mut store = Store::open(&home, PASS).unwrap();
-    assert_eq!(schema::current_version(store.conn()).unwrap(), schema::MIGRATIONS.len() as i64);
+    assert_eq!(
+        schema::current_version(store.conn()).unwrap(),
+        schema::MIGRATIONS.len() as i64
+    );
     let rows = store.list(&Default::default()).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].folio, "RT-2026-T03-0001");
-    let found = store.list(&brigada_core::store::index::Filter { query: Some("camara rio blanco".into()), ..Default::default() });
+    let found = store.list(&brigada_core::store::index::Filter {
+        query: Some("camara rio blanco".into()),
+        ..Default::default()
+    });
     assert_eq!(found.unwrap().len(), 1);
     // And it is usable: the old expediente takes new steps.
     satisfy(&mut store, "RT-2026-T03-0001", "1").unwrap();
     store.record_step("RT-2026-T03-0001", "1", None, None).unwrap();
-    assert_eq!(store.view("RT-2026-T03-0001").unwrap().status.current.as_deref(), Some("2"));
+    assert_eq!(
+        store.view("RT-2026-T03-0001").unwrap().status.current.as_deref(),
+        Some("2")
+    );
 }
 
 #[test]
@@ -115,11 +125,17 @@ fn blobs_are_deduplicated_and_verified_on_read() {
     let h1 = store.attach(&job, &png, "uno", None).unwrap();
     let h2 = store.attach(&job, &png, "dos", None).unwrap();
     assert_eq!(h1, h2);
-    let n: i64 = store.conn().query_row("SELECT count(*) FROM blobs", [], |r| r.get(0)).unwrap();
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 1);
     assert_eq!(store.view(&job).unwrap().expediente.photos.len(), 2);
     assert_eq!(store.blob(&h1).unwrap(), png);
-    store.conn().execute("UPDATE blobs SET data = x'00' WHERE hash = ?1", [&h1]).unwrap();
+    store
+        .conn()
+        .execute("UPDATE blobs SET data = x'00' WHERE hash = ?1", [&h1])
+        .unwrap();
     assert_eq!(store.blob(&h1).unwrap_err().code(), "blob_damaged");
 }
 
@@ -145,8 +161,14 @@ fn compaction_keeps_every_change() {
     for i in 0..n {
         store.comment(&job, &format!("nota {i}")).unwrap();
     }
-    let pending: i64 = store.conn().query_row("SELECT count(*) FROM doc_changes", [], |r| r.get(0)).unwrap();
-    assert!(pending < documents::COMPACT_AFTER, "changes were compacted ({pending} pending)");
+    let pending: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM doc_changes", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        pending < documents::COMPACT_AFTER,
+        "changes were compacted ({pending} pending)"
+    );
     drop(store);
     let store = Store::open(&dir.path().join("home"), PASS).unwrap();
     let v = store.view(&job).unwrap();
@@ -158,7 +180,9 @@ fn compaction_keeps_every_change() {
 fn every_change_records_who_on_which_device_and_when() {
     let (_d, mut store) = temp_store("Tablet 17");
     let job = new_job(&mut store, "P1");
-    store.set_fields(&job, &[("ubicacion".into(), "Sala 3".into())]).unwrap();
+    store
+        .set_fields(&job, &[("ubicacion".into(), "Sala 3".into())])
+        .unwrap();
     let h = store.history(&job).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].by, "Técnico Tablet 17");
@@ -187,22 +211,57 @@ fn bad_field_values_are_clear_errors_and_store_nothing() {
 #[test]
 fn duplicate_tags_and_bad_tags_are_refused() {
     let (_d, mut store) = temp_store("Tablet 19");
-    let a = brigada_core::assets::NewAsset { tag: tag::format(5), kind: "radio".into(), ..Default::default() };
+    let a = brigada_core::assets::NewAsset {
+        tag: tag::format(5),
+        kind: "radio".into(),
+        ..Default::default()
+    };
     store.add_asset(a.clone()).unwrap();
     assert_eq!(store.add_asset(a.clone()).unwrap_err().code(), "duplicate_tag");
-    let bad = brigada_core::assets::NewAsset { tag: "ACT-5".into(), ..a.clone() };
+    let bad = brigada_core::assets::NewAsset {
+        tag: "ACT-5".into(),
+        ..a.clone()
+    };
     assert_eq!(store.add_asset(bad).unwrap_err().code(), "invalid_field");
-    let bad_kind = brigada_core::assets::NewAsset { tag: tag::format(6), kind: "tostadora".into(), ..a };
-    assert!(store.add_asset(bad_kind).unwrap_err().to_string().contains("computadora"));
+    let bad_kind = brigada_core::assets::NewAsset {
+        tag: tag::format(6),
+        kind: "tostadora".into(),
+        ..a
+    };
+    assert!(
+        store
+            .add_asset(bad_kind)
+            .unwrap_err()
+            .to_string()
+            .contains("computadora")
+    );
     assert_eq!(store.list_assets().unwrap().len(), 1);
 }
 
 #[test]
 fn folios_are_sequential_per_section_year_and_device() {
     let (_d, mut store) = temp_store("Tablet 20");
-    let a = store.create_expediente(brigada_core::expedientes::NewExpediente { procedure: "P1".into(), area: "A".into(), ..Default::default() }).unwrap();
-    let b = store.create_expediente(brigada_core::expedientes::NewExpediente { procedure: "P6".into(), area: "B".into(), ..Default::default() }).unwrap();
-    let c = store.create_expediente(brigada_core::expedientes::NewExpediente { procedure: "P3".into(), area: "C".into(), ..Default::default() }).unwrap();
+    let a = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P1".into(),
+            area: "A".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let b = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P6".into(),
+            area: "B".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let c = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P3".into(),
+            area: "C".into(),
+            ..Default::default()
+        })
+        .unwrap();
     let year = chrono::Utc::now().format("%Y").to_string();
     assert_eq!(a.folio, format!("RT-{year}-T20-0001"));
     assert_eq!(b.folio, format!("RT-{year}-T20-0002"));

@@ -152,7 +152,12 @@ pub fn status(proc: &Procedure, exp: &Expediente, now: DateTime<Utc>) -> Status 
             break;
         }
         visits.insert(pos, round);
-        last_time = entries.iter().map(|e| e.stamp.at).max().unwrap_or(last_time).max(last_time);
+        last_time = entries
+            .iter()
+            .map(|e| e.stamp.at)
+            .max()
+            .unwrap_or(last_time)
+            .max(last_time);
         let mut answer = None;
         let next = if step.kind == StepKind::Decision {
             let mut distinct: Vec<&str> = entries.iter().filter_map(|e| e.answer.as_deref()).collect();
@@ -177,7 +182,11 @@ pub fn status(proc: &Procedure, exp: &Expediente, now: DateTime<Utc>) -> Status 
                         })
                         .collect();
                     options.sort_by(|a, b| (a.stamp.at, &a.entry).cmp(&(b.stamp.at, &b.entry)));
-                    conflicts.push(Conflict { step: pos.to_owned(), round, options });
+                    conflicts.push(Conflict {
+                        step: pos.to_owned(),
+                        round,
+                        options,
+                    });
                     None
                 }
             }
@@ -226,11 +235,7 @@ pub fn status(proc: &Procedure, exp: &Expediente, now: DateTime<Utc>) -> Status 
         .unwrap_or_default();
     let documents_to_produce = cur_step.map(|s| s.produces.clone()).unwrap_or_default();
 
-    let reached: HashSet<&str> = path
-        .iter()
-        .map(|v| v.step.as_str())
-        .chain(current.as_deref())
-        .collect();
+    let reached: HashSet<&str> = path.iter().map(|v| v.step.as_str()).chain(current.as_deref()).collect();
     let escalations = proc
         .escalations
         .iter()
@@ -296,7 +301,11 @@ pub fn missing_evidence(proc: &Procedure, step: &Step, exp: &Expediente) -> Vec<
             out.push(format!("campo «{label}» ({f})"));
         }
     }
-    let photos = exp.photos.iter().filter(|p| p.step.as_deref() == Some(&step.id)).count();
+    let photos = exp
+        .photos
+        .iter()
+        .filter(|p| p.step.as_deref() == Some(&step.id))
+        .count();
     if (photos as u32) < r.photos {
         out.push(format!("{} foto(s) del paso {}", r.photos - photos as u32, step.id));
     }
@@ -355,9 +364,15 @@ pub fn check_record(
         let why = if done {
             format!("it was already recorded; the current step is {current}")
         } else {
-            format!("the current step is {current} ({})", proc.step(current).map(|s| s.title.as_str()).unwrap_or(""))
+            format!(
+                "the current step is {current} ({})",
+                proc.step(current).map(|s| s.title.as_str()).unwrap_or("")
+            )
         };
-        return Err(Error::IllegalTransition { step: step_id.to_owned(), why });
+        return Err(Error::IllegalTransition {
+            step: step_id.to_owned(),
+            why,
+        });
     }
     match (step.kind, answer) {
         (StepKind::Decision, None) => {
@@ -384,11 +399,18 @@ pub fn check_record(
     }
     let missing = missing_evidence(proc, step, exp);
     if !missing.is_empty() {
-        return Err(Error::MissingEvidence { step: step_id.to_owned(), missing: missing.join(", ") });
+        return Err(Error::MissingEvidence {
+            step: step_id.to_owned(),
+            missing: missing.join(", "),
+        });
     }
     Ok(st.current_round)
 }
 
 fn allowed(step: &Step) -> String {
-    step.answers.iter().map(|a| a.value.as_str()).collect::<Vec<_>>().join(", ")
+    step.answers
+        .iter()
+        .map(|a| a.value.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -61,9 +61,7 @@ impl DocumentKind {
             DocumentKind::DictamenTecnico => "Dictamen técnico",
             DocumentKind::Tarjeta => "Tarjeta",
             DocumentKind::FormatoInstalacionVozDatos => "Formato de instalación de voz y datos",
-            DocumentKind::FormatoRf01 => {
-                "Formato DA/DTI/RF01 Atención de Servicio de Radio Frecuencia"
-            }
+            DocumentKind::FormatoRf01 => "Formato DA/DTI/RF01 Atención de Servicio de Radio Frecuencia",
             DocumentKind::FormatoControlActividades => "Formato de control de actividades",
             DocumentKind::FormatoServicioEquipo => "Formato de servicio a equipo",
             DocumentKind::FormatoRespaldoBd => "Formato de respaldo de base de datos",
@@ -305,8 +303,8 @@ pub fn catalog() -> &'static BTreeMap<(String, u32), Procedure> {
             .map(|(name, text)| {
                 // The files are part of the binary and covered by tests: a failure here is
                 // a build defect, not user input.
-                let p: Procedure = toml::from_str(text)
-                    .unwrap_or_else(|e| panic!("embedded procedure {name} does not parse: {e}"));
+                let p: Procedure =
+                    toml::from_str(text).unwrap_or_else(|e| panic!("embedded procedure {name} does not parse: {e}"));
                 if let Err(e) = p.validate() {
                     panic!("embedded procedure {name} is inconsistent: {e}");
                 }

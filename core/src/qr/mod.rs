@@ -34,7 +34,10 @@ fn qr(text: &str) -> Result<QrCode> {
 
 /// PNG of a QR code, `module_px` pixels per module, with the standard quiet zone.
 pub fn encode_png(text: &str, module_px: u32) -> Result<Vec<u8>> {
-    let img = qr(text)?.render::<Luma<u8>>().module_dimensions(module_px, module_px).build();
+    let img = qr(text)?
+        .render::<Luma<u8>>()
+        .module_dimensions(module_px, module_px)
+        .build();
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png)
         .map_err(|e| Error::InvalidInput(format!("PNG encoding failed: {e}")))?;
@@ -42,11 +45,17 @@ pub fn encode_png(text: &str, module_px: u32) -> Result<Vec<u8>> {
 }
 
 pub fn encode_svg(text: &str) -> Result<String> {
-    Ok(qr(text)?.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).build())
+    Ok(qr(text)?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build())
 }
 
 pub fn encode_luma(text: &str, module_px: u32) -> Result<GrayImage> {
-    Ok(qr(text)?.render::<Luma<u8>>().module_dimensions(module_px, module_px).build())
+    Ok(qr(text)?
+        .render::<Luma<u8>>()
+        .module_dimensions(module_px, module_px)
+        .build())
 }
 
 /// Decode the one QR code in an image file's bytes.
@@ -54,7 +63,11 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     let img = image::load_from_memory(bytes)
         .map_err(|e| Error::InvalidInput(format!("the file is not an image we can read: {e}")))?;
     let img = if img.width().max(img.height()) > MAX_DECODE_PIXELS {
-        img.resize(MAX_DECODE_PIXELS, MAX_DECODE_PIXELS, image::imageops::FilterType::Triangle)
+        img.resize(
+            MAX_DECODE_PIXELS,
+            MAX_DECODE_PIXELS,
+            image::imageops::FilterType::Triangle,
+        )
     } else {
         img
     };
@@ -74,7 +87,11 @@ pub fn decode_image(img: &GrayImage) -> Result<Decoded> {
             .try_invert(true)
             .text_mode(zxingcpp::TextMode::Plain);
         reader.from(img).map(|codes| {
-            codes.into_iter().filter(|c| c.is_valid()).map(|c| c.text()).collect::<Vec<String>>()
+            codes
+                .into_iter()
+                .filter(|c| c.is_valid())
+                .map(|c| c.text())
+                .collect::<Vec<String>>()
         })
     })
     .map_err(|_| Error::QrNotFound("the decoder failed on this image".into()))?
@@ -86,7 +103,10 @@ pub fn decode_image(img: &GrayImage) -> Result<Decoded> {
         [] => Err(Error::QrNotFound(
             "no QR code found: hold the tag flat, fill the frame, avoid glare, or type the tag".into(),
         )),
-        [one] => Ok(Decoded { tag: crate::tag::parse(one), payload: one.clone() }),
+        [one] => Ok(Decoded {
+            tag: crate::tag::parse(one),
+            payload: one.clone(),
+        }),
         many => Err(Error::QrNotFound(format!(
             "{} different QR codes are in view: frame only the tag",
             many.len()
@@ -132,7 +152,8 @@ mod tests {
     fn two_different_codes_in_view_are_not_guessed() {
         let a = encode_luma("SESVER:DTI:ACT:000001", 6).unwrap();
         let b = encode_luma("SESVER:DTI:ACT:000002", 6).unwrap();
-        let mut canvas = GrayImage::from_pixel(a.width() + b.width() + 40, a.height().max(b.height()) + 20, Luma([255]));
+        let mut canvas =
+            GrayImage::from_pixel(a.width() + b.width() + 40, a.height().max(b.height()) + 20, Luma([255]));
         image::imageops::overlay(&mut canvas, &a, 10, 10);
         image::imageops::overlay(&mut canvas, &b, i64::from(a.width()) + 30, 10);
         let e = decode_image(&canvas).unwrap_err();

@@ -28,7 +28,10 @@ pub fn hash(bytes: &[u8]) -> String {
 
 pub fn put(conn: &Connection, bytes: &[u8], media_type: &str, now: i64) -> Result<String> {
     if bytes.len() as u64 > MAX_BLOB {
-        return Err(Error::TooLarge { size: bytes.len() as u64, max: MAX_BLOB });
+        return Err(Error::TooLarge {
+            size: bytes.len() as u64,
+            max: MAX_BLOB,
+        });
     }
     let h = hash(bytes);
     conn.execute(
@@ -40,7 +43,9 @@ pub fn put(conn: &Connection, bytes: &[u8], media_type: &str, now: i64) -> Resul
 
 pub fn get(conn: &Connection, h: &str) -> Result<Option<(Vec<u8>, String)>> {
     let row: Option<(Vec<u8>, String)> = conn
-        .query_row("SELECT data, media_type FROM blobs WHERE hash = ?1", [h], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT data, media_type FROM blobs WHERE hash = ?1", [h], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     match row {
         Some((data, mt)) if hash(&data) == h => Ok(Some((data, mt))),

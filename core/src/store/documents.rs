@@ -73,7 +73,10 @@ pub fn insert(conn: &Connection, id: &str, kind: DocKind, doc: &Automerge, now: 
 
 /// Append one encoded change; compact when enough have gathered.
 pub fn append(conn: &Connection, id: &str, change: &[u8], doc: &Automerge, now: i64) -> Result<()> {
-    conn.execute("INSERT INTO doc_changes (doc_id, data) VALUES (?1, ?2)", params![id, change])?;
+    conn.execute(
+        "INSERT INTO doc_changes (doc_id, data) VALUES (?1, ?2)",
+        params![id, change],
+    )?;
     conn.execute("UPDATE documents SET updated_at = ?2 WHERE id = ?1", params![id, now])?;
     let pending: i64 = conn.query_row("SELECT count(*) FROM doc_changes WHERE doc_id = ?1", [id], |r| r.get(0))?;
     if pending >= COMPACT_AFTER {
@@ -83,13 +86,18 @@ pub fn append(conn: &Connection, id: &str, change: &[u8], doc: &Automerge, now: 
 }
 
 pub fn compact(conn: &Connection, id: &str, doc: &Automerge) -> Result<()> {
-    conn.execute("UPDATE documents SET snapshot = ?2 WHERE id = ?1", params![id, doc.save()])?;
+    conn.execute(
+        "UPDATE documents SET snapshot = ?2 WHERE id = ?1",
+        params![id, doc.save()],
+    )?;
     conn.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [id])?;
     Ok(())
 }
 
 pub fn ids(conn: &Connection, kind: DocKind) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT id FROM documents WHERE kind = ?1 ORDER BY id")?;
-    let ids = stmt.query_map([kind.as_str()], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ids = stmt
+        .query_map([kind.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }

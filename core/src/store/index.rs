@@ -128,7 +128,10 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
     )?;
     conn.execute("DELETE FROM expediente_assets WHERE expediente_id = ?1", [&e.id])?;
     for t in &e.equipment {
-        conn.execute("INSERT OR IGNORE INTO expediente_assets (tag, expediente_id) VALUES (?1, ?2)", [t, &e.id])?;
+        conn.execute(
+            "INSERT OR IGNORE INTO expediente_assets (tag, expediente_id) VALUES (?1, ?2)",
+            [t, &e.id],
+        )?;
     }
     conn.execute("DELETE FROM expedientes_fts WHERE id = ?1", [&e.id])?;
     conn.execute(
@@ -142,7 +145,12 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
 /// Everything a person might type to find a job.
 fn search_body(e: &Expediente) -> String {
     let mut parts: Vec<&str> = vec![
-        &e.procedure_id, &e.area, &e.unidad, &e.seccion, &e.solicitud.numero, &e.solicitud.tipo,
+        &e.procedure_id,
+        &e.area,
+        &e.unidad,
+        &e.seccion,
+        &e.solicitud.numero,
+        &e.solicitud.tipo,
     ];
     parts.extend(e.assignees.iter().map(String::as_str));
     parts.extend(e.equipment.iter().map(String::as_str));
@@ -170,7 +178,10 @@ fn index_components(conn: &Connection, e: &Expediente, st: &Status) -> Result<()
             )?;
         }
     }
-    conn.execute("UPDATE components SET consumed_by = NULL WHERE consumed_by = ?1", [&e.id])?;
+    conn.execute(
+        "UPDATE components SET consumed_by = NULL WHERE consumed_by = ?1",
+        [&e.id],
+    )?;
     for m in &e.materials {
         if let Some(c) = &m.component {
             conn.execute("UPDATE components SET consumed_by = ?2 WHERE id = ?1", params![c, e.id])?;
@@ -186,7 +197,17 @@ pub fn upsert_asset(conn: &Connection, a: &Asset, now: i64) -> Result<()> {
          ON CONFLICT(tag) DO UPDATE SET kind = excluded.kind, brand = excluded.brand, model = excluded.model,
             serial = excluded.serial, status = excluded.status, unidad = excluded.unidad, area = excluded.area,
             updated_at = excluded.updated_at",
-        params![a.tag, a.kind, a.brand, a.model, a.serial, a.status, a.location.unidad, a.location.area, now],
+        params![
+            a.tag,
+            a.kind,
+            a.brand,
+            a.model,
+            a.serial,
+            a.status,
+            a.location.unidad,
+            a.location.area,
+            now
+        ],
     )?;
     Ok(())
 }
@@ -242,7 +263,11 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
     args.push(Value::Integer(f.limit.unwrap_or(200).into()));
     let mut stmt = conn.prepare_cached(&sql)?;
     let split = |s: String, sep: &str| -> Vec<String> {
-        s.split(sep).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+        s.split(sep)
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
     };
     let rows = stmt
         .query_map(params_from_iter(args), |r| {
@@ -271,7 +296,11 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
 pub fn id_by_folio(conn: &Connection, folio: &str) -> Result<Option<String>> {
     use rusqlite::OptionalExtension;
     Ok(conn
-        .query_row("SELECT id FROM expedientes WHERE folio = ?1 COLLATE NOCASE", [folio], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM expedientes WHERE folio = ?1 COLLATE NOCASE",
+            [folio],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -288,9 +317,8 @@ pub struct AssetRow {
 }
 
 pub fn list_assets(conn: &Connection) -> Result<Vec<AssetRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT tag, kind, brand, model, serial, status, unidad, area FROM assets ORDER BY tag",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT tag, kind, brand, model, serial, status, unidad, area FROM assets ORDER BY tag")?;
     let rows = stmt
         .query_map([], |r| {
             Ok(AssetRow {

@@ -37,7 +37,12 @@ impl KdfParams {
     fn with_cost(m_cost: u32, t_cost: u32) -> Self {
         let mut salt = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut salt);
-        KdfParams { salt: hex::encode(salt), m_cost, t_cost, p_cost: 1 }
+        KdfParams {
+            salt: hex::encode(salt),
+            m_cost,
+            t_cost,
+            p_cost: 1,
+        }
     }
 }
 

@@ -75,7 +75,11 @@ pub fn code_from_name(name: &str) -> String {
         .collect();
     let digits: String = name.chars().filter(char::is_ascii_digit).collect();
     let code = format!("{initials}{digits}");
-    if code.is_empty() { "D01".into() } else { code.chars().take(6).collect() }
+    if code.is_empty() {
+        "D01".into()
+    } else {
+        code.chars().take(6).collect()
+    }
 }
 
 fn valid_code(code: &str) -> bool {
@@ -95,9 +99,14 @@ impl Store {
         }
         let name = opts.device_name.trim();
         if name.is_empty() {
-            return Err(Error::InvalidInput("the device name is empty: give one, e.g. --device-name \"Tablet 07\"".into()));
+            return Err(Error::InvalidInput(
+                "the device name is empty: give one, e.g. --device-name \"Tablet 07\"".into(),
+            ));
         }
-        let code = opts.code.map(|c| c.trim().to_ascii_uppercase()).unwrap_or_else(|| code_from_name(name));
+        let code = opts
+            .code
+            .map(|c| c.trim().to_ascii_uppercase())
+            .unwrap_or_else(|| code_from_name(name));
         if !valid_code(&code) {
             return Err(Error::InvalidInput(format!(
                 "device code {code:?} must be 1–6 capital letters or digits, e.g. T07"
@@ -128,7 +137,12 @@ impl Store {
         if let Ok(dir) = std::fs::File::open(home) {
             let _ = dir.sync_all();
         }
-        Ok(Store { conn, home: home.to_owned(), device, signing_key })
+        Ok(Store {
+            conn,
+            home: home.to_owned(),
+            device,
+            signing_key,
+        })
     }
 
     pub fn open(home: &Path, passphrase: &str) -> Result<Store> {
@@ -145,15 +159,26 @@ impl Store {
         }
         let path = home.join(DB_FILE);
         if !path.exists() {
-            return Err(Error::CorruptDatabase { path, detail: "the database file is missing".into() });
+            return Err(Error::CorruptDatabase {
+                path,
+                detail: "the database file is missing".into(),
+            });
         }
         let mut conn = open_db(&path, &key)?;
         let found = schema::migrate(&mut conn, upto)?;
         let signing_key = meta::get(&conn, "device_signing_key")?
             .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
             .map(|b| SigningKey::from_bytes(&b))
-            .ok_or_else(|| Error::CorruptDatabase { path: path.clone(), detail: "the device key is missing".into() })?;
-        let mut store = Store { conn, home: home.to_owned(), device, signing_key };
+            .ok_or_else(|| Error::CorruptDatabase {
+                path: path.clone(),
+                detail: "the device key is missing".into(),
+            })?;
+        let mut store = Store {
+            conn,
+            home: home.to_owned(),
+            device,
+            signing_key,
+        };
         if found < schema::INDEX_VERSION && upto as i64 >= schema::INDEX_VERSION {
             store.reindex()?;
         }
@@ -174,7 +199,11 @@ impl Store {
 
     pub fn author(&self) -> Author {
         let uuid = uuid::Uuid::parse_str(&self.device.id).unwrap_or_default();
-        Author { person: self.device.person.clone(), device_code: self.device.code.clone(), actor: ActorId::from(uuid.as_bytes()) }
+        Author {
+            person: self.device.person.clone(),
+            device_code: self.device.code.clone(),
+            actor: ActorId::from(uuid.as_bytes()),
+        }
     }
 
     pub fn conn(&self) -> &Connection {
@@ -183,7 +212,9 @@ impl Store {
 
     /// Run `f` in one transaction; it is durable when this returns `Ok`.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
@@ -211,13 +242,19 @@ fn open_db(path: &Path, key: &kdf::Key) -> Result<Connection> {
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key.as_ref())))?;
     // The first read is where SQLCipher finds out whether the key fits the file.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|e| Error::CorruptDatabase { path: path.to_owned(), detail: e.to_string() })?;
+        .map_err(|e| Error::CorruptDatabase {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        })?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;",
     )
-    .map_err(|e| Error::CorruptDatabase { path: path.to_owned(), detail: e.to_string() })?;
+    .map_err(|e| Error::CorruptDatabase {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    })?;
     Ok(conn)
 }

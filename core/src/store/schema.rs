@@ -16,10 +16,22 @@ pub struct Migration {
 }
 
 pub const MIGRATIONS: &[Migration] = &[
-    Migration { module: "meta", sql: meta::MIGRATION_1 },
-    Migration { module: "documents", sql: documents::MIGRATION_1 },
-    Migration { module: "blobs", sql: blobs::MIGRATION_1 },
-    Migration { module: "index", sql: index::MIGRATION_1 },
+    Migration {
+        module: "meta",
+        sql: meta::MIGRATION_1,
+    },
+    Migration {
+        module: "documents",
+        sql: documents::MIGRATION_1,
+    },
+    Migration {
+        module: "blobs",
+        sql: blobs::MIGRATION_1,
+    },
+    Migration {
+        module: "index",
+        sql: index::MIGRATION_1,
+    },
 ];
 
 /// Version that first holds the materialised index; a database migrated across it gets
@@ -35,16 +47,18 @@ pub fn migrate(conn: &mut Connection, upto: usize) -> Result<i64> {
     let found = current_version(conn)?;
     let known = upto as i64;
     if found > MIGRATIONS.len() as i64 {
-        return Err(Error::DatabaseTooNew { found, known: MIGRATIONS.len() as i64 });
+        return Err(Error::DatabaseTooNew {
+            found,
+            known: MIGRATIONS.len() as i64,
+        });
     }
     if found >= known {
         return Ok(found);
     }
     let tx = conn.transaction()?;
     for m in &MIGRATIONS[found as usize..upto] {
-        tx.execute_batch(m.sql).map_err(|e| {
-            Error::InvalidInput(format!("migration of {} failed: {e}", m.module))
-        })?;
+        tx.execute_batch(m.sql)
+            .map_err(|e| Error::InvalidInput(format!("migration of {} failed: {e}", m.module)))?;
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;

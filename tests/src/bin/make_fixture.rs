@@ -8,7 +8,11 @@ use brigada_core::store::documents::{self, DocKind};
 use brigada_core::store::{InitOptions, Store, kdf::KdfParams};
 
 fn main() -> anyhow::Result<()> {
-    let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "tests/fixtures/schema-v3".into()));
+    let out = std::path::PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "tests/fixtures/schema-v3".into()),
+    );
     let mut store = Store::init_upto(
         &out,
         brigada_scenarios::PASS,
@@ -29,7 +33,11 @@ fn main() -> anyhow::Result<()> {
         created_at: 1_795_771_800_000,
         created_by: "Técnico de 2026".into(),
         created_device: "T03".into(),
-        solicitud: Solicitud { tipo: "oficio".into(), numero: "77/2026".into(), ..Default::default() },
+        solicitud: Solicitud {
+            tipo: "oficio".into(),
+            numero: "77/2026".into(),
+            ..Default::default()
+        },
         area: "Cámara Hiperbárica".into(),
         unidad: "Hospital Regional de Río Blanco".into(),
         seccion: "RT".into(),
