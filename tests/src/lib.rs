@@ -185,7 +185,6 @@ pub fn kill_rounds(writer: &Path, rounds: usize) -> usize {
     acked.len()
 }
 
-
 /// (image, expected payload) for every name of `testdata/qr-photos` with a single
 /// expected payload (`NAME.result.txt` files are metadata, not payloads).
 pub fn qr_cases() -> Vec<(PathBuf, String)> {
@@ -202,7 +201,11 @@ pub fn qr_cases() -> Vec<(PathBuf, String)> {
             }
             // Names may hold dots ("gs1-figure-4.15.1-2"): swap the suffix as text.
             let stem = p.trim_end_matches(".txt");
-            if let Some(img) = ["png", "jpg", "webp"].iter().map(|x| PathBuf::from(format!("{stem}.{x}"))).find(|x| x.exists()) {
+            if let Some(img) = ["png", "jpg", "webp"]
+                .iter()
+                .map(|x| PathBuf::from(format!("{stem}.{x}")))
+                .find(|x| x.exists())
+            {
                 let expected = std::fs::read_to_string(&p).unwrap_or_default().replace("\r\n", "\n");
                 out.push((img, expected));
             }

@@ -34,8 +34,19 @@ fn main() -> Result<()> {
     let author = store.author();
     let proc = procedure::latest("P1")?;
     let mut rng = rand::thread_rng();
-    let areas = ["Urgencias", "Cámara Hiperbárica", "Laboratorio Clínico", "Rayos X", "Farmacia", "Quirófanos"];
-    let unidades = ["Hospital Regional de Xalapa", "Hospital Regional de Río Blanco", "Hospital General de Tuxpan"];
+    let areas = [
+        "Urgencias",
+        "Cámara Hiperbárica",
+        "Laboratorio Clínico",
+        "Rayos X",
+        "Farmacia",
+        "Quirófanos",
+    ];
+    let unidades = [
+        "Hospital Regional de Xalapa",
+        "Hospital Regional de Río Blanco",
+        "Hospital General de Tuxpan",
+    ];
 
     // Build.
     let t0 = Instant::now();
@@ -45,7 +56,11 @@ fn main() -> Result<()> {
         for i in 0..500 {
             let n = chunk * 500 + i;
             let at = 1_790_000_000_000 + n as i64 * 60_000;
-            let stamp = Stamp { by: "Ana Karen Hernández López".into(), device: "T90".into(), at };
+            let stamp = Stamp {
+                by: "Ana Karen Hernández López".into(),
+                device: "T90".into(),
+                at,
+            };
             let mut e = brigada_core::model::Expediente {
                 id: uuid_v7(n),
                 folio: format!("RT-2026-T90-{n:05}"),
@@ -65,23 +80,72 @@ fn main() -> Result<()> {
             e.solicitud.tipo = "oficio".into();
             let mut d = doc::new_doc(&author);
             doc::write(&mut d, &e, &author, "crear", at)?;
-            let steps: &[(&str, Option<&str>)] = &[("1", None), ("2", None), ("3", Some("si")), ("4", Some("si")), ("5", None), ("6", Some("no")), ("7", None)];
+            let steps: &[(&str, Option<&str>)] = &[
+                ("1", None),
+                ("2", None),
+                ("3", Some("si")),
+                ("4", Some("si")),
+                ("5", None),
+                ("6", Some("no")),
+                ("7", None),
+            ];
             let depth = rng.gen_range(2..steps.len());
             let mut k = 0;
             for (s, a) in &steps[..depth] {
                 k += 1;
-                e.fields.insert(format!("nota_{k}"), format!("Trayectoria por plafón tramo {k} del piso {}", n % 5));
+                e.fields.insert(
+                    format!("nota_{k}"),
+                    format!("Trayectoria por plafón tramo {k} del piso {}", n % 5),
+                );
                 doc::write(&mut d, &e, &author, "editar", at + k)?;
-                e.materials.push(Material { id: format!("m{n}-{k}"), item: "Cable UTP cat 6".into(), quantity: 20.0, unit: "m".into(), component: None, stamp: stamp.clone() });
+                e.materials.push(Material {
+                    id: format!("m{n}-{k}"),
+                    item: "Cable UTP cat 6".into(),
+                    quantity: 20.0,
+                    unit: "m".into(),
+                    component: None,
+                    stamp: stamp.clone(),
+                });
                 doc::write(&mut d, &e, &author, "material", at + k)?;
-                e.log.push(LogEntry { id: format!("l{n}-{k}"), step: (*s).into(), round: 1, answer: a.map(str::to_owned), note: Some("sin novedad".into()), supersedes: vec![], stamp: stamp.clone() });
+                e.log.push(LogEntry {
+                    id: format!("l{n}-{k}"),
+                    step: (*s).into(),
+                    round: 1,
+                    answer: a.map(str::to_owned),
+                    note: Some("sin novedad".into()),
+                    supersedes: vec![],
+                    stamp: stamp.clone(),
+                });
                 doc::write(&mut d, &e, &author, "paso", at + k)?;
             }
-            e.photos.push(Photo { id: format!("p{n}"), blob: "ab".repeat(32), caption: "Nodo instalado".into(), step: Some("5".into()), media_type: "image/jpeg".into(), stamp: stamp.clone() });
+            e.photos.push(Photo {
+                id: format!("p{n}"),
+                blob: "ab".repeat(32),
+                caption: "Nodo instalado".into(),
+                step: Some("5".into()),
+                media_type: "image/jpeg".into(),
+                stamp: stamp.clone(),
+            });
             doc::write(&mut d, &e, &author, "foto", at + 50)?;
-            e.signatures.push(Signature { id: format!("s{n}"), step: Some("8".into()), role: "conformidad".into(), name: "Dra. Laura Méndez Ruiz".into(), strokes_blob: "cd".repeat(32), image_blob: "ef".repeat(32), heads: doc::heads_hex(&d), content_hash: "01".repeat(32), device_key: "02".repeat(32), seal: "03".repeat(64), stamp: stamp.clone() });
+            e.signatures.push(Signature {
+                id: format!("s{n}"),
+                step: Some("8".into()),
+                role: "conformidad".into(),
+                name: "Dra. Laura Méndez Ruiz".into(),
+                strokes_blob: "cd".repeat(32),
+                image_blob: "ef".repeat(32),
+                heads: doc::heads_hex(&d),
+                content_hash: "01".repeat(32),
+                device_key: "02".repeat(32),
+                seal: "03".repeat(64),
+                stamp: stamp.clone(),
+            });
             doc::write(&mut d, &e, &author, "firma", at + 51)?;
-            e.comments.push(Comment { id: format!("c{n}"), text: "Se coordinó con el área".into(), stamp });
+            e.comments.push(Comment {
+                id: format!("c{n}"),
+                text: "Se coordinó con el área".into(),
+                stamp,
+            });
             doc::write(&mut d, &e, &author, "comentario", at + 52)?;
             changes_total += d.get_changes(&[]).len();
             batch.push((e, d));
@@ -100,16 +164,32 @@ fn main() -> Result<()> {
     let db_bytes = std::fs::metadata(home.join("brigada.db"))?.len();
 
     // List and search.
-    let words = ["camara", "urgencias", "plafon", "rio blanco", "laboratorio", "tuxpan", "mendez", "RT-2026-T90-0042"];
+    let words = [
+        "camara",
+        "urgencias",
+        "plafon",
+        "rio blanco",
+        "laboratorio",
+        "tuxpan",
+        "mendez",
+        "RT-2026-T90-0042",
+    ];
     let mut list_ms = Vec::new();
     let mut search_ms = Vec::new();
     for i in 0..300 {
         let t = Instant::now();
-        let r = store.list(&Filter { limit: Some(50), ..Default::default() })?;
+        let r = store.list(&Filter {
+            limit: Some(50),
+            ..Default::default()
+        })?;
         list_ms.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(r.len(), 50);
         let t = Instant::now();
-        let r = store.list(&Filter { query: Some(words[i % words.len()].into()), limit: Some(50), ..Default::default() })?;
+        let r = store.list(&Filter {
+            query: Some(words[i % words.len()].into()),
+            limit: Some(50),
+            ..Default::default()
+        })?;
         search_ms.push(t.elapsed().as_secs_f64() * 1e3);
         assert!(!r.is_empty(), "{}", words[i % words.len()]);
     }
