@@ -133,6 +133,9 @@ pub enum Command {
         /// Step the photo belongs to (default: the current step).
         #[arg(long)]
         step: Option<String>,
+        /// It is the photo of the paper request (Oficio, Tarjeta).
+        #[arg(long, conflicts_with_all = ["step", "caption"])]
+        solicitud: bool,
     },
     /// Capture a signature from a strokes file (JSON: [[[x,y],…],…]).
     Sign {
@@ -195,6 +198,12 @@ pub enum Command {
 pub enum AssetCommand {
     /// Register an asset.
     Add(Box<AssetAdd>),
+    /// Edit an asset: FIELD=VALUE … (brand, model, serial, status, unidad, area, piso, …).
+    Set {
+        tag: String,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
     /// Show an asset and its history of expedientes.
     Show { tag: String },
     /// List assets.

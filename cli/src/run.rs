@@ -141,14 +141,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out.value(&v, print::view)
         }
         Command::Set { reference, assignments } => {
-            let pairs = assignments
-                .iter()
-                .map(|a| {
-                    a.split_once('=')
-                        .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                        .ok_or_else(|| anyhow!("{a:?} is not FIELD=VALUE, e.g. trayectoria=\"Por plafón\""))
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let pairs = assignments_of(&assignments)?;
             store.set_fields(&reference, &pairs)?;
             out.ok(&format!("{} campo(s) guardado(s)", pairs.len()))
         }
@@ -196,11 +189,15 @@ pub fn run(cli: Cli) -> Result<()> {
             file,
             caption,
             step,
+            solicitud,
         } => {
             let bytes = read_file(&file)?;
-            let hash = store
-                .attach(&reference, &bytes, &caption, step.as_deref())
-                .with_context(|| format!("{} was not attached", file.display()))?;
+            let hash = if solicitud {
+                store.attach_request_photo(&reference, &bytes)
+            } else {
+                store.attach(&reference, &bytes, &caption, step.as_deref())
+            }
+            .with_context(|| format!("{} was not attached", file.display()))?;
             out.value(&json!({"blob": hash}), |_| format!("Foto guardada ({})", &hash[..12]))
         }
         Command::Sign {
@@ -259,6 +256,17 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Parse `FIELD=VALUE` arguments.
+fn assignments_of(args: &[String]) -> Result<Vec<(String, String)>> {
+    args.iter()
+        .map(|a| {
+            a.split_once('=')
+                .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
+                .ok_or_else(|| anyhow!("{a:?} is not FIELD=VALUE, e.g. trayectoria=\"Por plafón\""))
+        })
+        .collect()
+}
+
 fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
     match cmd {
         AssetCommand::Add(a) => {
@@ -278,6 +286,10 @@ fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
                 },
             })?;
             out.value(&asset, |a| format!("Activo {} registrado", a.tag))
+        }
+        AssetCommand::Set { tag, assignments } => {
+            store.edit_asset(&tag, &assignments_of(&assignments)?)?;
+            out.ok("Activo actualizado")
         }
         AssetCommand::Show { tag } => {
             let v = store.asset_view(&tag)?;
@@ -358,11 +370,16 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
     std::fs::write(dir.join("document.automerge"), &bytes)?;
     std::fs::write(dir.join("expediente.json"), serde_json::to_vec_pretty(&v)?)?;
     let e = &v.expediente;
-    let hashes = e.photos.iter().map(|p| p.blob.clone()).chain(
-        e.signatures
-            .iter()
-            .flat_map(|s| [s.strokes_blob.clone(), s.image_blob.clone()]),
-    );
+    let hashes = e
+        .photos
+        .iter()
+        .map(|p| p.blob.clone())
+        .chain(
+            e.signatures
+                .iter()
+                .flat_map(|s| [s.strokes_blob.clone(), s.image_blob.clone()]),
+        )
+        .chain(e.solicitud.foto.clone());
     let mut n = 0;
     for h in hashes {
         std::fs::write(blobs_dir.join(&h), store.blob(&h)?)?;

@@ -94,10 +94,23 @@ fn create_follow_sign_search_and_export() {
     ]);
     assert_eq!(sig["stamp"]["device"], "T07");
     assert_eq!(sig["seal"].as_str().unwrap().len(), 128);
+    let paper = e.dir.path().join("oficio.png");
+    assert!(e.run(&["tag", "9", "--out", paper.to_str().unwrap()]).status.success());
+    assert!(
+        e.run(&["attach", &folio, paper.to_str().unwrap(), "--solicitud"])
+            .status
+            .success()
+    );
+    let show = e.json(&["show", &folio]);
+    assert_eq!(show["expediente"]["solicitud"]["foto"].as_str().unwrap().len(), 64);
+    assert!(
+        show["expediente"]["photos"].as_array().unwrap().is_empty(),
+        "the paper is not a step photo"
+    );
     let list = e.json(&["list", "--query", "urgencias"]);
     assert_eq!(list.as_array().unwrap().len(), 1);
     let history = e.json(&["history", &folio]);
-    assert_eq!(history.as_array().unwrap().len(), 4);
+    assert_eq!(history.as_array().unwrap().len(), 5);
     let out = e.dir.path().join("export");
     assert!(
         e.run(&["export", &folio, "--out", out.to_str().unwrap()])
@@ -105,7 +118,7 @@ fn create_follow_sign_search_and_export() {
             .success()
     );
     assert!(out.join("document.automerge").exists());
-    assert_eq!(std::fs::read_dir(out.join("blobs")).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(out.join("blobs")).unwrap().count(), 3);
 }
 
 #[test]
@@ -132,6 +145,26 @@ fn scan_reports_tags_assets_and_foreign_codes() {
     );
     let r = e.json(&["scan", png.to_str().unwrap()]);
     assert_eq!(r["asset"]["brand"], "Cisco");
+    let tag = "SESVER:DTI:ACT:000123";
+    assert!(
+        e.run(&["asset", "set", tag, "piso=2", "status=en-reparacion", "sala=Site B"])
+            .status
+            .success()
+    );
+    let a = e.json(&["asset", "show", tag]);
+    assert_eq!(a["asset"]["location"]["piso"], "2");
+    assert_eq!(a["asset"]["status"], "en-reparacion");
+    e.fails(&["asset", "set", tag, "status=perdido"], "invalid_field", "activo");
+    e.fails(
+        &["asset", "set", tag, "tag=SESVER:DTI:ACT:000124"],
+        "invalid_field",
+        "never changes",
+    );
+    e.fails(
+        &["asset", "show", "SESVER:DTI:ACT:999999"],
+        "asset_not_found",
+        "asset add",
+    );
     // A real photo of someone else's QR.
     let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/qr-photos/qrcode-1/1.webp");
     let r = e.json(&["scan", photo.to_str().unwrap()]);

@@ -94,19 +94,26 @@ impl Store {
     }
 
     pub fn set_asset_status(&mut self, tag_text: &str, status: &str) -> Result<()> {
-        if !ASSET_STATUSES.contains(&status) {
-            return Err(Error::InvalidField {
-                field: "status".into(),
-                why: format!("use one of {}", ASSET_STATUSES.join(", ")),
-            });
-        }
+        self.edit_asset(tag_text, &[("status".into(), status.into())])
+    }
+
+    /// Edit an asset's details: `kind`, `brand`, `model`, `serial`, `inventory_number`,
+    /// `status`, `notes`, `unidad`, `area`, `edificio`, `piso`, `sala`. The tag never changes.
+    pub fn edit_asset(&mut self, tag_text: &str, pairs: &[(String, String)]) -> Result<()> {
         let mut asset = self.asset(tag_text)?;
+        for (k, v) in pairs {
+            set_asset_field(&mut asset, k.trim(), v.trim())?;
+        }
         let id = doc_id(&asset.tag);
         let mut d = documents::load(self.conn(), &id)?.ok_or_else(|| Error::AssetNotFound(asset.tag.clone()))?;
-        asset.status = status.into();
         let now = time::now_ms();
         let author = self.author();
-        let change = doc::write(&mut d, &asset, &author, &format!("estado {status}"), now)?;
+        let desc = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let change = doc::write(&mut d, &asset, &author, &format!("editar {desc}"), now)?;
         self.write(|tx| {
             if let Some(mut c) = change {
                 documents::append(tx, &id, &c.bytes(), &d, now)?;
@@ -134,4 +141,45 @@ impl Store {
             },
         )
     }
+}
+
+fn set_asset_field(a: &mut Asset, key: &str, v: &str) -> Result<()> {
+    let one_of = |field: &str, allowed: &[&str]| -> Result<String> {
+        let x = v.to_lowercase();
+        if allowed.contains(&x.as_str()) {
+            Ok(x)
+        } else {
+            Err(Error::InvalidField {
+                field: field.into(),
+                why: format!("use one of {}", allowed.join(", ")),
+            })
+        }
+    };
+    match key {
+        "kind" => a.kind = one_of(key, ASSET_KINDS)?,
+        "status" => a.status = one_of(key, ASSET_STATUSES)?,
+        "brand" => a.brand = v.into(),
+        "model" => a.model = v.into(),
+        "serial" => a.serial = v.into(),
+        "inventory_number" => a.inventory_number = v.into(),
+        "notes" => a.notes = v.into(),
+        "unidad" => a.location.unidad = v.into(),
+        "area" => a.location.area = v.into(),
+        "edificio" => a.location.edificio = v.into(),
+        "piso" => a.location.piso = v.into(),
+        "sala" => a.location.sala = v.into(),
+        "tag" => {
+            return Err(Error::InvalidField {
+                field: key.into(),
+                why: "a tag never changes: register a new asset".into(),
+            });
+        }
+        other => {
+            return Err(Error::InvalidField {
+                field: other.into(),
+                why: "known fields: kind, status, brand, model, serial, inventory_number, notes, unidad, area, edificio, piso, sala".into(),
+            });
+        }
+    }
+    Ok(())
 }

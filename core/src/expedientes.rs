@@ -480,6 +480,23 @@ impl Store {
         Ok(hash)
     }
 
+    /// Keep the photo of the paper request (Oficio, Tarjeta) with the expediente.
+    pub fn attach_request_photo(&mut self, r: &str, bytes: &[u8]) -> Result<String> {
+        let media_type = image_media_type(bytes)?;
+        let now = time::now_ms();
+        let id = self.resolve_ref(r)?;
+        let hash = self.write(|tx| blobs::put(tx, bytes, media_type, now))?;
+        self.edit(
+            &id,
+            |_| "foto de la solicitud".into(),
+            |exp, _, _, _| {
+                exp.solicitud.foto = Some(hash.clone());
+                Ok(())
+            },
+        )?;
+        Ok(hash)
+    }
+
     /// Capture a signature at the current step (or `step`).
     pub fn sign(&mut self, r: &str, role: &str, name: &str, strokes: &[u8], step: Option<&str>) -> Result<Signature> {
         let role = role.trim().to_lowercase();
@@ -731,6 +748,12 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
 
 /// Check that the bytes are an image we can show, and name its type.
 pub fn image_media_type(bytes: &[u8]) -> Result<&'static str> {
+    if bytes.len() as u64 > blobs::MAX_BLOB {
+        return Err(Error::TooLarge {
+            size: bytes.len() as u64,
+            max: blobs::MAX_BLOB,
+        });
+    }
     let fmt = image::guess_format(bytes)
         .map_err(|_| Error::InvalidInput("the file is not an image (JPEG, PNG or WebP expected)".into()))?;
     let mt = match fmt {
