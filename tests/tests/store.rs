@@ -268,3 +268,23 @@ fn folios_are_sequential_per_section_year_and_device() {
     assert_eq!(c.folio, format!("IT-{year}-T20-0001"));
     assert_eq!(store.resolve_ref(&a.folio.to_lowercase()).unwrap(), a.id);
 }
+
+#[test]
+fn a_second_writer_waits_for_the_first() {
+    let (dir, store) = temp_store("Tablet 21");
+    let home = dir.path().join("home");
+    let t = std::thread::spawn(move || {
+        let s = Store::open(&home, PASS).unwrap();
+        let opened = std::time::Instant::now();
+        drop(s);
+        opened
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let released = std::time::Instant::now();
+    drop(store);
+    let opened = t.join().unwrap();
+    assert!(
+        opened >= released,
+        "the second store opened while the first still held the home"
+    );
+}

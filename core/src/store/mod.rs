@@ -59,6 +59,9 @@ pub struct InitOptions {
 
 pub struct Store {
     conn: Connection,
+    /// Held for the Store's lifetime: one writer per home, across processes. Two writers
+    /// with the same Automerge actor would mint the same change sequence numbers.
+    _lock: std::fs::File,
     home: PathBuf,
     device: Device,
     signing_key: SigningKey,
@@ -114,6 +117,7 @@ impl Store {
         }
         let key = kdf::derive(passphrase, &opts.kdf)?;
         std::fs::create_dir_all(home)?;
+        let lock = lock_home(home)?;
         let device = Device {
             format: 1,
             id: uuid::Uuid::now_v7().to_string(),
@@ -139,6 +143,7 @@ impl Store {
         }
         Ok(Store {
             conn,
+            _lock: lock,
             home: home.to_owned(),
             device,
             signing_key,
@@ -164,6 +169,7 @@ impl Store {
                 detail: "the database file is missing".into(),
             });
         }
+        let lock = lock_home(home)?;
         let mut conn = open_db(&path, &key)?;
         let found = schema::migrate(&mut conn, upto)?;
         let signing_key = meta::get(&conn, "device_signing_key")?
@@ -175,6 +181,7 @@ impl Store {
             })?;
         let mut store = Store {
             conn,
+            _lock: lock,
             home: home.to_owned(),
             device,
             signing_key,
@@ -232,6 +239,18 @@ pub fn read_device(home: &Path) -> Result<Device> {
         path,
         why: format!("device.json is damaged ({e}); restore it from a backup"),
     })
+}
+
+/// Take the home's writer lock, waiting for another process that holds it. The OS
+/// releases it when the holder exits, even by SIGKILL.
+fn lock_home(home: &Path) -> Result<std::fs::File> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(home.join(".lock"))?;
+    f.lock()?;
+    Ok(f)
 }
 
 fn open_db(path: &Path, key: &kdf::Key) -> Result<Connection> {
