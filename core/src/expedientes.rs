@@ -129,11 +129,18 @@ impl Store {
         if r.is_empty() {
             return Err(Error::NotFound(r.into()));
         }
-        if documents::exists(self.conn(), r)? {
+        let is_expediente = |id: &str| -> Result<bool> {
+            Ok(documents::kind_of(self.conn(), id)?.as_deref() == Some(DocKind::Expediente.as_str()))
+        };
+        if is_expediente(r)? {
             return Ok(r.to_owned());
         }
         if let Some(id) = index::id_by_folio(self.conn(), r)? {
             return Ok(id);
+        }
+        // An id prefix: hex digits and dashes only (no LIKE wildcards from the user).
+        if r.len() < 8 || !r.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(Error::NotFound(r.into()));
         }
         let mut stmt = self
             .conn()
@@ -142,7 +149,7 @@ impl Store {
             .query_map([r], |row| row.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         match ids.as_slice() {
-            [one] if r.len() >= 8 => Ok(one.clone()),
+            [one] => Ok(one.clone()),
             _ => Err(Error::NotFound(r.into())),
         }
     }

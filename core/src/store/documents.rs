@@ -50,6 +50,12 @@ pub fn exists(conn: &Connection, id: &str) -> Result<bool> {
         .is_some())
 }
 
+pub fn kind_of(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT kind FROM documents WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?)
+}
+
 pub fn load(conn: &Connection, id: &str) -> Result<Option<Automerge>> {
     let snapshot: Option<Vec<u8>> = conn
         .query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| r.get(0))
