@@ -193,7 +193,11 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
     e.fails(&["step", &f, "ZZ"], "unknown_step", "ZZ");
     e.fails(&["show", "RT-1999-X-0001"], "not_found", "brigada list");
     e.fails(&["show", "%"], "not_found", "brigada list");
-    assert!(e.run(&["asset", "add", "--tag", "SESVER:DTI:ACT:000001", "--kind", "radio"]).status.success());
+    assert!(
+        e.run(&["asset", "add", "--tag", "SESVER:DTI:ACT:000001", "--kind", "radio"])
+            .status
+            .success()
+    );
     e.fails(&["show", "asset:SESVER:DTI:ACT:000001"], "not_found", "brigada list");
     e.fails(&["set", &f, "trayectoria"], "error", "FIELD=VALUE");
     e.fails(

@@ -86,7 +86,9 @@ pub fn decode_image(img: &GrayImage) -> Result<Decoded> {
             .try_rotate(true)
             .try_invert(true)
             .text_mode(zxingcpp::TextMode::Plain);
-        reader.from(img).map(|codes| {
+        let view =
+            zxingcpp::ImageView::from_slice(img.as_raw(), img.width(), img.height(), zxingcpp::ImageFormat::Lum)?;
+        reader.from(view).map(|codes| {
             codes
                 .into_iter()
                 .filter(|c| c.is_valid())
