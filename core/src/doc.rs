@@ -4,7 +4,7 @@
 //! and what it was ("step 3 = si"), and whose time is the device clock in milliseconds.
 //! The change history is therefore the audit log; nothing else records it twice.
 
-use automerge::transaction::CommitOptions;
+use automerge::transaction::{CommitOptions, Transaction};
 use automerge::{ActorId, Automerge, Change, ChangeHash};
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
@@ -74,6 +74,18 @@ pub fn write<T: Reconcile>(
     action: &str,
     at_ms: i64,
 ) -> Result<Option<Change>> {
+    write_with(doc, author, action, at_ms, |tx| autosurgeon::reconcile(tx, value))
+}
+
+/// Like [`write`], with the edit given as a function of the transaction (for partial
+/// reconciles).
+pub fn write_with(
+    doc: &mut Automerge,
+    author: &Author,
+    action: &str,
+    at_ms: i64,
+    f: impl FnOnce(&mut Transaction<'_>) -> std::result::Result<(), autosurgeon::ReconcileError>,
+) -> Result<Option<Change>> {
     doc.set_actor(author.actor.clone());
     let before = doc.get_heads();
     let note = ChangeNote {
@@ -82,11 +94,8 @@ pub fn write<T: Reconcile>(
         action: action.to_owned(),
     };
     let message = serde_json::to_string(&note).unwrap_or_default();
-    doc.transact_with(
-        |_| CommitOptions::default().with_message(message).with_time(at_ms),
-        |tx| autosurgeon::reconcile(tx, value),
-    )
-    .map_err(|f| Error::InvalidInput(format!("could not record the change: {}", f.error)))?;
+    doc.transact_with(|_| CommitOptions::default().with_message(message).with_time(at_ms), f)
+        .map_err(|f| Error::InvalidInput(format!("could not record the change: {}", f.error)))?;
     if doc.get_heads() == before {
         return Ok(None);
     }

@@ -155,8 +155,7 @@ impl Store {
     }
 
     fn load_doc(&self, id: &str) -> Result<(Automerge, Expediente, &'static Procedure)> {
-        let d = documents::load(self.conn(), id)?.ok_or_else(|| Error::NotFound(id.into()))?;
-        let exp: Expediente = doc::read(id, &d)?;
+        let (d, exp) = self.take_doc(id)?.ok_or_else(|| Error::NotFound(id.into()))?;
         let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
         Ok((d, exp, proc))
     }
@@ -165,9 +164,11 @@ impl Store {
         let id = self.resolve_ref(r)?;
         let (d, exp, proc) = self.load_doc(&id)?;
         let status = engine::status(proc, &exp, Utc::now());
+        let heads = doc::heads_hex(&d);
+        self.keep_doc(&id, d, exp.clone());
         Ok(View {
             procedure_name: proc.name.clone(),
-            heads: doc::heads_hex(&d),
+            heads,
             expediente: exp,
             status,
         })
@@ -181,13 +182,14 @@ impl Store {
         f: impl FnOnce(&mut Expediente, &'static Procedure, &Stamp, &Automerge) -> Result<T>,
     ) -> Result<T> {
         let id = self.resolve_ref(r)?;
-        let (mut d, mut exp, proc) = self.load_doc(&id)?;
+        let (mut d, before, proc) = self.load_doc(&id)?;
+        let mut exp = before.clone();
         let now = time::now_ms();
         let stamp = self.stamp(now);
         let out = f(&mut exp, proc, &stamp, &d)?;
         let author = self.author();
         let action = action(&exp);
-        let change = doc::write(&mut d, &exp, &author, &action, now)?;
+        let change = doc::write_with(&mut d, &author, &action, now, |tx| reconcile_changed(tx, &before, &exp))?;
         let st = engine::status(proc, &exp, Utc::now());
         self.write(|tx| {
             if let Some(mut c) = change {
@@ -196,6 +198,8 @@ impl Store {
             index::upsert_expediente(tx, &exp, &st, now)?;
             Ok(())
         })?;
+        // Committed: the document may be cached again.
+        self.keep_doc(&id, d, exp);
         Ok(out)
     }
 
@@ -581,8 +585,10 @@ impl Store {
 
     pub fn history(&self, r: &str) -> Result<Vec<HistoryEntry>> {
         let id = self.resolve_ref(r)?;
-        let (d, _, _) = self.load_doc(&id)?;
-        Ok(doc::history(&d))
+        let (d, exp, _) = self.load_doc(&id)?;
+        let h = doc::history(&d);
+        self.keep_doc(&id, d, exp);
+        Ok(h)
     }
 
     pub fn list(&self, f: &index::Filter) -> Result<Vec<index::Row>> {
@@ -598,8 +604,10 @@ impl Store {
     /// The whole Automerge document, for export and (later) sync.
     pub fn document_bytes(&self, r: &str) -> Result<(String, Vec<u8>)> {
         let id = self.resolve_ref(r)?;
-        let (d, _, _) = self.load_doc(&id)?;
-        Ok((id, d.save()))
+        let (d, exp, _) = self.load_doc(&id)?;
+        let bytes = d.save();
+        self.keep_doc(&id, d, exp);
+        Ok((id, bytes))
     }
 
     /// Merge a document received from elsewhere (another device, an export), keeping all
@@ -619,10 +627,10 @@ impl Store {
             });
         }
         let now = time::now_ms();
-        let existing = documents::load(self.conn(), &id)?;
-        self.write(|tx| {
+        let existing = self.take_doc(&id)?;
+        let merged = self.write(|tx| {
             let merged = match existing {
-                Some(mut d) => {
+                Some((mut d, _)) => {
                     let before = d.get_heads();
                     let mut other = incoming;
                     d.merge(&mut other)?;
@@ -640,8 +648,9 @@ impl Store {
             let exp: Expediente = doc::read(&id, &merged)?;
             let st = engine::status(proc, &exp, Utc::now());
             index::upsert_expediente(tx, &exp, &st, now)?;
-            Ok(())
+            Ok((merged, exp))
         })?;
+        self.keep_doc(&id, merged.0, merged.1);
         self.view(&id)
     }
 
@@ -676,6 +685,53 @@ impl Store {
         Ok(n)
     }
 }
+
+/// Write only the top-level properties that changed: an edit costs what it touches, not
+/// the size of the whole expediente. One list of fields drives both the partial reconcile
+/// and the test that checks it names every field of [`Expediente`].
+macro_rules! expediente_props {
+    ($($f:ident),* $(,)?) => {
+        fn reconcile_changed(
+            tx: &mut automerge::transaction::Transaction<'_>,
+            old: &Expediente,
+            new: &Expediente,
+        ) -> std::result::Result<(), autosurgeon::ReconcileError> {
+            $(
+                if old.$f != new.$f {
+                    autosurgeon::reconcile_prop(tx, automerge::ROOT, stringify!($f), &new.$f)?;
+                }
+            )*
+            Ok(())
+        }
+
+        #[cfg(test)]
+        const EXPEDIENTE_PROPS: &[&str] = &[$(stringify!($f)),*];
+    };
+}
+
+expediente_props!(
+    id,
+    folio,
+    procedure_id,
+    procedure_version,
+    created_at,
+    created_by,
+    created_device,
+    solicitud,
+    area,
+    unidad,
+    seccion,
+    assignees,
+    fields,
+    log,
+    materials,
+    parts,
+    equipment,
+    photos,
+    signatures,
+    documents,
+    comments,
+);
 
 fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> Result<()> {
     let key = key.trim();
@@ -777,4 +833,22 @@ pub fn image_media_type(bytes: &[u8]) -> Result<&'static str> {
         .into_dimensions()
         .map_err(|e| Error::InvalidInput(format!("the image is damaged: {e}")))?;
     Ok(mt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_reconcile_names_every_field_of_the_expediente() {
+        let v = serde_json::to_value(Expediente::default()).unwrap();
+        let mut fields: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut props = EXPEDIENTE_PROPS.to_vec();
+        fields.sort_unstable();
+        props.sort_unstable();
+        assert_eq!(
+            fields, props,
+            "a field was added to Expediente: add it to EXPEDIENTE_PROPS and reconcile_changed"
+        );
+    }
 }

@@ -288,3 +288,24 @@ fn a_second_writer_waits_for_the_first() {
         "the second store opened while the first still held the home"
     );
 }
+
+#[test]
+fn the_first_page_of_the_list_is_read_in_index_order() {
+    let (_d, store) = temp_store("Tablet 22");
+    let plan: Vec<String> = store
+        .conn()
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT e.id FROM expedientes e
+             ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC LIMIT 50",
+        )
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("expedientes_list_order")), "{plan:?}");
+    assert!(
+        !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+        "the list sorts: {plan:?}"
+    );
+}

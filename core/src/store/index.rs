@@ -30,15 +30,18 @@ CREATE TABLE expedientes (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
-CREATE INDEX expedientes_by_updated ON expedientes (updated_at DESC);
+-- Matches list()'s ORDER BY exactly, so the first page needs no sort.
+CREATE INDEX expedientes_list_order ON expedientes ((next_deadline IS NULL), next_deadline, updated_at DESC);
 CREATE INDEX expedientes_by_deadline ON expedientes (next_deadline) WHERE next_deadline IS NOT NULL;
 CREATE TABLE expediente_assets (
     tag TEXT NOT NULL,
     expediente_id TEXT NOT NULL,
     PRIMARY KEY (tag, expediente_id)
 ) WITHOUT ROWID;
+CREATE INDEX expediente_assets_by_expediente ON expediente_assets (expediente_id);
+-- rowid = expedientes.rowid: rows are found and replaced by rowid, never by a scan.
 CREATE VIRTUAL TABLE expedientes_fts USING fts5(
-    id UNINDEXED, folio, body,
+    folio, body,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE assets (
@@ -61,6 +64,8 @@ CREATE TABLE components (
     extracted_at INTEGER NOT NULL,
     consumed_by TEXT
 );
+CREATE INDEX components_by_expediente ON components (from_expediente);
+CREATE INDEX components_by_consumer ON components (consumed_by) WHERE consumed_by IS NOT NULL;
 ";
 
 /// One row of a list.
@@ -133,10 +138,11 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
             [t, &e.id],
         )?;
     }
-    conn.execute("DELETE FROM expedientes_fts WHERE id = ?1", [&e.id])?;
+    let rowid: i64 = conn.query_row("SELECT rowid FROM expedientes WHERE id = ?1", [&e.id], |r| r.get(0))?;
+    conn.execute("DELETE FROM expedientes_fts WHERE rowid = ?1", [rowid])?;
     conn.execute(
-        "INSERT INTO expedientes_fts (id, folio, body) VALUES (?1, ?2, ?3)",
-        params![e.id, e.folio, search_body(e)],
+        "INSERT INTO expedientes_fts (rowid, folio, body) VALUES (?1, ?2, ?3)",
+        params![rowid, e.folio, search_body(e)],
     )?;
     index_components(conn, e, st)?;
     Ok(())
@@ -231,7 +237,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
     let mut conds: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     if let Some(q) = f.query.as_deref().and_then(fts_query) {
-        sql.push_str(" JOIN expedientes_fts f ON f.id = e.id");
+        sql.push_str(" JOIN expedientes_fts f ON f.rowid = e.rowid");
         conds.push("expedientes_fts MATCH ?");
         args.push(Value::Text(q));
     }

@@ -9,6 +9,7 @@
 //! to the user only after it returns. One writer: the [`Store`] is the only handle.
 
 pub mod blobs;
+mod cache;
 pub mod documents;
 pub mod index;
 pub mod kdf;
@@ -62,6 +63,7 @@ pub struct Store {
     /// Held for the Store's lifetime: one writer per home, across processes. Two writers
     /// with the same Automerge actor would mint the same change sequence numbers.
     _lock: std::fs::File,
+    cache: cache::DocCache,
     home: PathBuf,
     device: Device,
     signing_key: SigningKey,
@@ -144,6 +146,7 @@ impl Store {
         Ok(Store {
             conn,
             _lock: lock,
+            cache: Default::default(),
             home: home.to_owned(),
             device,
             signing_key,
@@ -182,6 +185,7 @@ impl Store {
         let mut store = Store {
             conn,
             _lock: lock,
+            cache: Default::default(),
             home: home.to_owned(),
             device,
             signing_key,
@@ -211,6 +215,26 @@ impl Store {
             device_code: self.device.code.clone(),
             actor: ActorId::from(uuid.as_bytes()),
         }
+    }
+
+    /// Take an expediente's document (and its hydrated value) out of the cache, or load it
+    /// from disk. Give it back with [`Store::keep_doc`] only once any change made to it is
+    /// committed.
+    pub fn take_doc(&self, id: &str) -> Result<Option<(automerge::Automerge, crate::model::Expediente)>> {
+        if let Some(hit) = self.cache.take(id) {
+            return Ok(Some(hit));
+        }
+        match documents::load(&self.conn, id)? {
+            Some(d) => {
+                let exp = crate::doc::read(id, &d)?;
+                Ok(Some((d, exp)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn keep_doc(&self, id: &str, doc: automerge::Automerge, exp: crate::model::Expediente) {
+        self.cache.put(id, doc, exp);
     }
 
     pub fn conn(&self) -> &Connection {
