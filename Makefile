@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/brigada/target
 CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/brigada
 
-.PHONY: run test bootstrap build bench lint fmt clean-data
+.PHONY: run test bootstrap build bench lint fuzz
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -16,10 +16,16 @@ build: bootstrap
 run: build
 	BRIGADA_BIN=$(BIN) scripts/demo.sh
 
-## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real photos).
+## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real
+## photos), then each fuzz target briefly.
 test: bootstrap
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
+
+## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 60).
+fuzz: bootstrap
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz.sh
 
 lint: bootstrap
 	$(CARGO) fmt --all --check

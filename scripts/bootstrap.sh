@@ -28,3 +28,10 @@ if ! command -v cargo >/dev/null; then
   echo "bootstrap: Rust (cargo) is required: install it with rustup (https://rustup.rs) and rerun" >&2
   exit 1
 fi
+
+# cargo-fuzz for the fuzz targets (built from crates.io; the stable toolchain runs it
+# with RUSTC_BOOTSTRAP=1, see scripts/fuzz.sh).
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "bootstrap: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked --quiet
+fi
