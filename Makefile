@@ -18,7 +18,7 @@ run: build
 
 ## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real
 ## photos), then each fuzz target briefly.
-test: bootstrap
+test: bootstrap lint
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
