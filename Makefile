@@ -33,4 +33,5 @@ lint: bootstrap
 
 ## bench: measurements for docs/BENCHMARKS.md (release build).
 bench: bootstrap
-	$(CARGO) run --locked --release -p brigada-scenarios --bin bench -- --out docs/BENCHMARKS.md
+	$(CARGO) build --locked --release -p brigada-scenarios --bins
+	$(CARGO_TARGET_DIR)/release/bench --out docs/BENCHMARKS.md

@@ -171,7 +171,13 @@ pub fn kill_rounds(writer: &Path, rounds: usize) -> usize {
         });
         std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
         child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        let status = child.wait().unwrap();
+        // The writer never stops by itself: any other end is a failure of the writer.
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9),
+            "round {round}: the writer ended on its own ({status})"
+        );
         if let Some(last) = reader.join().unwrap() {
             acked.extend((first..=last).map(|n| format!("edit-{n}")));
         }

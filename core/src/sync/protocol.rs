@@ -1,0 +1,124 @@
+//! The sync protocol, version 1: the messages devices and the server exchange.
+//!
+//! One request carries every document the device changed since its last sync; one
+//! response carries every document in the device's scope that changed on the server
+//! since the device's cursor. Documents travel as Automerge change sets
+//! (`save_after(heads)`), so only what the other side lacks crosses the network. The
+//! encoding is postcard (compact, stable, length-prefixed bytes), not JSON: binary change
+//! sets would grow by a third in base64. See docs/SYNC.md.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub const VERSION: u32 = 1;
+pub const CONTENT_TYPE: &str = "application/x-brigada-sync-v1";
+/// Largest request or response body. Bigger batches are split by the client.
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+/// Change-set bytes the client puts in one request before starting another.
+pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// An Automerge change hash.
+pub type Head = [u8; 32];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub version: u32,
+    /// The server feed position the device has durably absorbed (0 at first sync).
+    pub cursor: u64,
+    pub docs: Vec<DocPush>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPush {
+    pub id: String,
+    /// The device's heads after these changes: everything it holds of the document.
+    pub heads: Vec<Head>,
+    /// Changes the server lacks, as `save_after(heads both sides had)`, or the whole
+    /// document when `full` is set.
+    #[serde(with = "serde_bytes")]
+    pub changes: Vec<u8>,
+    pub full: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub version: u32,
+    /// The feed position this response brings the device to. The device stores it in
+    /// the same transaction as the documents below.
+    pub cursor: u64,
+    pub docs: Vec<DocPull>,
+    pub rejected: Vec<Rejection>,
+    /// More changed documents are waiting: ask again.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPull {
+    pub id: String,
+    /// The server's heads for the document after merging what the device sent.
+    pub heads: Vec<Head>,
+    /// Changes the device lacks (possibly empty).
+    #[serde(with = "serde_bytes")]
+    pub changes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RejectReason {
+    /// The document is outside the device's scope (not assigned to it or its sección).
+    Forbidden,
+    /// The changes depend on changes the server does not have: send the whole document.
+    NeedFull,
+    /// The bytes are not a valid document of a known kind.
+    Invalid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub id: String,
+    pub reason: RejectReason,
+    pub message: String,
+}
+
+/// First contact: trade a one-time enrolment code for a device token. JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+    /// Folio device code chosen at `init` (e.g. T07).
+    pub device_code: String,
+    /// The device's Ed25519 public key (hex), for signature verification.
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    pub token: String,
+    pub person: String,
+    pub role: String,
+    pub seccion: String,
+}
+
+/// Error body of every 4xx/5xx: a stable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
+    postcard::to_allocvec(msg).unwrap_or_default()
+}
+
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    postcard::from_bytes(bytes).map_err(|e| Error::InvalidInput(format!("malformed sync message: {e}")))
+}
+
+pub fn head_of(h: &automerge::ChangeHash) -> Head {
+    h.0
+}
+
+pub fn change_hash(h: &Head) -> automerge::ChangeHash {
+    automerge::ChangeHash(*h)
+}
