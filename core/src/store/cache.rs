@@ -27,10 +27,10 @@ impl DocCache {
 
     pub fn put(&self, id: &str, doc: Automerge, exp: Expediente) {
         let mut docs = self.docs.borrow_mut();
-        if docs.len() >= CAPACITY {
-            if let Some(k) = docs.keys().next().cloned() {
-                docs.remove(&k);
-            }
+        if docs.len() >= CAPACITY
+            && let Some(k) = docs.keys().next().cloned()
+        {
+            docs.remove(&k);
         }
         docs.insert(id.to_owned(), (doc, exp));
     }
