@@ -189,6 +189,15 @@ pub enum Command {
     },
     /// Merge an exported expediente (document.automerge) into this store.
     Import { file: PathBuf },
+    /// Enrol this device with a sync server (URL and the one-time code from the
+    /// administrator, or the text of the enrolment QR).
+    Enroll {
+        /// Server address, or the enrolment QR's text (brigada-enroll:URL#CODE).
+        url: String,
+        code: Option<String>,
+    },
+    /// Sync with the server: send what changed here, receive what changed there.
+    Sync,
     /// Internal: decode a QR in an isolated process.
     #[command(name = "__decode", hide = true)]
     DecodeWorker { image: PathBuf },

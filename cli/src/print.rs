@@ -306,3 +306,22 @@ pub fn components(rows: &[ComponentRow]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+pub fn sync_summary(s: &brigada_core::sync::Summary) -> String {
+    let p = &s.progress;
+    let mut out = format!(
+        "Sincronizado: {} enviados, {} recibidos, {} combinados ({} ida(s) y vuelta, {} bytes)",
+        p.docs_sent,
+        p.docs_received,
+        s.merged,
+        p.round_trips,
+        p.bytes_sent + p.bytes_received
+    );
+    if !s.conflicts.is_empty() {
+        out.push_str(&format!("\nConflictos por resolver: {}", s.conflicts.join(", ")));
+    }
+    for r in &s.rejected {
+        out.push_str(&format!("\nNo aceptado por el servidor: {} — {}", r.id, r.message));
+    }
+    out
+}

@@ -247,6 +247,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 |_| format!("Expediente {} combinado", v.expediente.folio),
             )
         }
+        Command::Enroll { url, code } => enroll(&out, &mut store, &url, code.as_deref()),
+        Command::Sync => sync(&out, &mut store),
         Command::Init { .. }
         | Command::Procedures { .. }
         | Command::Catalog
@@ -388,4 +390,59 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
     out.value(&json!({"dir": dir, "blobs": n, "bytes": bytes.len()}), |_| {
         format!("Exportado {} a {} ({} blobs)", e.folio, dir.display(), n)
     })
+}
+
+fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>) -> Result<()> {
+    let (url, code) = match (url.strip_prefix("brigada-enroll:"), code) {
+        (Some(rest), None) => {
+            let (u, c) = rest
+                .rsplit_once('#')
+                .ok_or_else(|| anyhow!("the enrolment QR text is damaged: scan it again"))?;
+            (u.to_owned(), c.to_owned())
+        }
+        (None, Some(c)) => (url.to_owned(), c.to_owned()),
+        _ => bail!("give the server address and the code: brigada enroll https://servidor:8787 ABCD-EFGH-…"),
+    };
+    let d = store.device().clone();
+    let resp = brigada_core::sync::http::enroll(
+        &url,
+        &brigada_core::sync::protocol::EnrollRequest {
+            code,
+            device_name: d.name.clone(),
+            device_code: d.code.clone(),
+            public_key: store.public_key_hex(),
+        },
+    )?;
+    store.save_enrolment(&url, &resp)?;
+    out.value(
+        &json!({"device_id": resp.device_id, "person": resp.person, "role": resp.role, "seccion": resp.seccion}),
+        |_| {
+            format!(
+                "Inscrito en {url} como {} ({}, sección {})",
+                resp.person, resp.role, resp.seccion
+            )
+        },
+    )
+}
+
+fn sync(out: &Out, store: &mut Store) -> Result<()> {
+    let (Some(url), Some(token)) = (store.sync_setting("server_url")?, store.sync_setting("token")?) else {
+        return Err(Error::NotEnrolled.into());
+    };
+    let mut t = brigada_core::sync::http::HttpTransport::new(&url, &token)?;
+    let quiet = out.json;
+    let summary = store.sync_with(&mut t, &mut |p| {
+        if !quiet {
+            eprintln!(
+                "  ida y vuelta {}: {} enviados, {} recibidos, {} KiB ↑ {} KiB ↓, {} pendientes",
+                p.round_trips,
+                p.docs_sent,
+                p.docs_received,
+                p.bytes_sent / 1024,
+                p.bytes_received / 1024,
+                p.pending
+            );
+        }
+    })?;
+    out.value(&summary, print::sync_summary)
 }

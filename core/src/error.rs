@@ -59,6 +59,20 @@ pub enum Error {
     QrNotFound(String),
     #[error("the stored document {id} cannot be loaded: {detail}")]
     BadDocument { id: String, detail: String },
+    #[error(
+        "this device is not enrolled with a sync server: run `brigada enroll URL CODE` with the code from the administrator"
+    )]
+    NotEnrolled,
+    #[error(
+        "the server refused this device ({0}): it was revoked or never enrolled; ask the administrator for a new enrolment code. Nothing stored here was lost"
+    )]
+    Unauthorized(String),
+    #[error("the server refused access: {0}")]
+    Forbidden(String),
+    #[error("cannot reach the sync server at {url}: {why}. Nothing was lost; sync again when the network is back")]
+    Network { url: String, why: String },
+    #[error("the sync server answered {status}: {message}")]
+    Server { status: u16, code: String, message: String },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -92,6 +106,11 @@ impl Error {
             Error::BlobDamaged(_) => "blob_damaged",
             Error::QrNotFound(_) => "qr_not_found",
             Error::BadDocument { .. } => "bad_document",
+            Error::NotEnrolled => "not_enrolled",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::Network { .. } => "network",
+            Error::Server { .. } => "server",
             Error::Sql(_) => "database",
             Error::Io(_) => "io",
             Error::Automerge(_) => "document",

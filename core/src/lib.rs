@@ -8,7 +8,8 @@
 //! - [`expedientes`], [`assets`]: the operations the CLI and the app call;
 //! - [`qr`], [`tag`]: asset tags as QR codes, encoded and decoded;
 //! - [`signature`]: signatures with strokes, image and a device seal;
-//! - [`catalog`]: unidades, áreas, secciones, técnicos and providers.
+//! - [`catalog`]: unidades, áreas, secciones, técnicos and providers;
+//! - [`sync`]: the sync protocol, the sans-IO client engine and its HTTP transport.
 
 pub mod assets;
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod procedure;
 pub mod qr;
 pub mod signature;
 pub mod store;
+pub mod sync;
 pub mod tag;
 pub mod time;
 

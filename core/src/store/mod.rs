@@ -15,6 +15,7 @@ pub mod index;
 pub mod kdf;
 pub mod meta;
 pub mod schema;
+pub mod sync_state;
 
 use std::path::{Path, PathBuf};
 
@@ -135,14 +136,8 @@ impl Store {
         schema::migrate(&mut conn, upto)?;
         let signing_key = SigningKey::generate(&mut rand::rngs::OsRng);
         meta::put(&conn, "device_signing_key", signing_key.as_bytes())?;
-        // device.json last, written atomically: its presence means "initialised".
-        let tmp = home.join(format!("{DEVICE_FILE}.tmp"));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(&device).unwrap_or_default())?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, home.join(DEVICE_FILE))?;
-        if let Ok(dir) = std::fs::File::open(home) {
-            let _ = dir.sync_all();
-        }
+        // device.json last: its presence means "initialised".
+        write_device(home, &device)?;
         Ok(Store {
             conn,
             _lock: lock,
@@ -204,6 +199,22 @@ impl Store {
         &self.device
     }
 
+    /// Record who uses this device (from enrolment): the person changes are attributed to
+    /// and their sección. Rewrites `device.json` atomically.
+    pub fn set_identity(&mut self, person: &str, seccion: &str) -> Result<()> {
+        let mut d = self.device.clone();
+        d.person = person.trim().to_owned();
+        d.seccion = seccion.trim().to_owned();
+        write_device(&self.home, &d)?;
+        self.device = d;
+        Ok(())
+    }
+
+    /// The device's Ed25519 public key, hex (sent at enrolment).
+    pub fn public_key_hex(&self) -> String {
+        hex::encode(self.signing_key.verifying_key().as_bytes())
+    }
+
     pub fn signing_key(&self) -> &SigningKey {
         &self.signing_key
     }
@@ -250,6 +261,18 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Write `device.json` atomically and durably (temp file, fsync, rename, fsync folder).
+fn write_device(home: &Path, device: &Device) -> Result<()> {
+    let tmp = home.join(format!("{DEVICE_FILE}.tmp"));
+    std::fs::write(&tmp, serde_json::to_vec_pretty(device).unwrap_or_default())?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, home.join(DEVICE_FILE))?;
+    if let Ok(dir) = std::fs::File::open(home) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 pub fn read_device(home: &Path) -> Result<Device> {

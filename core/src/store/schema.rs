@@ -7,7 +7,7 @@
 
 use rusqlite::Connection;
 
-use super::{blobs, documents, index, meta};
+use super::{blobs, documents, index, meta, sync_state};
 use crate::error::{Error, Result};
 
 pub struct Migration {
@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         module: "index",
         sql: index::MIGRATION_1,
+    },
+    Migration {
+        module: "sync_state",
+        sql: sync_state::MIGRATION_1,
     },
 ];
 

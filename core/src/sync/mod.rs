@@ -1,0 +1,338 @@
+//! Sync, client side: a sans-IO engine over the local store, and its transports.
+//!
+//! The engine never touches the network. [`Store::sync_plan`] turns what changed locally
+//! into a [`protocol::SyncRequest`]; [`Store::sync_absorb`] applies a
+//! [`protocol::SyncResponse`] in one transaction (documents, index, sync state and the
+//! server cursor together, so a crash mid-sync loses nothing and repeats nothing).
+//! [`Store::sync_with`] drives the two over any [`Transport`]: HTTP ([`http`]) in the
+//! field, in-memory in the tests. Every request is safe to repeat: Automerge ignores
+//! changes it already has, and the cursor only moves once what it covers is on disk.
+
+pub mod http;
+pub mod protocol;
+
+use automerge::{Automerge, ReadDoc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Asset, Expediente};
+use crate::procedure::{self, engine};
+use crate::store::documents::{self, DocKind};
+use crate::store::{Store, index, sync_state};
+use crate::{doc, time};
+use protocol::{DocPull, DocPush, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
+
+/// Moves request bytes to the server and response bytes back.
+pub trait Transport {
+    fn exchange(&mut self, request: &[u8]) -> Result<Vec<u8>>;
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Progress {
+    pub round_trips: u32,
+    pub docs_sent: usize,
+    pub docs_received: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+    /// Local documents still waiting to be sent.
+    pub pending: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub progress: Progress,
+    /// Documents whose content changed here because of what arrived.
+    pub merged: usize,
+    /// Folios of expedientes that now hold contradictory answers.
+    pub conflicts: Vec<String>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// What one plan put in a request: document, local version pushed.
+pub struct Plan {
+    pub request: SyncRequest,
+    pub pushed: Vec<(String, i64)>,
+    /// More local changes wait beyond this batch.
+    pub more_local: bool,
+}
+
+fn heads_of(d: &Automerge) -> Vec<Head> {
+    d.get_heads().iter().map(protocol::head_of).collect()
+}
+
+fn kind_of_id(id: &str) -> Option<DocKind> {
+    if let Some(tag) = id.strip_prefix("asset:") {
+        crate::tag::parse(tag).filter(|t| t == tag).map(|_| DocKind::Asset)
+    } else {
+        uuid::Uuid::parse_str(id).ok().map(|_| DocKind::Expediente)
+    }
+}
+
+impl Store {
+    pub fn sync_setting(&self, key: &str) -> Result<Option<String>> {
+        sync_state::setting(self.conn(), key)
+    }
+
+    /// Remember the server and this device's token after enrolment.
+    pub fn save_enrolment(&mut self, url: &str, e: &protocol::EnrollResponse) -> Result<()> {
+        self.write(|tx| {
+            sync_state::set_setting(tx, "server_url", url.trim_end_matches('/'))?;
+            sync_state::set_setting(tx, "token", &e.token)?;
+            sync_state::set_setting(tx, "server_device_id", &e.device_id)?;
+            sync_state::set_setting(tx, "role", &e.role)?;
+            sync_state::set_setting(tx, "cursor", "0")?;
+            Ok(())
+        })?;
+        self.set_identity(&e.person, &e.seccion)
+    }
+
+    /// The next request: documents changed since their last sync, up to the batch size.
+    pub fn sync_plan(&mut self) -> Result<Plan> {
+        let cursor = self.sync_setting("cursor")?.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let mut docs = Vec::new();
+        let mut pushed = Vec::new();
+        let mut bytes = 0;
+        let mut more_local = false;
+        let mut settled = Vec::new();
+        'outer: loop {
+            let batch = sync_state::pending(self.conn(), 256)?;
+            if batch.is_empty() {
+                break;
+            }
+            let batch_len = batch.len();
+            for p in batch {
+                if bytes >= protocol::BATCH_BYTES && !docs.is_empty() {
+                    more_local = true;
+                    break 'outer;
+                }
+                let Some(d) = documents::load(self.conn(), &p.doc_id)? else {
+                    continue;
+                };
+                let heads = heads_of(&d);
+                let (changes, full) = match &p.synced_heads {
+                    Some(h) => {
+                        let have: Vec<_> = h.iter().map(protocol::change_hash).collect();
+                        if have.iter().all(|x| d.get_change_by_hash(x).is_some()) {
+                            if d.get_changes(&have).is_empty() {
+                                // Nothing new since the last sync (e.g. a merge of what came
+                                // from the server): settle it without sending.
+                                settled.push((p.doc_id.clone(), h.clone(), p.seq));
+                                continue;
+                            }
+                            (d.save_after(&have), false)
+                        } else {
+                            (d.save(), true)
+                        }
+                    }
+                    None => (d.save(), true),
+                };
+                bytes += changes.len();
+                pushed.push((p.doc_id.clone(), p.seq));
+                docs.push(DocPush {
+                    id: p.doc_id,
+                    heads,
+                    changes,
+                    full,
+                });
+            }
+            if !settled.is_empty() {
+                let s = std::mem::take(&mut settled);
+                self.write(|tx| {
+                    for (id, h, seq) in &s {
+                        sync_state::mark_synced(tx, id, h, *seq)?;
+                    }
+                    Ok(())
+                })?;
+                continue;
+            }
+            if batch_len < 256 || !docs.is_empty() {
+                break;
+            }
+        }
+        Ok(Plan {
+            request: SyncRequest {
+                version: protocol::VERSION,
+                cursor,
+                docs,
+            },
+            pushed,
+            more_local,
+        })
+    }
+
+    /// Apply a response: merge documents, update the index, move the cursor — durably,
+    /// in one transaction.
+    pub fn sync_absorb(&mut self, plan: &Plan, resp: &SyncResponse, summary: &mut Summary) -> Result<()> {
+        if resp.version != protocol::VERSION {
+            return Err(Error::Server {
+                status: 200,
+                code: "version".into(),
+                message: format!(
+                    "the server speaks sync protocol {}, this device {}: update Brigada",
+                    resp.version,
+                    protocol::VERSION
+                ),
+            });
+        }
+        let now = time::now_ms();
+        let pushed: std::collections::HashMap<&str, i64> =
+            plan.pushed.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+        // Prepare outside the transaction: load, merge in memory, validate.
+        struct Merged {
+            id: String,
+            kind: DocKind,
+            doc: Automerge,
+            added: Option<Vec<u8>>,
+            is_new: bool,
+            server_heads: Vec<Head>,
+            seq_before: Option<i64>,
+        }
+        let mut merged = Vec::new();
+        let mut rejected = resp.rejected.clone();
+        for DocPull { id, heads, changes } in &resp.docs {
+            let Some(kind) = kind_of_id(id) else {
+                rejected.push(Rejection {
+                    id: id.clone(),
+                    reason: RejectReason::Invalid,
+                    message: "unknown document id".into(),
+                });
+                continue;
+            };
+            let existing = documents::load(self.conn(), id)?;
+            let is_new = existing.is_none();
+            let mut d = existing.unwrap_or_default();
+            let before = d.get_heads();
+            if !changes.is_empty()
+                && let Err(e) = d.load_incremental(changes)
+            {
+                rejected.push(Rejection {
+                    id: id.clone(),
+                    reason: RejectReason::Invalid,
+                    message: format!("the server sent a damaged document: {e}"),
+                });
+                continue;
+            }
+            let ok = match kind {
+                DocKind::Expediente => doc::read::<Expediente>(id, &d)
+                    .and_then(|e| procedure::get(&e.procedure_id, e.procedure_version).map(|_| ())),
+                DocKind::Asset => doc::read::<Asset>(id, &d).map(|_| ()),
+            };
+            if let Err(e) = ok {
+                rejected.push(Rejection {
+                    id: id.clone(),
+                    reason: RejectReason::Invalid,
+                    message: e.to_string(),
+                });
+                continue;
+            }
+            let changed = d.get_heads() != before;
+            let added = (changed && !is_new).then(|| d.save_after(&before));
+            if changed || is_new {
+                summary.merged += 1;
+            }
+            let seq_before = sync_state::version(self.conn(), id)?;
+            merged.push(Merged {
+                id: id.clone(),
+                kind,
+                doc: d,
+                added,
+                is_new,
+                server_heads: heads.clone(),
+                seq_before,
+            });
+        }
+        for m in &merged {
+            // The cache must not hold a pre-merge copy.
+            let _ = self.take_doc(&m.id);
+        }
+        let mut conflicts = Vec::new();
+        self.write(|tx| {
+            for m in &merged {
+                if m.is_new {
+                    if m.doc.get_heads().is_empty() {
+                        continue;
+                    }
+                    documents::insert(tx, &m.id, m.kind, &m.doc, now)?;
+                } else if let Some(a) = &m.added {
+                    documents::append(tx, &m.id, a, &m.doc, now)?;
+                }
+                match m.kind {
+                    DocKind::Expediente => {
+                        let e: Expediente = doc::read(&m.id, &m.doc)?;
+                        let p = procedure::get(&e.procedure_id, e.procedure_version)?;
+                        let st = engine::status(p, &e, chrono::Utc::now());
+                        if !st.conflicts.is_empty() {
+                            conflicts.push(e.folio.clone());
+                        }
+                        index::upsert_expediente(tx, &e, &st, now)?;
+                    }
+                    DocKind::Asset => index::upsert_asset(tx, &doc::read::<Asset>(&m.id, &m.doc)?, now)?,
+                }
+                // Both sides now hold the server's heads. If nothing was edited here beyond
+                // what was pushed (or last synced), this document is settled.
+                let baseline = match pushed.get(m.id.as_str()) {
+                    Some(s) => Some(*s),
+                    None => sync_state::synced(tx, &m.id)?.map(|(_, s)| s),
+                };
+                let seq_after = sync_state::version(tx, &m.id)?.unwrap_or(0);
+                let settled = match (m.seq_before, baseline) {
+                    (None, _) => true,
+                    (Some(b), Some(base)) => b <= base,
+                    (Some(_), None) => false,
+                };
+                let seq = if settled { seq_after } else { baseline.unwrap_or(0) };
+                sync_state::mark_synced(tx, &m.id, &m.server_heads, seq)?;
+            }
+            for r in &rejected {
+                match r.reason {
+                    RejectReason::NeedFull => sync_state::forget(tx, &r.id)?,
+                    RejectReason::Forbidden | RejectReason::Invalid => {
+                        // Keep the data here; do not resend it until it changes again.
+                        if let (Some(seq), Some(d)) = (pushed.get(r.id.as_str()), documents::load(tx, &r.id)?) {
+                            sync_state::mark_synced(tx, &r.id, &heads_of(&d), *seq)?;
+                        }
+                    }
+                }
+            }
+            sync_state::set_setting(tx, "cursor", &resp.cursor.to_string())?;
+            sync_state::set_setting(tx, "last_sync", &now.to_string())?;
+            Ok(())
+        })?;
+        summary.conflicts.extend(conflicts);
+        summary.conflicts.sort();
+        summary.conflicts.dedup();
+        summary
+            .rejected
+            .extend(rejected.into_iter().filter(|r| r.reason != RejectReason::NeedFull));
+        Ok(())
+    }
+
+    /// Sync until both sides have everything: usually one round trip.
+    pub fn sync_with(&mut self, t: &mut dyn Transport, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
+        let mut summary = Summary::default();
+        for _ in 0..10_000 {
+            let plan = self.sync_plan()?;
+            let body = protocol::encode(&plan.request);
+            let reply = t.exchange(&body)?;
+            let resp: SyncResponse = protocol::decode(&reply)?;
+            let p = &mut summary.progress;
+            p.round_trips += 1;
+            p.docs_sent += plan.request.docs.len();
+            p.docs_received += resp.docs.iter().filter(|d| !d.changes.is_empty()).count();
+            p.bytes_sent += body.len();
+            p.bytes_received += reply.len();
+            let need_full = resp.rejected.iter().any(|r| r.reason == RejectReason::NeedFull);
+            self.sync_absorb(&plan, &resp, &mut summary)?;
+            summary.progress.pending = sync_state::count_pending(self.conn())?;
+            progress(&summary.progress);
+            if !plan.more_local && !resp.more && !need_full {
+                return Ok(summary);
+            }
+        }
+        Err(Error::Server {
+            status: 0,
+            code: "loop".into(),
+            message: "sync did not settle after 10,000 rounds".into(),
+        })
+    }
+}

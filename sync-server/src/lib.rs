@@ -1,0 +1,118 @@
+//! brigada-sync: the Brigada sync server, as a library (so tests start it in-process on
+//! port 0 with a temporary database) and a binary (`brigada-sync serve`).
+//!
+//! - [`http`]: axum routes under `/v1` (enrolment, sync) and `/healthz`;
+//! - [`sync`]: one sync exchange, independent of storage;
+//! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
+//! - [`devices`]: roles, enrolment codes and tokens (stored hashed).
+
+pub mod devices;
+pub mod error;
+pub mod http;
+pub mod storage;
+pub mod sync;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use devices::Role;
+use storage::Storage;
+use storage::sqlite::SqliteStorage;
+
+/// Enrolment codes expire after a week.
+pub const CODE_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
+
+pub fn open_storage(data: &Path) -> error::Result<Arc<dyn Storage>> {
+    Ok(Arc::new(SqliteStorage::open(data)?))
+}
+
+/// Create a device and its one-time enrolment code.
+pub fn add_device(
+    storage: &dyn Storage,
+    person: &str,
+    role: Role,
+    seccion: &str,
+) -> error::Result<(devices::Device, String)> {
+    if person.trim().is_empty() {
+        return Err(error::ServerError::BadRequest(
+            "the person's name is empty: --name \"Nombre Apellido\"".into(),
+        ));
+    }
+    let code = devices::enrolment_code();
+    let expires = chrono::Utc::now().timestamp_millis() + CODE_LIFETIME_MS;
+    let d = storage.add_device(
+        person.trim(),
+        role,
+        seccion.trim(),
+        &devices::hash(&devices::normalise_code(&code)),
+        expires,
+    )?;
+    Ok((d, code))
+}
+
+/// A server running in this process, for tests and demos: stops when dropped.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub storage: Arc<dyn Storage>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start a server on `listen` (port 0 for any) over `data`, on its own runtime thread.
+pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
+    let storage = open_storage(data)?;
+    let std_listener = std::net::TcpListener::bind(listen)?;
+    std_listener.set_nonblocking(true)?;
+    let addr = std_listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = http::AppState {
+        storage: storage.clone(),
+    };
+    let thread = std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!("cannot start the runtime: {e}");
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+                return;
+            };
+            let _ = axum::serve(listener, http::router(state))
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+    });
+    Ok(Running {
+        addr,
+        storage,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}

@@ -1,0 +1,183 @@
+//! `brigada-sync`: start the server, and manage devices.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow};
+use brigada_sync::devices::Role;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "brigada-sync", version, about = "Brigada sync server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server: embedded SQLite database under --data.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        #[arg(long, env = "BRIGADA_SYNC_DATA")]
+        data: PathBuf,
+    },
+    /// Devices: add (prints a one-time enrolment code and QR), list, revoke.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    Add {
+        #[arg(long, env = "BRIGADA_SYNC_DATA")]
+        data: PathBuf,
+        /// The person who will use the device.
+        #[arg(long)]
+        name: String,
+        /// tecnico, oficina or admin
+        #[arg(long)]
+        role: String,
+        /// DTI section code (RT, IT, BD, SI).
+        #[arg(long, default_value = "")]
+        seccion: String,
+        /// Server address the device will use (put in the QR).
+        #[arg(long, default_value = "http://127.0.0.1:8787")]
+        url: String,
+        /// Also write the enrolment QR as a PNG.
+        #[arg(long)]
+        qr_png: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long, env = "BRIGADA_SYNC_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    Revoke {
+        id: String,
+        #[arg(long, env = "BRIGADA_SYNC_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    match Cli::parse().command {
+        Command::Serve { listen, data } => serve(&listen, &data),
+        Command::Device(DeviceCommand::Add {
+            data,
+            name,
+            role,
+            seccion,
+            url,
+            qr_png,
+            json,
+        }) => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow!("role {role:?}: use tecnico, oficina or admin"))?;
+            let storage = brigada_sync::open_storage(&data)?;
+            let (d, code) = brigada_sync::add_device(storage.as_ref(), &name, role, &seccion)?;
+            let payload = format!("brigada-enroll:{}#{}", url.trim_end_matches('/'), code);
+            if let Some(p) = &qr_png {
+                std::fs::write(p, brigada_core::qr::encode_png(&payload, 8)?)
+                    .with_context(|| format!("cannot write {}", p.display()))?;
+            }
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"id": d.id, "code": code, "qr_payload": payload})
+                );
+            } else {
+                let qr = qrcode::QrCode::new(payload.as_bytes())?;
+                println!(
+                    "{}",
+                    qr.render::<qrcode::render::unicode::Dense1x2>()
+                        .quiet_zone(true)
+                        .build()
+                );
+                println!(
+                    "Dispositivo para {} ({}, sección {:?})",
+                    d.person,
+                    d.role.as_str(),
+                    d.seccion
+                );
+                println!("Código de inscripción (un solo uso, vence en 7 días): {code}");
+                println!("En el dispositivo: brigada enroll {url} {code}");
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::List { data, json }) => {
+            let storage = brigada_sync::open_storage(&data)?;
+            let devices = storage.devices()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&devices)?);
+            } else {
+                for d in devices {
+                    let state = if d.revoked_at.is_some() {
+                        "revocado"
+                    } else if d.enrolled_at.is_some() {
+                        "activo"
+                    } else {
+                        "sin inscribir"
+                    };
+                    println!(
+                        "{}  {:<30} {:<8} {:<3} {:<14} {}",
+                        d.id,
+                        d.person,
+                        d.role.as_str(),
+                        d.seccion,
+                        d.device_name.as_deref().unwrap_or("—"),
+                        state
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCommand::Revoke { id, data, json }) => {
+            let storage = brigada_sync::open_storage(&data)?;
+            if !storage.revoke(&id, chrono::Utc::now().timestamp_millis())? {
+                return Err(anyhow!("no device {id}: see `brigada-sync device list`"));
+            }
+            if json {
+                println!("{}", serde_json::json!({"id": id, "revoked": true}));
+            } else {
+                println!("Dispositivo {id} revocado: su token deja de funcionar de inmediato");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(listen: &str, data: &std::path::Path) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let storage = brigada_sync::open_storage(data)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        tracing::info!(addr = %listener.local_addr()?, data = %data.display(), "brigada-sync listening");
+        axum::serve(listener, brigada_sync::http::router(brigada_sync::http::AppState { storage }))
+            .with_graceful_shutdown(async {
+                let ctrl_c = tokio::signal::ctrl_c();
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                tokio::select! {
+                    _ = ctrl_c => {},
+                    _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {},
+                }
+                tracing::info!("shutting down");
+            })
+            .await?;
+        Ok(())
+    })
+}

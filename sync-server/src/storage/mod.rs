@@ -1,0 +1,134 @@
+//! Storage behind a trait, so a PostgreSQL implementation can follow the embedded SQLite
+//! one (the default).
+//!
+//! [`Storage`] is what the HTTP layer calls: devices, and one sync exchange as a unit.
+//! [`DocRepo`] is what the sync algorithm ([`crate::sync`]) needs inside one transaction:
+//! documents, their scope metadata, the change feed and what each device holds. An
+//! implementation opens a transaction, hands a `DocRepo` over it to
+//! [`crate::sync::exchange`], and commits before anything is sent back — nothing is
+//! acknowledged before it is durable.
+
+pub mod sqlite;
+
+use automerge::Automerge;
+use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse};
+
+use crate::devices::{Device, Role};
+use crate::error::Result;
+
+pub trait Storage: Send + Sync + 'static {
+    /// Create a device for a person; returns it (not yet enrolled).
+    fn add_device(&self, person: &str, role: Role, seccion: &str, code_hash: &str, expires_at: i64) -> Result<Device>;
+    /// Trade an enrolment code (hashed) for a token (hashed). One use per code.
+    fn enroll(&self, code_hash: &str, e: &Enrolment, token_hash: &str, now: i64) -> Result<Device>;
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>>;
+    fn devices(&self) -> Result<Vec<Device>>;
+    /// Returns false when there is no such device.
+    fn revoke(&self, id: &str, now: i64) -> Result<bool>;
+    /// One sync exchange, durable before it returns.
+    fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse>;
+}
+
+pub struct Enrolment {
+    pub device_name: String,
+    pub device_code: String,
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Expediente,
+    Asset,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Expediente => "expediente",
+            DocKind::Asset => "asset",
+        }
+    }
+}
+
+/// What the server reads out of a document to decide who may see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocMeta {
+    pub kind: DocKind,
+    pub seccion: String,
+    pub assignees: Vec<String>,
+    /// The device that first sent it: documents created in the field enter their
+    /// creator's scope.
+    pub creator_device: String,
+}
+
+/// Who a device may read and write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    All,
+    Tecnico {
+        device_id: String,
+        person: String,
+        seccion: String,
+    },
+}
+
+impl Scope {
+    pub fn of(d: &Device) -> Scope {
+        match d.role {
+            Role::Oficina | Role::Admin => Scope::All,
+            Role::Tecnico => Scope::Tecnico {
+                device_id: d.id.clone(),
+                person: d.person.clone(),
+                seccion: d.seccion.clone(),
+            },
+        }
+    }
+
+    pub fn allows(&self, m: &DocMeta) -> bool {
+        match self {
+            Scope::All => true,
+            // Equipment records are shared by every técnico: any of them may scan any tag.
+            Scope::Tecnico { .. } if m.kind == DocKind::Asset => true,
+            Scope::Tecnico {
+                device_id,
+                person,
+                seccion,
+            } => {
+                (!seccion.is_empty() && &m.seccion == seccion)
+                    || &m.creator_device == device_id
+                    || m.assignees.iter().any(|a| a == person)
+            }
+        }
+    }
+}
+
+/// The sync algorithm's view of storage, inside one transaction.
+pub trait DocRepo {
+    fn load(&mut self, id: &str) -> Result<Option<Automerge>>;
+    fn meta(&mut self, id: &str) -> Result<Option<DocMeta>>;
+    /// Store a document for the first time, or the changes `added` since the stored
+    /// version; record its metadata and move it to the head of the feed. Returns its new
+    /// feed position.
+    fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64>;
+    /// Documents in `scope` whose feed position is after `cursor`, oldest first.
+    fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>>;
+    fn max_seq(&mut self) -> Result<u64>;
+    /// Heads this device is known to hold.
+    fn device_heads(&mut self, device: &str, id: &str) -> Result<Option<Vec<Head>>>;
+    fn set_device_heads(&mut self, device: &str, id: &str, heads: &[Head]) -> Result<()>;
+    /// Heads sent to the device in a response that brings it to `cursor`; they become
+    /// known once the device comes back with a cursor at least that far.
+    fn set_pending(&mut self, device: &str, id: &str, heads: &[Head], cursor: u64) -> Result<()>;
+    fn confirm_pending(&mut self, device: &str, cursor: u64) -> Result<()>;
+}
+
+pub fn pack(heads: &[Head]) -> Vec<u8> {
+    heads.concat()
+}
+
+pub fn unpack(bytes: &[u8]) -> Vec<Head> {
+    bytes
+        .chunks_exact(32)
+        .filter_map(|c| <Head>::try_from(c).ok())
+        .collect()
+}

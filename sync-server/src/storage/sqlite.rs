@@ -1,0 +1,385 @@
+//! The embedded SQLite storage: one file under the data folder, WAL, `synchronous = FULL`.
+//!
+//! One connection guarded by a mutex: SQLite has one writer anyway, and a sync exchange is
+//! one transaction. Documents are kept as a snapshot plus appended change rows, compacted
+//! in the same transaction once enough gather.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use automerge::Automerge;
+use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::{DocKind, DocMeta, DocRepo, Enrolment, Scope, Storage, pack, unpack};
+use crate::devices::{Device, Role};
+use crate::error::{Result, ServerError};
+
+const SCHEMA: &[&str] = &["
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    role TEXT NOT NULL,
+    seccion TEXT NOT NULL,
+    code_hash TEXT UNIQUE,
+    code_expires_at INTEGER,
+    token_hash TEXT UNIQUE,
+    device_name TEXT,
+    device_code TEXT,
+    public_key TEXT,
+    created_at INTEGER NOT NULL,
+    enrolled_at INTEGER,
+    revoked_at INTEGER
+);
+CREATE TABLE docs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    seccion TEXT NOT NULL,
+    creator_device TEXT NOT NULL,
+    snapshot BLOB NOT NULL,
+    feed_seq INTEGER NOT NULL UNIQUE,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX docs_by_seccion ON docs (seccion, feed_seq);
+CREATE TABLE doc_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX doc_changes_by_doc ON doc_changes (doc_id, seq);
+CREATE TABLE doc_assignees (
+    person TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (person, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX doc_assignees_by_doc ON doc_assignees (doc_id);
+CREATE TABLE device_docs (
+    device_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    heads BLOB,
+    pending BLOB,
+    pending_cursor INTEGER,
+    PRIMARY KEY (device_id, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX device_docs_pending ON device_docs (device_id, pending_cursor) WHERE pending_cursor IS NOT NULL;
+"];
+
+const COMPACT_AFTER: i64 = 64;
+
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl SqliteStorage {
+    pub fn open(dir: &Path) -> Result<SqliteStorage> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServerError::Storage(format!("cannot create {}: {e}", dir.display())))?;
+        let mut conn = Connection::open(dir.join("brigada-sync.db"))?;
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA.len() as i64 {
+            return Err(ServerError::Storage(format!(
+                "the database has schema {version}, this server knows {}: update brigada-sync",
+                SCHEMA.len()
+            )));
+        }
+        let tx = conn.transaction()?;
+        for sql in &SCHEMA[version as usize..] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA.len() as i64)?;
+        tx.commit()?;
+        Ok(SqliteStorage { conn: Mutex::new(conn) })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut c = self
+            .conn
+            .lock()
+            .map_err(|_| ServerError::Storage("the storage lock is poisoned".into()))?;
+        f(&mut c)
+    }
+}
+
+fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    let role: String = r.get(2)?;
+    Ok(Device {
+        id: r.get(0)?,
+        person: r.get(1)?,
+        role: Role::parse(&role).unwrap_or(Role::Tecnico),
+        seccion: r.get(3)?,
+        device_name: r.get(4)?,
+        device_code: r.get(5)?,
+        public_key: r.get(6)?,
+        created_at: r.get(7)?,
+        enrolled_at: r.get(8)?,
+        revoked_at: r.get(9)?,
+    })
+}
+
+const DEVICE_COLS: &str =
+    "id, person, role, seccion, device_name, device_code, public_key, created_at, enrolled_at, revoked_at";
+
+impl Storage for SqliteStorage {
+    fn add_device(&self, person: &str, role: Role, seccion: &str, code_hash: &str, expires_at: i64) -> Result<Device> {
+        let id = uuid::Uuid::now_v7().to_string();
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO devices (id, person, role, seccion, code_hash, code_expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, person, role.as_str(), seccion, code_hash, expires_at, now()],
+            )?;
+            Ok(c.query_row(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
+                [&id],
+                device_row,
+            )?)
+        })
+    }
+
+    fn enroll(&self, code_hash: &str, e: &Enrolment, token_hash: &str, now: i64) -> Result<Device> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let id: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM devices WHERE code_hash = ?1 AND code_expires_at > ?2 AND revoked_at IS NULL",
+                    params![code_hash, now],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let id = id.ok_or(ServerError::BadCode)?;
+            tx.execute(
+                "UPDATE devices SET code_hash = NULL, code_expires_at = NULL, token_hash = ?2, device_name = ?3,
+                    device_code = ?4, public_key = ?5, enrolled_at = ?6 WHERE id = ?1",
+                params![id, token_hash, e.device_name, e.device_code, e.public_key, now],
+            )?;
+            let d = tx.query_row(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
+                [&id],
+                device_row,
+            )?;
+            tx.commit()?;
+            Ok(d)
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &str) -> Result<Option<Device>> {
+        self.with(|c| {
+            Ok(c.query_row(
+                &format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = ?1"),
+                [token_hash],
+                device_row,
+            )
+            .optional()?)
+        })
+    }
+
+    fn devices(&self) -> Result<Vec<Device>> {
+        self.with(|c| {
+            let mut s = c.prepare(&format!("SELECT {DEVICE_COLS} FROM devices ORDER BY created_at"))?;
+            Ok(s.query_map([], device_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    fn revoke(&self, id: &str, now: i64) -> Result<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE devices SET revoked_at = coalesce(revoked_at, ?2), code_hash = NULL WHERE id = ?1",
+                params![id, now],
+            )? == 1)
+        })
+    }
+
+    fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let resp = crate::sync::exchange(&mut Repo { tx: &tx }, device, req)?;
+            tx.commit()?;
+            Ok(resp)
+        })
+    }
+}
+
+struct Repo<'a> {
+    tx: &'a Transaction<'a>,
+}
+
+impl DocRepo for Repo<'_> {
+    fn load(&mut self, id: &str) -> Result<Option<Automerge>> {
+        let snap: Option<Vec<u8>> = self
+            .tx
+            .query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        let Some(snap) = snap else { return Ok(None) };
+        let mut d = Automerge::load(&snap).map_err(|e| ServerError::Storage(format!("document {id}: {e}")))?;
+        let mut s = self
+            .tx
+            .prepare_cached("SELECT data FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
+        for c in s.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
+            d.load_incremental(&c?)
+                .map_err(|e| ServerError::Storage(format!("document {id}: {e}")))?;
+        }
+        Ok(Some(d))
+    }
+
+    fn meta(&mut self, id: &str) -> Result<Option<DocMeta>> {
+        let row: Option<(String, String, String)> = self
+            .tx
+            .query_row(
+                "SELECT kind, seccion, creator_device FROM docs WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((kind, seccion, creator_device)) = row else {
+            return Ok(None);
+        };
+        let mut s = self
+            .tx
+            .prepare_cached("SELECT person FROM doc_assignees WHERE doc_id = ?1")?;
+        let assignees = s
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let kind = if kind == "asset" {
+            DocKind::Asset
+        } else {
+            DocKind::Expediente
+        };
+        Ok(Some(DocMeta {
+            kind,
+            seccion,
+            assignees,
+            creator_device,
+        }))
+    }
+
+    fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64> {
+        let seq = self.max_seq()? + 1;
+        let t = now();
+        match added {
+            None => {
+                self.tx.execute(
+                    "INSERT INTO docs (id, kind, seccion, creator_device, snapshot, feed_seq, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        id,
+                        meta.kind.as_str(),
+                        meta.seccion,
+                        meta.creator_device,
+                        doc.save(),
+                        seq as i64,
+                        t
+                    ],
+                )?;
+            }
+            Some(bytes) => {
+                self.tx.execute(
+                    "INSERT INTO doc_changes (doc_id, data) VALUES (?1, ?2)",
+                    params![id, bytes],
+                )?;
+                self.tx.execute(
+                    "UPDATE docs SET seccion = ?2, feed_seq = ?3, updated_at = ?4 WHERE id = ?1",
+                    params![id, meta.seccion, seq as i64, t],
+                )?;
+                let n: i64 = self
+                    .tx
+                    .query_row("SELECT count(*) FROM doc_changes WHERE doc_id = ?1", [id], |r| r.get(0))?;
+                if n >= COMPACT_AFTER {
+                    self.tx
+                        .execute("UPDATE docs SET snapshot = ?2 WHERE id = ?1", params![id, doc.save()])?;
+                    self.tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [id])?;
+                }
+            }
+        }
+        self.tx.execute("DELETE FROM doc_assignees WHERE doc_id = ?1", [id])?;
+        for p in &meta.assignees {
+            self.tx.execute(
+                "INSERT OR IGNORE INTO doc_assignees (person, doc_id) VALUES (?1, ?2)",
+                [p, id],
+            )?;
+        }
+        Ok(seq)
+    }
+
+    fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>> {
+        let rows = match scope {
+            Scope::All => {
+                let mut s = self
+                    .tx
+                    .prepare_cached("SELECT id, feed_seq FROM docs WHERE feed_seq > ?1 ORDER BY feed_seq LIMIT ?2")?;
+                s.query_map(params![cursor as i64, limit as i64], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            Scope::Tecnico {
+                device_id,
+                person,
+                seccion,
+            } => {
+                let mut s = self.tx.prepare_cached(
+                    "SELECT id, feed_seq FROM docs WHERE feed_seq > ?1 AND (
+                        kind = 'asset' OR (seccion = ?2 AND ?2 <> '') OR creator_device = ?3
+                        OR id IN (SELECT doc_id FROM doc_assignees WHERE person = ?4))
+                     ORDER BY feed_seq LIMIT ?5",
+                )?;
+                s.query_map(params![cursor as i64, seccion, device_id, person, limit as i64], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    fn max_seq(&mut self) -> Result<u64> {
+        Ok(self
+            .tx
+            .query_row("SELECT coalesce(max(feed_seq), 0) FROM docs", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    fn device_heads(&mut self, device: &str, id: &str) -> Result<Option<Vec<Head>>> {
+        let h: Option<Option<Vec<u8>>> = self
+            .tx
+            .query_row(
+                "SELECT heads FROM device_docs WHERE device_id = ?1 AND doc_id = ?2",
+                [device, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(h.flatten().map(|b| unpack(&b)))
+    }
+
+    fn set_device_heads(&mut self, device: &str, id: &str, heads: &[Head]) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO device_docs (device_id, doc_id, heads) VALUES (?1, ?2, ?3)
+             ON CONFLICT(device_id, doc_id) DO UPDATE SET heads = excluded.heads",
+            params![device, id, pack(heads)],
+        )?;
+        Ok(())
+    }
+
+    fn set_pending(&mut self, device: &str, id: &str, heads: &[Head], cursor: u64) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO device_docs (device_id, doc_id, pending, pending_cursor) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device_id, doc_id) DO UPDATE SET pending = excluded.pending, pending_cursor = excluded.pending_cursor",
+            params![device, id, pack(heads), cursor as i64],
+        )?;
+        Ok(())
+    }
+
+    fn confirm_pending(&mut self, device: &str, cursor: u64) -> Result<()> {
+        self.tx.execute(
+            "UPDATE device_docs SET heads = pending, pending = NULL, pending_cursor = NULL
+             WHERE device_id = ?1 AND pending_cursor IS NOT NULL AND pending_cursor <= ?2",
+            params![device, cursor as i64],
+        )?;
+        Ok(())
+    }
+}

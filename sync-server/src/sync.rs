@@ -1,0 +1,230 @@
+//! One sync exchange, independent of the storage behind it.
+//!
+//! 1. Changes the device pushed are merged (Automerge ignores any it already has, so a
+//!    repeated request is harmless); a change set whose dependencies the server lacks is
+//!    refused with `NeedFull` and the device resends the whole document.
+//! 2. Documents outside the device's scope are refused (`Forbidden`), reported per
+//!    document; the rest of the batch goes through.
+//! 3. Everything in the device's scope that changed after its cursor is sent back as the
+//!    changes the device lacks, judged by the heads it is known to hold. Heads sent in a
+//!    response only count as held once the device returns with that response's cursor —
+//!    a lost response is simply sent again.
+
+use std::collections::HashSet;
+
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use brigada_core::model::{Asset, Expediente};
+use brigada_core::sync::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
+use brigada_core::{doc, procedure, tag};
+
+use crate::devices::Device;
+use crate::error::{Result, ServerError};
+use crate::storage::{DocKind, DocMeta, DocRepo, Scope};
+
+/// Most documents and bytes in one response; the device asks again for the rest.
+const MAX_DOCS: usize = 1000;
+const MAX_BYTES: usize = 8 * 1024 * 1024;
+
+fn kind_of_id(id: &str) -> Option<DocKind> {
+    if let Some(t) = id.strip_prefix("asset:") {
+        tag::parse(t).filter(|x| x == t).map(|_| DocKind::Asset)
+    } else {
+        uuid::Uuid::parse_str(id)
+            .ok()
+            .filter(|u| u.to_string() == id)
+            .map(|_| DocKind::Expediente)
+    }
+}
+
+fn heads(d: &Automerge) -> Vec<Head> {
+    d.get_heads().iter().map(protocol::head_of).collect()
+}
+
+/// Changes of `d` that a holder of `have` lacks (everything, if `have` names changes the
+/// server does not know).
+fn missing_for(d: &Automerge, have: &[Head]) -> Vec<u8> {
+    let have: Vec<ChangeHash> = have.iter().map(protocol::change_hash).collect();
+    if have.iter().all(|h| d.get_change_by_hash(h).is_some()) {
+        if d.get_changes(&have).is_empty() {
+            Vec::new()
+        } else {
+            d.save_after(&have)
+        }
+    } else {
+        d.save()
+    }
+}
+
+/// Read scope metadata out of a document, checking that it is a valid one of its kind.
+fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> std::result::Result<DocMeta, String> {
+    match kind {
+        DocKind::Expediente => {
+            let e: Expediente = doc::read(id, d).map_err(|e| e.to_string())?;
+            if e.id != id {
+                return Err(format!("the document says it is {}, not {id}", e.id));
+            }
+            procedure::get(&e.procedure_id, e.procedure_version).map_err(|e| e.to_string())?;
+            Ok(DocMeta {
+                kind,
+                seccion: e.seccion,
+                assignees: e.assignees,
+                creator_device: creator.to_owned(),
+            })
+        }
+        DocKind::Asset => {
+            let a: Asset = doc::read(id, d).map_err(|e| e.to_string())?;
+            if format!("asset:{}", a.tag) != id {
+                return Err(format!("the asset document holds tag {}, not {id}", a.tag));
+            }
+            Ok(DocMeta {
+                kind,
+                seccion: String::new(),
+                assignees: vec![],
+                creator_device: creator.to_owned(),
+            })
+        }
+    }
+}
+
+pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
+    if req.version != protocol::VERSION {
+        return Err(ServerError::BadRequest(format!(
+            "this server speaks sync protocol {}, the device sent {}: update Brigada",
+            protocol::VERSION,
+            req.version
+        )));
+    }
+    let scope = Scope::of(device);
+    repo.confirm_pending(&device.id, req.cursor)?;
+    let mut docs = Vec::new();
+    let mut rejected = Vec::new();
+    let mut pushed = HashSet::new();
+    let mut bytes = 0usize;
+    let reject = |id: &str, reason, message: String| Rejection {
+        id: id.to_owned(),
+        reason,
+        message,
+    };
+
+    for push in &req.docs {
+        let Some(kind) = kind_of_id(&push.id) else {
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Invalid,
+                "not a Brigada document id".into(),
+            ));
+            continue;
+        };
+        if !pushed.insert(push.id.clone()) {
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Invalid,
+                "sent twice in one request".into(),
+            ));
+            continue;
+        }
+        let existing = repo.meta(&push.id)?;
+        if let Some(m) = &existing
+            && !scope.allows(m)
+        {
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Forbidden,
+                "this expediente is not assigned to you or your sección".into(),
+            ));
+            continue;
+        }
+        let mut d = repo.load(&push.id)?.unwrap_or_default();
+        let before = d.get_heads();
+        if let Err(e) = d.load_incremental(&push.changes) {
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Invalid,
+                format!("the changes cannot be read: {e}"),
+            ));
+            continue;
+        }
+        if !d.get_missing_deps(&[]).is_empty() {
+            rejected.push(reject(
+                &push.id,
+                RejectReason::NeedFull,
+                "send the whole document".into(),
+            ));
+            continue;
+        }
+        let creator = existing
+            .as_ref()
+            .map(|m| m.creator_device.clone())
+            .unwrap_or_else(|| device.id.clone());
+        let meta = match meta_of(&push.id, kind, &d, &creator) {
+            Ok(m) => m,
+            Err(why) => {
+                rejected.push(reject(&push.id, RejectReason::Invalid, why));
+                continue;
+            }
+        };
+        // A técnico may not hand an expediente out of their own reach by editing it.
+        if existing.is_some() && !scope.allows(&meta) {
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Forbidden,
+                "the change would take the expediente out of your scope".into(),
+            ));
+            continue;
+        }
+        if d.get_heads() != before || existing.is_none() {
+            let added = existing.as_ref().map(|_| d.save_after(&before));
+            repo.store(&push.id, &d, added.as_deref(), &meta)?;
+        }
+        repo.set_device_heads(&device.id, &push.id, &push.heads)?;
+        let changes = missing_for(&d, &push.heads);
+        bytes += changes.len();
+        docs.push(DocPull {
+            id: push.id.clone(),
+            heads: heads(&d),
+            changes,
+        });
+    }
+
+    // Everything else in scope that changed since the device's cursor.
+    let feed = repo.feed(req.cursor, &scope, MAX_DOCS + 1)?;
+    let mut more = false;
+    let mut last_seq = req.cursor;
+    for (i, (id, seq)) in feed.iter().enumerate() {
+        if i >= MAX_DOCS || (bytes >= MAX_BYTES && docs.len() > pushed.len()) {
+            more = true;
+            break;
+        }
+        last_seq = *seq;
+        if pushed.contains(id) {
+            continue;
+        }
+        let Some(d) = repo.load(id)? else { continue };
+        let known = repo.device_heads(&device.id, id)?.unwrap_or_default();
+        let changes = missing_for(&d, &known);
+        if changes.is_empty() {
+            continue;
+        }
+        bytes += changes.len();
+        docs.push(DocPull {
+            id: id.clone(),
+            heads: heads(&d),
+            changes,
+        });
+    }
+    let cursor = if more {
+        last_seq
+    } else {
+        repo.max_seq()?.max(req.cursor)
+    };
+    for d in &docs {
+        repo.set_pending(&device.id, &d.id, &d.heads, cursor)?;
+    }
+    Ok(SyncResponse {
+        version: protocol::VERSION,
+        cursor,
+        docs,
+        rejected,
+        more,
+    })
+}

@@ -1,0 +1,289 @@
+//! Sync against a real server started in this process on port 0 with a temporary
+//! database: several devices offline, assignment, scope, revocation, bad requests.
+
+use brigada_core::expedientes::NewExpediente;
+use brigada_core::sync::http::{HttpTransport, enroll};
+use brigada_core::sync::protocol::{self, EnrollRequest};
+use brigada_core::{Error, Store};
+use brigada_scenarios::*;
+use brigada_sync::devices::Role;
+
+struct Server {
+    _dir: tempfile::TempDir,
+    running: brigada_sync::Running,
+}
+
+fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let running = brigada_sync::spawn("127.0.0.1:0", dir.path()).unwrap();
+    Server { _dir: dir, running }
+}
+
+struct Device {
+    _dir: tempfile::TempDir,
+    store: Store,
+    id: String,
+}
+
+impl Server {
+    /// A new device store enrolled as `person` with `role` and `seccion`.
+    fn device(&self, name: &str, person: &str, role: Role, seccion: &str) -> Device {
+        let (dir, mut store) = temp_store(name);
+        let (d, code) = brigada_sync::add_device(self.running.storage.as_ref(), person, role, seccion).unwrap();
+        let resp = enroll(
+            &self.running.url(),
+            &EnrollRequest {
+                code,
+                device_name: name.into(),
+                device_code: store.device().code.clone(),
+                public_key: store.public_key_hex(),
+            },
+        )
+        .unwrap();
+        store.save_enrolment(&self.running.url(), &resp).unwrap();
+        assert_eq!(store.device().person, person);
+        Device {
+            _dir: dir,
+            store,
+            id: d.id,
+        }
+    }
+}
+
+impl Device {
+    fn sync(&mut self) -> brigada_core::Result<brigada_core::sync::Summary> {
+        let url = self.store.sync_setting("server_url").unwrap().unwrap();
+        let token = self.store.sync_setting("token").unwrap().unwrap();
+        let mut t = HttpTransport::new(&url, &token).unwrap();
+        self.store.sync_with(&mut t, &mut |_| {})
+    }
+
+    fn folios(&self) -> Vec<String> {
+        let mut f: Vec<String> = self
+            .store
+            .list(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.folio)
+            .collect();
+        f.sort();
+        f
+    }
+}
+
+fn office_job(office: &mut Device, procedure: &str, assign: &str) -> String {
+    office
+        .store
+        .create_expediente(NewExpediente {
+            procedure: procedure.into(),
+            area: "Urgencias".into(),
+            unidad: Some("Hospital Regional de Xalapa".into()),
+            request: Some("oficio 77/2026".into()),
+            assignees: vec![assign.into()],
+            ..Default::default()
+        })
+        .unwrap()
+        .id
+}
+
+#[test]
+fn the_office_assigns_a_job_and_only_its_tecnico_receives_it() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let mut carlos = s.device("Tablet 09", "Carlos Domínguez", Role::Tecnico, "BD");
+    let mut maria = s.device("Tablet 11", "María Fernanda Ortiz", Role::Tecnico, "IT");
+    // An IT job assigned to Ana (who is in RT): she gets it through the assignment, María
+    // through her sección, Carlos (BD) not at all.
+    let job = office_job(&mut office, "P3", "Ana Karen Hernández López");
+    let sum = office.sync().unwrap();
+    assert_eq!(sum.progress.docs_sent, 1);
+    let sum = ana.sync().unwrap();
+    assert_eq!(sum.progress.docs_received, 1);
+    assert_eq!(sum.progress.round_trips, 1);
+    assert_eq!(
+        ana.store.view(&job).unwrap().expediente.assignees,
+        ["Ana Karen Hernández López"]
+    );
+    carlos.sync().unwrap();
+    assert!(
+        carlos.folios().is_empty(),
+        "a técnico of another sección must not receive it"
+    );
+    maria.sync().unwrap();
+    assert_eq!(maria.folios().len(), 1, "the job's sección sees it");
+    // A second sync with nothing new sends and receives nothing.
+    let again = ana.sync().unwrap();
+    assert_eq!((again.progress.docs_sent, again.progress.docs_received), (0, 0));
+}
+
+#[test]
+fn two_tablets_offline_on_one_job_converge_with_the_conflict_shown_everywhere() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
+    let job = office_job(&mut office, "P1", "Ana");
+    office.sync().unwrap();
+    a.sync().unwrap();
+    b.sync().unwrap();
+    // Offline: both walk to the viability decision; A says yes and adds material,
+    // B says no and takes a photo; A signs.
+    for d in [&mut a, &mut b] {
+        drive(&mut d.store, &job, &[("1", None), ("2", None)]).ok();
+    }
+    satisfy(&mut a.store, &job, "3").unwrap();
+    satisfy(&mut b.store, &job, "3").unwrap();
+    a.store.record_step(&job, "3", Some("si"), None).unwrap();
+    a.store.add_material(&job, "Cable UTP cat 6", 100.0, "m", None).unwrap();
+    a.store.sign(&job, "tecnico", "Ana", strokes(), None).unwrap();
+    b.store.record_step(&job, "3", Some("no"), None).unwrap();
+    b.store.attach(&job, &small_png(), "sin canalización", None).unwrap();
+    a.sync().unwrap();
+    let sb = b.sync().unwrap();
+    assert!(
+        sb.conflicts.iter().any(|f| f.starts_with("RT-")),
+        "B sees the conflict: {sb:?}"
+    );
+    a.sync().unwrap();
+    office.sync().unwrap();
+    let heads = a.store.view(&job).unwrap().heads;
+    for d in [&a, &b, &office] {
+        let v = d.store.view(&job).unwrap();
+        assert_eq!(v.heads, heads, "all devices hold the same document");
+        assert_eq!(v.status.state, "conflicto");
+        assert_eq!(v.expediente.materials.len(), 1);
+        assert_eq!(v.expediente.photos.len(), 1);
+        assert_eq!(v.expediente.signatures.len(), 1);
+    }
+}
+
+#[test]
+fn a_revoked_device_is_refused_and_keeps_its_data() {
+    let s = server();
+    let mut t = s.device("Tablet 05", "Ana", Role::Tecnico, "RT");
+    let job = new_job(&mut t.store, "P1");
+    t.sync().unwrap();
+    assert!(s.running.storage.revoke(&t.id, 0).unwrap());
+    t.store.comment(&job, "hecho después de la revocación").unwrap();
+    let e = t.sync().unwrap_err();
+    assert!(matches!(e, Error::Unauthorized(_)), "{e}");
+    assert!(e.to_string().contains("revoked"), "{e}");
+    let v = t.store.view(&job).unwrap();
+    assert_eq!(v.expediente.comments.len(), 1, "nothing held locally is lost");
+}
+
+#[test]
+fn field_jobs_enter_their_creators_scope_and_reach_the_office() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut t = s.device("Tablet 05", "Carlos", Role::Tecnico, "");
+    let job = new_job(&mut t.store, "P5");
+    t.store.comment(&job, "llamada del área").unwrap();
+    t.sync().unwrap();
+    t.store.comment(&job, "segunda visita").unwrap();
+    let sum = t.sync().unwrap();
+    assert_eq!(sum.rejected, vec![], "the creator may keep editing it");
+    office.sync().unwrap();
+    assert_eq!(office.store.view(&job).unwrap().expediente.comments.len(), 2);
+}
+
+#[test]
+fn a_tecnico_cannot_write_an_expediente_outside_their_scope() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut intruder = s.device("Tablet 66", "Otro", Role::Tecnico, "BD");
+    let job = office_job(&mut office, "P1", "Ana");
+    office.sync().unwrap();
+    // The intruder obtained the document some other way and edits it.
+    let bytes = office.store.document_bytes(&job).unwrap().1;
+    intruder.store.merge_document(&bytes).unwrap();
+    intruder.store.comment(&job, "cambio no autorizado").unwrap();
+    let sum = intruder.sync().unwrap();
+    assert_eq!(sum.rejected.len(), 1);
+    assert_eq!(sum.rejected[0].reason, protocol::RejectReason::Forbidden);
+    office.sync().unwrap();
+    assert!(office.store.view(&job).unwrap().expediente.comments.is_empty());
+}
+
+#[test]
+fn replaying_a_request_changes_nothing() {
+    let s = server();
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let job = new_job(&mut a.store, "P1");
+    a.store.comment(&job, "una vez").unwrap();
+    let plan = a.store.sync_plan().unwrap();
+    let body = protocol::encode(&plan.request);
+    let token = a.store.sync_setting("token").unwrap().unwrap();
+    let mut t = HttpTransport::new(&s.running.url(), &token).unwrap();
+    use brigada_core::sync::Transport;
+    let r1: protocol::SyncResponse = protocol::decode(&t.exchange(&body).unwrap()).unwrap();
+    let r2: protocol::SyncResponse = protocol::decode(&t.exchange(&body).unwrap()).unwrap();
+    assert_eq!(r1.docs[0].heads, r2.docs[0].heads);
+    let mut summary = Default::default();
+    a.store.sync_absorb(&plan, &r2, &mut summary).unwrap();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    office.sync().unwrap();
+    assert_eq!(office.store.view(&job).unwrap().expediente.comments.len(), 1);
+}
+
+#[test]
+fn malformed_requests_get_a_clear_4xx() {
+    let s = server();
+    let a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let token = a.store.sync_setting("token").unwrap().unwrap();
+    let client = reqwest_client();
+    let url = format!("{}/v1/sync", s.running.url());
+    let post = |body: Vec<u8>, token: Option<&str>| {
+        let mut r = client.post(&url).body(body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let resp = r.send().unwrap();
+        let status = resp.status().as_u16();
+        let body: serde_json::Value = resp.json().unwrap_or_default();
+        (status, body)
+    };
+    let (st, body) = post(b"garbage".to_vec(), Some(&token));
+    assert_eq!(st, 400);
+    assert!(body["message"].as_str().unwrap().contains("malformed"), "{body}");
+    let (st, _) = post(vec![], None);
+    assert_eq!(st, 401);
+    let (st, _) = post(vec![], Some("not-a-token"));
+    assert_eq!(st, 401);
+    let (st, body) = post(vec![0u8; protocol::MAX_BODY + 10], Some(&token));
+    assert_eq!(st, 413, "{body}");
+    // A truncated real request.
+    let good = protocol::encode(&protocol::SyncRequest {
+        version: 1,
+        cursor: 0,
+        docs: vec![],
+    });
+    let (st, _) = post(good[..good.len() - 1].to_vec(), Some(&token));
+    assert_eq!(st, 400);
+    // A wrong protocol version.
+    let v9 = protocol::encode(&protocol::SyncRequest {
+        version: 9,
+        cursor: 0,
+        docs: vec![],
+    });
+    let (st, body) = post(v9, Some(&token));
+    assert_eq!(st, 400);
+    assert!(body["message"].as_str().unwrap().contains("update Brigada"), "{body}");
+    // An enrolment code used twice.
+    let (_, code) = brigada_sync::add_device(s.running.storage.as_ref(), "X", Role::Tecnico, "RT").unwrap();
+    let req = EnrollRequest {
+        code,
+        device_name: "T".into(),
+        device_code: "T1".into(),
+        public_key: "00".into(),
+    };
+    enroll(&s.running.url(), &req).unwrap();
+    let e = enroll(&s.running.url(), &req).unwrap_err();
+    assert!(matches!(e, Error::Unauthorized(_)), "{e}");
+    assert!(e.to_string().contains("new enrolment code"), "{e}");
+}
+
+fn reqwest_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::new()
+}
