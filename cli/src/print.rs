@@ -317,6 +317,14 @@ pub fn sync_summary(s: &brigada_core::sync::Summary) -> String {
         p.round_trips,
         p.bytes_sent + p.bytes_received
     );
+    let b = &s.blobs;
+    out.push_str(&format!(
+        "\nFotos y firmas: {} subidas, {} descargadas ({} KiB), {} pendientes",
+        b.uploaded,
+        b.downloaded,
+        (b.bytes_up + b.bytes_down) / 1024,
+        b.pending
+    ));
     if !s.conflicts.is_empty() {
         out.push_str(&format!("\nConflictos por resolver: {}", s.conflicts.join(", ")));
     }

@@ -426,12 +426,8 @@ fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>) -> Result
 }
 
 fn sync(out: &Out, store: &mut Store) -> Result<()> {
-    let (Some(url), Some(token)) = (store.sync_setting("server_url")?, store.sync_setting("token")?) else {
-        return Err(Error::NotEnrolled.into());
-    };
-    let mut t = brigada_core::sync::http::HttpTransport::new(&url, &token)?;
     let quiet = out.json;
-    let summary = store.sync_with(&mut t, &mut |p| {
+    let summary = store.sync_now(&mut |p| {
         if !quiet {
             eprintln!(
                 "  ida y vuelta {}: {} enviados, {} recibidos, {} KiB ↑ {} KiB ↓, {} pendientes",

@@ -6,19 +6,22 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::routing::{get, post};
 use brigada_core::sync::protocol::{self, EnrollRequest, EnrollResponse, SyncRequest};
 
 use crate::devices::{self, Device};
 use crate::error::{Result, ServerError};
+use crate::storage::blobs::{self, Append, BlobStore};
 use crate::storage::{Enrolment, Storage};
 
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    pub blobs: Arc<BlobStore>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -26,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
+        .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).patch(blob_patch))
         // Bodies are checked against the protocol's limit by hand (for a clear 413 message);
         // axum's own limit sits just above it.
         .layer(DefaultBodyLimit::max(protocol::MAX_BODY + 1024))
@@ -100,4 +104,81 @@ async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
         [(header::CONTENT_TYPE, protocol::CONTENT_TYPE)],
         protocol::encode(&resp),
     ))
+}
+
+/// Check the token, the hash's form, and that the device may see a document that
+/// references the blob.
+async fn blob_access(state: &AppState, headers: &HeaderMap, hash: &str) -> Result<Device> {
+    let device = authenticate(state, headers).await?;
+    if !blobs::valid_hash(hash) {
+        return Err(ServerError::BadRequest(format!("{hash:?} is not a SHA-256 in hex")));
+    }
+    let (storage, d, h) = (state.storage.clone(), device.clone(), hash.to_owned());
+    if !blocking(move || storage.blob_visible(&d, &h)).await? {
+        return Err(ServerError::Forbidden(
+            "no expediente you can see references this blob".into(),
+        ));
+    }
+    Ok(device)
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| ServerError::BadRequest(format!("header {name} is missing or not a number")))
+}
+
+async fn blob_head(State(state): State<AppState>, Path(hash): Path<String>, headers: HeaderMap) -> Result<Response> {
+    let device = blob_access(&state, &headers, &hash).await?;
+    Ok(match state.blobs.size(&hash) {
+        Some(n) => (StatusCode::OK, [("blob-length", n.to_string())]).into_response(),
+        None => {
+            let have = state.blobs.partial_len(&device.id, &hash);
+            (StatusCode::NOT_FOUND, [("upload-offset", have.to_string())]).into_response()
+        }
+    })
+}
+
+async fn blob_patch(
+    State(state): State<AppState>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let device = blob_access(&state, &headers, &hash).await?;
+    if body.len() > blobs::MAX_CHUNK {
+        return Err(ServerError::TooLarge {
+            size: body.len(),
+            max: blobs::MAX_CHUNK,
+        });
+    }
+    let offset = header_u64(&headers, "upload-offset")?;
+    let total = header_u64(&headers, "upload-length")?;
+    let store = state.blobs.clone();
+    let result = blocking(move || store.append(&device.id, &hash, offset, total, &body)).await?;
+    Ok(match result {
+        Append::Complete => StatusCode::CREATED.into_response(),
+        Append::Partial(n) => (StatusCode::NO_CONTENT, [("upload-offset", n.to_string())]).into_response(),
+    })
+}
+
+async fn blob_get(State(state): State<AppState>, Path(hash): Path<String>, headers: HeaderMap) -> Result<Response> {
+    blob_access(&state, &headers, &hash).await?;
+    let from = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes="))
+        .and_then(|v| v.strip_suffix('-'))
+        .and_then(|v| v.parse::<u64>().ok());
+    let store = state.blobs.clone();
+    let h = hash.clone();
+    let bytes = blocking(move || store.read_from(&h, from.unwrap_or(0))).await?;
+    let status = if from.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, [(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }

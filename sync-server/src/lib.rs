@@ -85,6 +85,7 @@ pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = http::AppState {
         storage: storage.clone(),
+        blobs: Arc::new(storage::blobs::BlobStore::open(data)?),
     };
     let thread = std::thread::spawn(move || {
         let rt = match tokio::runtime::Builder::new_multi_thread()

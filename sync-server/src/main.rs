@@ -167,7 +167,8 @@ fn serve(listen: &str, data: &std::path::Path) -> Result<()> {
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(addr = %listener.local_addr()?, data = %data.display(), "brigada-sync listening");
-        axum::serve(listener, brigada_sync::http::router(brigada_sync::http::AppState { storage }))
+        let blobs = std::sync::Arc::new(brigada_sync::storage::blobs::BlobStore::open(data)?);
+        axum::serve(listener, brigada_sync::http::router(brigada_sync::http::AppState { storage, blobs }))
             .with_graceful_shutdown(async {
                 let ctrl_c = tokio::signal::ctrl_c();
                 let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();

@@ -64,11 +64,16 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> std::result
                 return Err(format!("the document says it is {}, not {id}", e.id));
             }
             procedure::get(&e.procedure_id, e.procedure_version).map_err(|e| e.to_string())?;
+            let blobs = brigada_core::store::index::blob_hashes(&e)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
             Ok(DocMeta {
                 kind,
                 seccion: e.seccion,
                 assignees: e.assignees,
                 creator_device: creator.to_owned(),
+                blobs,
             })
         }
         DocKind::Asset => {
@@ -81,6 +86,7 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> std::result
                 seccion: String::new(),
                 assignees: vec![],
                 creator_device: creator.to_owned(),
+                blobs: vec![],
             })
         }
     }

@@ -52,10 +52,13 @@ impl Server {
 
 impl Device {
     fn sync(&mut self) -> brigada_core::Result<brigada_core::sync::Summary> {
+        self.store.sync_now(&mut |_| {})
+    }
+
+    fn transport(&self) -> HttpTransport {
         let url = self.store.sync_setting("server_url").unwrap().unwrap();
         let token = self.store.sync_setting("token").unwrap().unwrap();
-        let mut t = HttpTransport::new(&url, &token).unwrap();
-        self.store.sync_with(&mut t, &mut |_| {})
+        HttpTransport::new(&url, &token).unwrap()
     }
 
     fn folios(&self) -> Vec<String> {
@@ -286,4 +289,150 @@ fn malformed_requests_get_a_clear_4xx() {
 
 fn reqwest_client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::new()
+}
+
+/// A PNG of noise (does not compress): `side`² pixels, about 3·side² bytes.
+fn big_photo(side: u32) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn photos_on_one_tablet_and_a_signature_on_the_other_reach_everyone() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
+    let job = office_job(&mut office, "P1", "Ana");
+    office.sync().unwrap();
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let photo = big_photo(700);
+    let h = a.store.attach(&job, &photo, "canaleta", None).unwrap();
+    let sig = b
+        .store
+        .sign(&job, "conformidad", "Dra. Laura Méndez", strokes(), None)
+        .unwrap();
+    let sa = a.sync().unwrap();
+    assert_eq!(sa.blobs.uploaded, 1);
+    let sb = b.sync().unwrap();
+    assert_eq!(sb.blobs.uploaded, 2, "strokes and image");
+    assert_eq!(sb.blobs.downloaded, 1, "A's photo");
+    assert_eq!(sb.blobs.pending, 0);
+    a.sync().unwrap();
+    office.sync().unwrap();
+    for d in [&a, &b, &office] {
+        assert_eq!(d.store.blob(&h).unwrap(), photo);
+        assert_eq!(
+            d.store.blob(&sig.image_blob).unwrap(),
+            b.store.blob(&sig.image_blob).unwrap()
+        );
+        assert!(d.store.pending_blobs().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn a_document_may_arrive_before_its_blobs() {
+    let s = server();
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
+    let job = new_job(&mut a.store, "P1");
+    let h = a.store.attach(&job, &small_png(), "nodo", None).unwrap();
+    // Only the documents go up (the blob upload has not happened yet).
+    let mut t = a.transport();
+    a.store.sync_with(&mut t, &mut |_| {}).unwrap();
+    let sb = b.sync().unwrap();
+    assert_eq!(sb.blobs.pending, 1, "B knows the photo exists but does not have it");
+    assert_eq!(b.store.pending_blobs().unwrap(), vec![h.clone()]);
+    a.sync().unwrap();
+    let sb = b.sync().unwrap();
+    assert_eq!((sb.blobs.downloaded, sb.blobs.pending), (1, 0));
+    assert_eq!(b.store.blob(&h).unwrap(), small_png());
+}
+
+#[test]
+fn uploads_and_downloads_resume_where_they_stopped() {
+    use brigada_core::sync::blobs::{BlobTransport, CHUNK};
+    let s = server();
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
+    let job = new_job(&mut a.store, "P1");
+    let photo = big_photo(1000);
+    assert!(photo.len() > 2 * CHUNK, "the photo spans several chunks");
+    let h = a.store.attach(&job, &photo, "grande", None).unwrap();
+    let mut t = a.transport();
+    a.store.sync_with(&mut t, &mut |_| {}).unwrap();
+    // The first chunk goes up, then the connection "drops".
+    assert!(!t.blob_upload(&h, 0, photo.len() as u64, &photo[..CHUNK]).unwrap());
+    // A wrong offset is refused with the offset to resume from.
+    let e = t.blob_upload(&h, 7, photo.len() as u64, &photo[7..100]).unwrap_err();
+    assert!(e.to_string().contains(&format!("resume from {CHUNK}")), "{e}");
+    let sa = a.sync().unwrap();
+    assert_eq!(sa.blobs.uploaded, 1);
+    assert_eq!(
+        sa.blobs.bytes_up,
+        (photo.len() - CHUNK) as u64,
+        "only the rest was sent"
+    );
+    // B starts the download, is cut off after the first piece, then resumes.
+    let mut tb = b.transport();
+    b.store.sync_with(&mut tb, &mut |_| {}).unwrap();
+    let mut got = Vec::new();
+    let cut = tb.blob_download(&h, 0, &mut |piece| {
+        got.extend_from_slice(piece);
+        Err(brigada_core::Error::Network {
+            url: "test".into(),
+            why: "cable pulled".into(),
+        })
+    });
+    assert!(cut.is_err());
+    assert_eq!(got.len(), CHUNK);
+    // The real path keeps pieces durably; simulate the kept first piece, then resume.
+    b.store
+        .write(|tx| brigada_core::store::blobs::append_partial(tx, &h, 0, &got))
+        .unwrap();
+    let sb = b.sync().unwrap();
+    assert_eq!(sb.blobs.downloaded, 1);
+    assert_eq!(sb.blobs.bytes_down, (photo.len() - CHUNK) as u64);
+    assert_eq!(b.store.blob(&h).unwrap(), photo);
+}
+
+#[test]
+fn blobs_are_verified_and_only_served_within_scope() {
+    use brigada_core::sync::blobs::BlobTransport;
+    let s = server();
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let mut other = s.device("Tablet 09", "Carlos", Role::Tecnico, "BD");
+    let job = new_job(&mut a.store, "P1");
+    let png = small_png();
+    let h = a.store.attach(&job, &png, "nodo", None).unwrap();
+    let mut t = a.transport();
+    a.store.sync_with(&mut t, &mut |_| {}).unwrap();
+    // Bytes that do not match their hash are refused and not kept.
+    let mut bad = png.clone();
+    bad[10] ^= 0xff;
+    let e = t.blob_upload(&h, 0, bad.len() as u64, &bad).unwrap_err();
+    assert!(e.to_string().contains("SHA-256"), "{e}");
+    a.sync().unwrap();
+    // Another sección's técnico: 403 on direct access, nothing through sync.
+    let mut to = other.transport();
+    let e = to.blob_download(&h, 0, &mut |_| Ok(())).unwrap_err();
+    assert!(matches!(e, brigada_core::Error::Forbidden(_)), "{e}");
+    let e = to.blob_upload(&h, 0, png.len() as u64, &png).unwrap_err();
+    assert!(matches!(e, brigada_core::Error::Forbidden(_)), "{e}");
+    other.sync().unwrap();
+    assert!(other.store.blob(&h).is_err());
+    // Not a hash at all: refused, nothing served.
+    let e = to.blob_download(&"z".repeat(64), 0, &mut |_| Ok(())).unwrap_err();
+    assert!(matches!(e, brigada_core::Error::Server { status: 400, .. }), "{e}");
+    let served = to.blob_download("../../etc/passwd", 0, &mut |_| panic!("nothing may be served"));
+    assert!(!matches!(served, Ok(true)));
 }

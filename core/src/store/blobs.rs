@@ -19,6 +19,18 @@ CREATE TABLE blobs (
 );
 ";
 
+/// Sync bookkeeping: blobs the server is known to hold, and downloads in progress
+/// (kept inside the encrypted database, so a half-fetched photo is not readable either).
+pub const MIGRATION_2: &str = "
+CREATE TABLE blobs_on_server (hash TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE blob_partials (
+    hash TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (hash, offset)
+);
+";
+
 /// Largest attachment accepted (a 12 MP JPEG is ≈ 5 MiB).
 pub const MAX_BLOB: u64 = 25 * 1024 * 1024;
 
@@ -52,4 +64,92 @@ pub fn get(conn: &Connection, h: &str) -> Result<Option<(Vec<u8>, String)>> {
         Some(_) => Err(Error::BlobDamaged(h.to_owned())),
         None => Ok(None),
     }
+}
+
+pub fn has(conn: &Connection, h: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM blobs WHERE hash = ?1", [h], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Blobs referenced by some expediente that are not here yet (the app shows them as
+/// pending until they arrive).
+pub fn missing(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare_cached(
+        "SELECT DISTINCT r.hash FROM blob_refs r WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = r.hash)
+         ORDER BY r.hash",
+    )?;
+    Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Blobs referenced by some expediente, held here, and not yet known to be on the server.
+pub fn unsent(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare_cached(
+        "SELECT DISTINCT r.hash FROM blob_refs r JOIN blobs b ON b.hash = r.hash
+         WHERE NOT EXISTS (SELECT 1 FROM blobs_on_server s WHERE s.hash = r.hash) ORDER BY r.hash",
+    )?;
+    Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn mark_on_server(conn: &Connection, h: &str) -> Result<()> {
+    conn.execute("INSERT OR IGNORE INTO blobs_on_server (hash) VALUES (?1)", [h])?;
+    Ok(())
+}
+
+pub fn partial_len(conn: &Connection, h: &str) -> Result<u64> {
+    Ok(conn.query_row(
+        "SELECT coalesce(sum(length(data)), 0) FROM blob_partials WHERE hash = ?1",
+        [h],
+        |r| r.get::<_, i64>(0),
+    )? as u64)
+}
+
+/// Keep a downloaded piece at `offset` (which must be the current length).
+pub fn append_partial(conn: &Connection, h: &str, offset: u64, chunk: &[u8]) -> Result<()> {
+    if offset == 0 {
+        conn.execute("DELETE FROM blob_partials WHERE hash = ?1", [h])?;
+    } else if partial_len(conn, h)? != offset {
+        return Err(Error::InvalidInput(format!(
+            "download of {h} resumed at the wrong offset {offset}"
+        )));
+    }
+    conn.execute(
+        "INSERT INTO blob_partials (hash, offset, data) VALUES (?1, ?2, ?3)",
+        params![h, offset as i64, chunk],
+    )?;
+    Ok(())
+}
+
+fn partial_bytes(conn: &Connection, h: &str) -> Result<Vec<u8>> {
+    let mut s = conn.prepare_cached("SELECT data FROM blob_partials WHERE hash = ?1 ORDER BY offset")?;
+    let mut out = Vec::new();
+    for piece in s.query_map([h], |r| r.get::<_, Vec<u8>>(0))? {
+        out.extend_from_slice(&piece?);
+    }
+    Ok(out)
+}
+
+/// Move a complete download into the blob store if its hash matches; drop it if not.
+pub fn finish_partial(conn: &Connection, h: &str, media_type: &str, now: i64) -> Result<bool> {
+    let data = partial_bytes(conn, h)?;
+    conn.execute("DELETE FROM blob_partials WHERE hash = ?1", [h])?;
+    if hash(&data) != h {
+        return Ok(false);
+    }
+    put(conn, &data, media_type, now)?;
+    mark_on_server(conn, h)?;
+    Ok(true)
+}
+
+/// The first bytes of a download in progress (to tell its type).
+pub fn partial_prefix(conn: &Connection, h: &str) -> Result<Vec<u8>> {
+    Ok(conn
+        .query_row(
+            "SELECT data FROM blob_partials WHERE hash = ?1 AND offset = 0",
+            [h],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_default())
 }

@@ -68,6 +68,17 @@ CREATE INDEX components_by_expediente ON components (from_expediente);
 CREATE INDEX components_by_consumer ON components (consumed_by) WHERE consumed_by IS NOT NULL;
 ";
 
+/// Which blobs each expediente references (photos, signatures, the request's photo), so
+/// sync can tell which blobs to fetch or send without loading documents.
+pub const MIGRATION_2: &str = "
+CREATE TABLE blob_refs (
+    hash TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (hash, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX blob_refs_by_doc ON blob_refs (doc_id);
+";
+
 /// One row of a list.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Row {
@@ -145,7 +156,28 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
         params![rowid, e.folio, search_body(e)],
     )?;
     index_components(conn, e, st)?;
+    conn.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [&e.id])?;
+    for h in blob_hashes(e) {
+        conn.execute(
+            "INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?1, ?2)",
+            [h, &e.id],
+        )?;
+    }
     Ok(())
+}
+
+/// Every blob an expediente references.
+pub fn blob_hashes(e: &Expediente) -> Vec<&str> {
+    e.photos
+        .iter()
+        .map(|p| p.blob.as_str())
+        .chain(
+            e.signatures
+                .iter()
+                .flat_map(|s| [s.strokes_blob.as_str(), s.image_blob.as_str()]),
+        )
+        .chain(e.solicitud.foto.as_deref())
+        .collect()
 }
 
 /// Everything a person might type to find a job.

@@ -185,7 +185,7 @@ impl Store {
             device,
             signing_key,
         };
-        if found < schema::INDEX_VERSION && upto as i64 >= schema::INDEX_VERSION {
+        if schema::REINDEX_AT.iter().any(|v| found < *v && upto as i64 >= *v) {
             store.reindex()?;
         }
         Ok(store)

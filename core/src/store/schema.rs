@@ -36,11 +36,19 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "sync_state",
         sql: sync_state::MIGRATION_1,
     },
+    Migration {
+        module: "index",
+        sql: index::MIGRATION_2,
+    },
+    Migration {
+        module: "blobs",
+        sql: blobs::MIGRATION_2,
+    },
 ];
 
-/// Version that first holds the materialised index; a database migrated across it gets
-/// its index rebuilt from the documents.
-pub const INDEX_VERSION: i64 = 4;
+/// Versions that add materialised index tables: a database migrated across one of them
+/// gets its index rebuilt from the documents.
+pub const REINDEX_AT: &[i64] = &[4, 6];
 
 pub fn current_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)

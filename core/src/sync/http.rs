@@ -106,3 +106,84 @@ pub fn enroll(url: &str, req: &EnrollRequest) -> Result<EnrollResponse> {
         message: format!("the enrolment answer is not understood: {e}"),
     })
 }
+
+impl super::blobs::BlobTransport for HttpTransport {
+    fn blob_status(&mut self, hash: &str) -> Result<super::blobs::RemoteBlob> {
+        let resp = self
+            .client
+            .head(format!("{}/v1/blobs/{hash}", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(|e| network(&self.url, e))?;
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        match resp.status().as_u16() {
+            200 => Ok(super::blobs::RemoteBlob::Complete),
+            404 => Ok(super::blobs::RemoteBlob::Partial(header("upload-offset").unwrap_or(0))),
+            _ => Err(refusal(resp.status(), &[])),
+        }
+    }
+
+    fn blob_upload(&mut self, hash: &str, offset: u64, total: u64, chunk: &[u8]) -> Result<bool> {
+        let resp = self
+            .client
+            .patch(format!("{}/v1/blobs/{hash}", self.url))
+            .bearer_auth(&self.token)
+            .header("upload-offset", offset.to_string())
+            .header("upload-length", total.to_string())
+            .body(chunk.to_vec())
+            .send()
+            .map_err(|e| network(&self.url, e))?;
+        let status = resp.status();
+        match status.as_u16() {
+            201 => Ok(true),
+            204 => Ok(false),
+            _ => {
+                let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+                Err(refusal(status, &body))
+            }
+        }
+    }
+
+    fn blob_download(&mut self, hash: &str, from: u64, sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<bool> {
+        use std::io::Read;
+        let mut req = self
+            .client
+            .get(format!("{}/v1/blobs/{hash}", self.url))
+            .bearer_auth(&self.token);
+        if from > 0 {
+            req = req.header(reqwest::header::RANGE, format!("bytes={from}-"));
+        }
+        let mut resp = req.send().map_err(|e| network(&self.url, e))?;
+        let status = resp.status();
+        if status.as_u16() == 404 {
+            return Ok(false);
+        }
+        if !status.is_success() {
+            let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+            return Err(refusal(status, &body));
+        }
+        let mut buf = vec![0u8; super::blobs::CHUNK];
+        loop {
+            let mut filled = 0;
+            while filled < buf.len() {
+                let n = resp.read(&mut buf[filled..]).map_err(|e| Error::Network {
+                    url: self.url.clone(),
+                    why: e.to_string(),
+                })?;
+                if n == 0 {
+                    break;
+                }
+                filled += n;
+            }
+            if filled == 0 {
+                return Ok(true);
+            }
+            sink(&buf[..filled])?;
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! field, in-memory in the tests. Every request is safe to repeat: Automerge ignores
 //! changes it already has, and the cursor only moves once what it covers is on disk.
 
+pub mod blobs;
 pub mod http;
 pub mod protocol;
 
@@ -46,6 +47,7 @@ pub struct Summary {
     /// Folios of expedientes that now hold contradictory answers.
     pub conflicts: Vec<String>,
     pub rejected: Vec<Rejection>,
+    pub blobs: blobs::BlobSummary,
 }
 
 /// What one plan put in a request: document, local version pushed.
@@ -305,6 +307,18 @@ impl Store {
             .rejected
             .extend(rejected.into_iter().filter(|r| r.reason != RejectReason::NeedFull));
         Ok(())
+    }
+
+    /// Sync with the enrolled server over HTTP: documents, then blobs. What the CLI's
+    /// `brigada sync` and the app's background sync call.
+    pub fn sync_now(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
+        let (Some(url), Some(token)) = (self.sync_setting("server_url")?, self.sync_setting("token")?) else {
+            return Err(Error::NotEnrolled);
+        };
+        let mut t = http::HttpTransport::new(&url, &token)?;
+        let mut summary = self.sync_with(&mut t, progress)?;
+        summary.blobs = self.sync_blobs(&mut t, &mut |_| {})?;
+        Ok(summary)
     }
 
     /// Sync until both sides have everything: usually one round trip.

@@ -8,6 +8,7 @@
 //! [`crate::sync::exchange`], and commits before anything is sent back — nothing is
 //! acknowledged before it is durable.
 
+pub mod blobs;
 pub mod sqlite;
 
 use automerge::Automerge;
@@ -27,6 +28,8 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke(&self, id: &str, now: i64) -> Result<bool>;
     /// One sync exchange, durable before it returns.
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse>;
+    /// May this device read or upload this blob: does a document in its scope reference it?
+    fn blob_visible(&self, device: &Device, hash: &str) -> Result<bool>;
 }
 
 pub struct Enrolment {
@@ -59,6 +62,8 @@ pub struct DocMeta {
     /// The device that first sent it: documents created in the field enter their
     /// creator's scope.
     pub creator_device: String,
+    /// Blobs (photos, signatures) the document references.
+    pub blobs: Vec<String>,
 }
 
 /// Who a device may read and write.

@@ -62,6 +62,12 @@ CREATE TABLE device_docs (
     PRIMARY KEY (device_id, doc_id)
 ) WITHOUT ROWID;
 CREATE INDEX device_docs_pending ON device_docs (device_id, pending_cursor) WHERE pending_cursor IS NOT NULL;
+CREATE TABLE blob_refs (
+    hash TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (hash, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX blob_refs_by_doc ON blob_refs (doc_id);
 "];
 
 const COMPACT_AFTER: i64 = 64;
@@ -194,6 +200,31 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn blob_visible(&self, device: &Device, hash: &str) -> Result<bool> {
+        self.with(|c| {
+            let found = match Scope::of(device) {
+                Scope::All => c
+                    .query_row("SELECT 1 FROM blob_refs WHERE hash = ?1 LIMIT 1", [hash], |_| Ok(()))
+                    .optional()?,
+                Scope::Tecnico {
+                    device_id,
+                    person,
+                    seccion,
+                } => c
+                    .query_row(
+                        &format!(
+                            "SELECT 1 FROM blob_refs r JOIN docs d ON d.id = r.doc_id
+                             WHERE r.hash = ?1 AND {TECNICO_SCOPE} LIMIT 1"
+                        ),
+                        params![hash, seccion, device_id, person],
+                        |_| Ok(()),
+                    )
+                    .optional()?,
+            };
+            Ok(found.is_some())
+        })
+    }
+
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -203,6 +234,11 @@ impl Storage for SqliteStorage {
         })
     }
 }
+
+/// The scope condition on `docs d`, shared by the feed and blob checks. Parameters:
+/// ?2 sección, ?3 device id, ?4 person.
+const TECNICO_SCOPE: &str = "(d.kind = 'asset' OR (d.seccion = ?2 AND ?2 <> '') OR d.creator_device = ?3
+    OR d.id IN (SELECT doc_id FROM doc_assignees WHERE person = ?4))";
 
 struct Repo<'a> {
     tx: &'a Transaction<'a>,
@@ -249,11 +285,16 @@ impl DocRepo for Repo<'_> {
         } else {
             DocKind::Expediente
         };
+        let mut s = self.tx.prepare_cached("SELECT hash FROM blob_refs WHERE doc_id = ?1")?;
+        let blobs = s
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(Some(DocMeta {
             kind,
             seccion,
             assignees,
             creator_device,
+            blobs,
         }))
     }
 
@@ -302,6 +343,13 @@ impl DocRepo for Repo<'_> {
                 [p, id],
             )?;
         }
+        self.tx.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [id])?;
+        for h in &meta.blobs {
+            self.tx.execute(
+                "INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?1, ?2)",
+                [h, id],
+            )?;
+        }
         Ok(seq)
     }
 
@@ -321,12 +369,10 @@ impl DocRepo for Repo<'_> {
                 person,
                 seccion,
             } => {
-                let mut s = self.tx.prepare_cached(
-                    "SELECT id, feed_seq FROM docs WHERE feed_seq > ?1 AND (
-                        kind = 'asset' OR (seccion = ?2 AND ?2 <> '') OR creator_device = ?3
-                        OR id IN (SELECT doc_id FROM doc_assignees WHERE person = ?4))
-                     ORDER BY feed_seq LIMIT ?5",
-                )?;
+                let mut s = self.tx.prepare_cached(&format!(
+                    "SELECT d.id, d.feed_seq FROM docs d WHERE d.feed_seq > ?1 AND {TECNICO_SCOPE}
+                     ORDER BY d.feed_seq LIMIT ?5"
+                ))?;
                 s.query_map(params![cursor as i64, seccion, device_id, person, limit as i64], |r| {
                     Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
                 })?
