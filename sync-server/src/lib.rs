@@ -9,6 +9,7 @@
 pub mod devices;
 pub mod error;
 pub mod http;
+pub mod memory;
 pub mod storage;
 pub mod sync;
 

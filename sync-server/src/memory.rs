@@ -1,0 +1,31 @@
+//! An in-memory transport: the device's request goes straight to the server's storage,
+//! no HTTP. For simulated-network tests (drops, duplicates) and benchmarks of the
+//! protocol itself.
+
+use std::sync::Arc;
+
+use brigada_core::sync::Transport;
+use brigada_core::sync::protocol::{self, SyncRequest};
+
+use crate::devices::Device;
+use crate::storage::Storage;
+
+pub struct MemoryTransport {
+    pub storage: Arc<dyn Storage>,
+    pub device: Device,
+}
+
+impl Transport for MemoryTransport {
+    fn exchange(&mut self, request: &[u8]) -> brigada_core::Result<Vec<u8>> {
+        let req: SyncRequest = protocol::decode(request)?;
+        let resp = self
+            .storage
+            .sync(&self.device, &req)
+            .map_err(|e| brigada_core::Error::Server {
+                status: e.status().as_u16(),
+                code: e.code().into(),
+                message: e.to_string(),
+            })?;
+        Ok(protocol::encode(&resp))
+    }
+}

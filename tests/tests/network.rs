@@ -1,0 +1,133 @@
+//! The sync engine on a simulated network: requests lost before the server, answers lost
+//! after it, requests delivered twice. Three devices edit and sync at random; in the end
+//! they sync until quiescent and must hold the same documents with every edit.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use brigada_core::Store;
+use brigada_core::sync::Transport;
+use brigada_scenarios::*;
+use brigada_sync::devices::Role;
+use brigada_sync::memory::MemoryTransport;
+use brigada_sync::storage::{Enrolment, Storage};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Loses or repeats messages according to its dice.
+struct Flaky {
+    inner: MemoryTransport,
+    rng: StdRng,
+    lossy: bool,
+}
+
+impl Transport for Flaky {
+    fn exchange(&mut self, request: &[u8]) -> brigada_core::Result<Vec<u8>> {
+        let lost = || brigada_core::Error::Network {
+            url: "sim".into(),
+            why: "lost".into(),
+        };
+        if self.lossy {
+            match self.rng.gen_range(0..10) {
+                0 => return Err(lost()),
+                1 => {
+                    self.inner.exchange(request)?;
+                    return Err(lost());
+                }
+                2 => {
+                    self.inner.exchange(request)?;
+                }
+                _ => {}
+            }
+        }
+        self.inner.exchange(request)
+    }
+}
+
+fn device(storage: &Arc<dyn Storage>, name: &str, role: Role, seed: u64) -> (tempfile::TempDir, Store, Flaky) {
+    let (dir, store) = temp_store(name);
+    let (_, code) = brigada_sync::add_device(storage.as_ref(), name, role, "RT").unwrap();
+    let hash = brigada_sync::devices::hash(&brigada_sync::devices::normalise_code(&code));
+    let e = Enrolment {
+        device_name: name.into(),
+        device_code: store.device().code.clone(),
+        public_key: store.public_key_hex(),
+    };
+    let d = storage.enroll(&hash, &e, &format!("token-{name}"), 0).unwrap();
+    let t = Flaky {
+        inner: MemoryTransport {
+            storage: storage.clone(),
+            device: d,
+        },
+        rng: StdRng::seed_from_u64(seed),
+        lossy: true,
+    };
+    (dir, store, t)
+}
+
+fn run(seed: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = brigada_sync::open_storage(dir.path()).unwrap();
+    let mut devices = vec![
+        device(&storage, "Oficina 01", Role::Oficina, seed),
+        device(&storage, "Tablet 02", Role::Tecnico, seed + 1),
+        device(&storage, "Tablet 03", Role::Tecnico, seed + 2),
+    ];
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut written: BTreeSet<String> = BTreeSet::new();
+    let mut jobs: Vec<String> = Vec::new();
+    for i in 0..120 {
+        let who = rng.gen_range(0..devices.len());
+        let (_, store, t) = &mut devices[who];
+        match rng.gen_range(0..10) {
+            0 => jobs.push(new_job(store, "P1")),
+            1..=5 => {
+                // Edit a job this device holds.
+                let held: Vec<String> = jobs.iter().filter(|j| store.view(j).is_ok()).cloned().collect();
+                if let Some(j) = held.get(rng.gen_range(0..held.len().max(1))) {
+                    let text = format!("nota {i} de {who}");
+                    store.comment(j, &text).unwrap();
+                    written.insert(text);
+                }
+            }
+            _ => {
+                // Sync; a lost message is an error the user sees, and they retry later.
+                let _ = store.sync_with(t, &mut |_| {});
+            }
+        }
+    }
+    // The network heals: sync round robin until nothing moves.
+    for (_, _, t) in devices.iter_mut() {
+        t.lossy = false;
+    }
+    for round in 0.. {
+        assert!(round < 10, "seed {seed}: no quiescence after 10 rounds");
+        let mut moved = 0;
+        for (_, store, t) in devices.iter_mut() {
+            let s = store.sync_with(t, &mut |_| {}).unwrap();
+            moved += s.progress.docs_received + s.merged;
+        }
+        if moved == 0 {
+            break;
+        }
+    }
+    let heads: Vec<Vec<String>> = jobs.iter().map(|j| devices[0].1.view(j).unwrap().heads).collect();
+    for (_, store, _) in &devices {
+        let mut seen = BTreeSet::new();
+        for (j, h) in jobs.iter().zip(&heads) {
+            let v = store
+                .view(j)
+                .unwrap_or_else(|e| panic!("seed {seed}: {j} missing: {e}"));
+            assert_eq!(&v.heads, h, "seed {seed}: {j} differs");
+            seen.extend(v.expediente.comments.iter().map(|c| c.text.clone()));
+        }
+        assert_eq!(seen, written, "seed {seed}: an edit was lost");
+    }
+}
+
+#[test]
+fn devices_converge_through_lost_and_repeated_messages() {
+    for seed in [1, 7, 42, 1234] {
+        run(seed);
+    }
+}
