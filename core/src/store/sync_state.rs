@@ -54,16 +54,17 @@ pub struct Pending {
     pub synced_heads: Option<Vec<Head>>,
 }
 
-/// Documents whose local version is newer than what was last synced, oldest first.
-pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
+/// Documents whose local version is newer than what was last synced, in version order,
+/// starting after version `after`.
+pub fn pending(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Pending>> {
     let mut stmt = conn.prepare_cached(
         "SELECT v.doc_id, v.seq, s.heads FROM doc_versions v
          LEFT JOIN sync_docs s ON s.doc_id = v.doc_id
-         WHERE s.doc_id IS NULL OR v.seq > s.synced_seq
-         ORDER BY v.seq LIMIT ?1",
+         WHERE v.seq > ?1 AND (s.doc_id IS NULL OR v.seq > s.synced_seq)
+         ORDER BY v.seq LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map([limit as i64], |r| {
+        .query_map(params![after, limit as i64], |r| {
             let heads: Option<Vec<u8>> = r.get(2)?;
             Ok(Pending {
                 doc_id: r.get(0)?,

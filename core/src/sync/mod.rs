@@ -50,6 +50,9 @@ pub struct Summary {
     pub blobs: blobs::BlobSummary,
 }
 
+/// Documents in one request at most (the server answers at most 1,000 too).
+const MAX_DOCS_PER_REQUEST: usize = 500;
+
 /// What one plan put in a request: document, local version pushed.
 pub struct Plan {
     pub request: SyncRequest,
@@ -96,17 +99,21 @@ impl Store {
         let mut bytes = 0;
         let mut more_local = false;
         let mut settled = Vec::new();
+        // Walk the changed documents in version order, a page at a time, until a request's
+        // worth is gathered.
+        let mut after = 0;
         'outer: loop {
-            let batch = sync_state::pending(self.conn(), 256)?;
+            let batch = sync_state::pending(self.conn(), after, 256)?;
             if batch.is_empty() {
                 break;
             }
-            let batch_len = batch.len();
+            let full_page = batch.len() == 256;
             for p in batch {
                 if bytes >= protocol::BATCH_BYTES && !docs.is_empty() {
                     more_local = true;
                     break 'outer;
                 }
+                after = p.seq;
                 let Some(d) = documents::load(self.conn(), &p.doc_id)? else {
                     continue;
                 };
@@ -130,26 +137,23 @@ impl Store {
                 };
                 bytes += changes.len();
                 pushed.push((p.doc_id.clone(), p.seq));
-                docs.push(DocPush {
-                    id: p.doc_id,
-                    heads,
-                    changes,
-                    full,
-                });
+                docs.push(DocPush { id: p.doc_id, heads, changes, full });
             }
-            if !settled.is_empty() {
-                let s = std::mem::take(&mut settled);
-                self.write(|tx| {
-                    for (id, h, seq) in &s {
-                        sync_state::mark_synced(tx, id, h, *seq)?;
-                    }
-                    Ok(())
-                })?;
-                continue;
-            }
-            if batch_len < 256 || !docs.is_empty() {
+            if !full_page {
                 break;
             }
+            if docs.len() >= MAX_DOCS_PER_REQUEST {
+                more_local = true;
+                break;
+            }
+        }
+        if !settled.is_empty() {
+            self.write(|tx| {
+                for (id, h, seq) in &settled {
+                    sync_state::mark_synced(tx, id, h, *seq)?;
+                }
+                Ok(())
+            })?;
         }
         Ok(Plan {
             request: SyncRequest {
