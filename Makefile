@@ -10,11 +10,11 @@ bootstrap:
 	@scripts/bootstrap.sh
 
 build: bootstrap
-	$(CARGO) build --release --locked -p brigada-cli
+	$(CARGO) build --release --locked -p brigada-cli -p brigada-sync
 
 ## run: the main job. Until the app exists: a scripted end-to-end demo of the CLI.
 run: build
-	BRIGADA_BIN=$(BIN) scripts/demo.sh
+	BRIGADA_BIN=$(BIN) BRIGADA_SYNC_BIN=$(CARGO_TARGET_DIR)/release/brigada-sync scripts/demo.sh
 
 ## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real
 ## photos), then each fuzz target briefly.

@@ -4,6 +4,7 @@
 # missing-material wait, a photo, signatures, search, and a P6 escalation.
 set -euo pipefail
 BIN=${BRIGADA_BIN:-brigada}
+SYNC_BIN=${BRIGADA_SYNC_BIN:-brigada-sync}
 export BRIGADA_HOME=${BRIGADA_HOME:-$(mktemp -d)/brigada}
 export BRIGADA_PASSPHRASE=${BRIGADA_PASSPHRASE:-demo-1234}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,5 +72,26 @@ run list --overdue
 say "Historial (quién, cuándo, en qué dispositivo)"
 run history "$folio"
 run export "$folio" --out "$work/export"
+
+say "De regreso en la oficina: servidor de sincronización local"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url="http://127.0.0.1:$port"
+"$SYNC_BIN" serve --listen "127.0.0.1:$port" --data "$work/servidor" 2>"$work/servidor.log" &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+code=$("$SYNC_BIN" device add --data "$work/servidor" --name "Ana Karen Hernández López" --role tecnico \
+    --seccion RT --url "$url" --json | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+run enroll "$url" "$code"
+run sync
+say "Una computadora de la oficina recibe el expediente con sus firmas y fotos"
+office_home="$work/oficina"
+BRIGADA_HOME="$office_home" "$BIN" init --device-name "Oficina 01" >/dev/null
+code=$("$SYNC_BIN" device add --data "$work/servidor" --name "Lic. Rosa Aguilar" --role oficina \
+    --url "$url" --json | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+BRIGADA_HOME="$office_home" run enroll "$url" "$code"
+BRIGADA_HOME="$office_home" run sync
+BRIGADA_HOME="$office_home" run show "$folio"
+"$SYNC_BIN" device list --data "$work/servidor"
 echo
 echo "Datos de la demo en $BRIGADA_HOME (contraseña: $BRIGADA_PASSPHRASE)"

@@ -160,6 +160,7 @@ fn run() -> Result<()> {
 
 fn serve(listen: &str, data: &std::path::Path) -> Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let storage = brigada_sync::open_storage(data)?;

@@ -27,7 +27,9 @@ fn start_server(addr: &str, data: &Path) -> Child {
             .spawn()
             .unwrap();
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         if line.trim() == "ready" {
             return child;
         }
@@ -67,7 +69,12 @@ fn sync_until_ok(store: &mut Store) {
 /// Every job the device created, with its comment count, as the office sees it.
 fn check_office(office: &mut Store, jobs: &[String], comments: usize) {
     sync_until_ok(office);
-    let rows = office.list(&brigada_core::store::index::Filter { limit: Some(10_000), ..Default::default() }).unwrap();
+    let rows = office
+        .list(&brigada_core::store::index::Filter {
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(rows.len(), jobs.len(), "every expediente arrived exactly once");
     for j in jobs {
         let e = office.view(j).unwrap().expediente;

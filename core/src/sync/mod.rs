@@ -137,7 +137,12 @@ impl Store {
                 };
                 bytes += changes.len();
                 pushed.push((p.doc_id.clone(), p.seq));
-                docs.push(DocPush { id: p.doc_id, heads, changes, full });
+                docs.push(DocPush {
+                    id: p.doc_id,
+                    heads,
+                    changes,
+                    full,
+                });
             }
             if !full_page {
                 break;
