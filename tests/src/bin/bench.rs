@@ -304,7 +304,10 @@ crate, 2026-11-28): zxing-cpp 0.5 60 decoded / 0 wrong (with plain text mode and
     );
     print!("{report}");
     if let Some(p) = out {
-        std::fs::write(p, report)?;
+        // Keep the sync section that `sync_bench` writes.
+        let old = std::fs::read_to_string(&p).unwrap_or_default();
+        let sync = old.find("\n## Sync").map(|i| &old[i..]).unwrap_or("");
+        std::fs::write(p, format!("{report}{sync}"))?;
     }
     Ok(())
 }
