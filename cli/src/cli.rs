@@ -195,6 +195,9 @@ pub enum Command {
         /// Server address, or the enrolment QR's text (brigada-enroll:URL#CODE).
         url: String,
         code: Option<String>,
+        /// The server's own certificate authority (PEM), when it does not use a public one.
+        #[arg(long)]
+        ca_cert: Option<PathBuf>,
     },
     /// Sync with the server: send what changed here, receive what changed there.
     Sync,

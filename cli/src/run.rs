@@ -247,7 +247,15 @@ pub fn run(cli: Cli) -> Result<()> {
                 |_| format!("Expediente {} combinado", v.expediente.folio),
             )
         }
-        Command::Enroll { url, code } => enroll(&out, &mut store, &url, code.as_deref()),
+        Command::Enroll { url, code, ca_cert } => {
+            let ca = match ca_cert {
+                Some(p) => {
+                    Some(String::from_utf8(read_file(&p)?).map_err(|_| anyhow!("{} is not a PEM file", p.display()))?)
+                }
+                None => None,
+            };
+            enroll(&out, &mut store, &url, code.as_deref(), ca.as_deref())
+        }
         Command::Sync => sync(&out, &mut store),
         Command::Init { .. }
         | Command::Procedures { .. }
@@ -392,7 +400,7 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
     })
 }
 
-fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>) -> Result<()> {
+fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>, ca: Option<&str>) -> Result<()> {
     let (url, code) = match (url.strip_prefix("brigada-enroll:"), code) {
         (Some(rest), None) => {
             let (u, c) = rest
@@ -412,8 +420,9 @@ fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>) -> Result
             device_code: d.code.clone(),
             public_key: store.public_key_hex(),
         },
+        ca,
     )?;
-    store.save_enrolment(&url, &resp)?;
+    store.save_enrolment(&url, &resp, ca)?;
     out.value(
         &json!({"device_id": resp.device_id, "person": resp.person, "role": resp.role, "seccion": resp.seccion}),
         |_| {
@@ -430,13 +439,15 @@ fn sync(out: &Out, store: &mut Store) -> Result<()> {
     let summary = store.sync_now(&mut |p| {
         if !quiet {
             eprintln!(
-                "  ida y vuelta {}: {} enviados, {} recibidos, {} KiB ↑ {} KiB ↓, {} pendientes",
+                "  ida y vuelta {}: {} enviados, {} recibidos, {} KiB ↑ {} KiB ↓, {} pendientes; fotos y firmas: {} ({} KiB)",
                 p.round_trips,
                 p.docs_sent,
                 p.docs_received,
                 p.bytes_sent / 1024,
                 p.bytes_received / 1024,
-                p.pending
+                p.pending,
+                p.blobs_done,
+                p.blob_bytes / 1024
             );
         }
     })?;

@@ -77,8 +77,20 @@ impl Drop for Running {
     }
 }
 
+/// TLS certificate and key, PEM.
+#[derive(Clone)]
+pub struct Tls {
+    pub cert_pem: Vec<u8>,
+    pub key_pem: Vec<u8>,
+}
+
 /// Start a server on `listen` (port 0 for any) over `data`, on its own runtime thread.
 pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
+    spawn_with(listen, data, None)
+}
+
+/// Like [`spawn`], serving HTTPS with `tls` when given.
+pub fn spawn_with(listen: &str, data: &Path, tls: Option<Tls>) -> anyhow::Result<Running> {
     let storage = open_storage(data)?;
     let std_listener = std::net::TcpListener::bind(listen)?;
     std_listener.set_nonblocking(true)?;
@@ -88,27 +100,19 @@ pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
         storage: storage.clone(),
         blobs: Arc::new(storage::blobs::BlobStore::open(data)?),
     };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     let thread = std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(e) => {
-                tracing::error!("cannot start the runtime: {e}");
-                return;
-            }
-        };
         rt.block_on(async move {
-            let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
-                return;
-            };
-            let _ = axum::serve(listener, http::router(state))
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
+            if let Err(e) = serve_on(std_listener, state, tls, async {
+                let _ = rx.await;
+            })
+            .await
+            {
+                tracing::error!("server stopped: {e:#}");
+            }
         });
     });
     Ok(Running {
@@ -117,4 +121,37 @@ pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
         shutdown: Some(tx),
         thread: Some(thread),
     })
+}
+
+/// Serve the router on a bound listener until `shutdown` resolves; HTTPS when `tls` is
+/// given (rustls), plain HTTP otherwise.
+pub async fn serve_on(
+    listener: std::net::TcpListener,
+    state: http::AppState,
+    tls: Option<Tls>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = http::router(state);
+    match tls {
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        }
+        Some(t) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem(t.cert_pem, t.key_pem)
+                .await
+                .map_err(|e| anyhow::anyhow!("the TLS certificate or key is not usable: {e}"))?;
+            let handle = axum_server::Handle::new();
+            let h = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            axum_server::from_tcp_rustls(listener, config)?
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await?;
+        }
+    }
+    Ok(())
 }

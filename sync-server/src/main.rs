@@ -21,6 +21,12 @@ enum Command {
         listen: String,
         #[arg(long, env = "BRIGADA_SYNC_DATA")]
         data: PathBuf,
+        /// Serve HTTPS with this certificate (PEM; needs --key).
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
     },
     /// Devices: add (prints a one-time enrolment code and QR), list, revoke.
     #[command(subcommand)]
@@ -74,7 +80,21 @@ fn main() {
 
 fn run() -> Result<()> {
     match Cli::parse().command {
-        Command::Serve { listen, data } => serve(&listen, &data),
+        Command::Serve {
+            listen,
+            data,
+            cert,
+            key,
+        } => {
+            let tls = match (cert, key) {
+                (Some(c), Some(k)) => Some(brigada_sync::Tls {
+                    cert_pem: std::fs::read(&c).with_context(|| format!("cannot read {}", c.display()))?,
+                    key_pem: std::fs::read(&k).with_context(|| format!("cannot read {}", k.display()))?,
+                }),
+                _ => None,
+            };
+            serve(&listen, &data, tls)
+        }
         Command::Device(DeviceCommand::Add {
             data,
             name,
@@ -158,28 +178,30 @@ fn run() -> Result<()> {
     }
 }
 
-fn serve(listen: &str, data: &std::path::Path) -> Result<()> {
+fn serve(listen: &str, data: &std::path::Path, tls: Option<brigada_sync::Tls>) -> Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let storage = brigada_sync::open_storage(data)?;
+    let blobs = std::sync::Arc::new(brigada_sync::storage::blobs::BlobStore::open(data)?);
+    let listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    listener.set_nonblocking(true)?;
+    let https = tls.is_some();
+    tracing::info!(addr = %listener.local_addr()?, data = %data.display(), https, "brigada-sync listening");
     let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-        tracing::info!(addr = %listener.local_addr()?, data = %data.display(), "brigada-sync listening");
-        let blobs = std::sync::Arc::new(brigada_sync::storage::blobs::BlobStore::open(data)?);
-        axum::serve(listener, brigada_sync::http::router(brigada_sync::http::AppState { storage, blobs }))
-            .with_graceful_shutdown(async {
-                let ctrl_c = tokio::signal::ctrl_c();
-                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                tokio::select! {
-                    _ = ctrl_c => {},
-                    _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {},
-                }
-                tracing::info!("shutting down");
-            })
-            .await?;
-        Ok(())
-    })
+    rt.block_on(brigada_sync::serve_on(
+        listener,
+        brigada_sync::http::AppState { storage, blobs },
+        tls,
+        async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = ctrl_c => {},
+                _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {},
+            }
+            tracing::info!("shutting down");
+        },
+    ))
 }

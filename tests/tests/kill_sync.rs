@@ -51,8 +51,8 @@ fn enrolled(url: &str, data: &Path, name: &str, role: Role) -> (tempfile::TempDi
         device_code: store.device().code.clone(),
         public_key: store.public_key_hex(),
     };
-    let resp = enroll(url, &req).unwrap();
-    store.save_enrolment(url, &resp).unwrap();
+    let resp = enroll(url, &req, None).unwrap();
+    store.save_enrolment(url, &resp, None).unwrap();
     (dir, store)
 }
 

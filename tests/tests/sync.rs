@@ -38,9 +38,10 @@ impl Server {
                 device_code: store.device().code.clone(),
                 public_key: store.public_key_hex(),
             },
+            None,
         )
         .unwrap();
-        store.save_enrolment(&self.running.url(), &resp).unwrap();
+        store.save_enrolment(&self.running.url(), &resp, None).unwrap();
         assert_eq!(store.device().person, person);
         Device {
             _dir: dir,
@@ -58,7 +59,7 @@ impl Device {
     fn transport(&self) -> HttpTransport {
         let url = self.store.sync_setting("server_url").unwrap().unwrap();
         let token = self.store.sync_setting("token").unwrap().unwrap();
-        HttpTransport::new(&url, &token).unwrap()
+        HttpTransport::new(&url, &token, None).unwrap()
     }
 
     fn folios(&self) -> Vec<String> {
@@ -218,7 +219,7 @@ fn replaying_a_request_changes_nothing() {
     let plan = a.store.sync_plan().unwrap();
     let body = protocol::encode(&plan.request);
     let token = a.store.sync_setting("token").unwrap().unwrap();
-    let mut t = HttpTransport::new(&s.running.url(), &token).unwrap();
+    let mut t = HttpTransport::new(&s.running.url(), &token, None).unwrap();
     use brigada_core::sync::Transport;
     let r1: protocol::SyncResponse = protocol::decode(&t.exchange(&body).unwrap()).unwrap();
     let r2: protocol::SyncResponse = protocol::decode(&t.exchange(&body).unwrap()).unwrap();
@@ -281,8 +282,8 @@ fn malformed_requests_get_a_clear_4xx() {
         device_code: "T1".into(),
         public_key: "00".into(),
     };
-    enroll(&s.running.url(), &req).unwrap();
-    let e = enroll(&s.running.url(), &req).unwrap_err();
+    enroll(&s.running.url(), &req, None).unwrap();
+    let e = enroll(&s.running.url(), &req, None).unwrap_err();
     assert!(matches!(e, Error::Unauthorized(_)), "{e}");
     assert!(e.to_string().contains("new enrolment code"), "{e}");
 }
@@ -435,4 +436,36 @@ fn blobs_are_verified_and_only_served_within_scope() {
     assert!(matches!(e, brigada_core::Error::Server { status: 400, .. }), "{e}");
     let served = to.blob_download("../../etc/passwd", 0, &mut |_| panic!("nothing may be served"));
     assert!(!matches!(served, Ok(true)));
+}
+
+#[test]
+fn https_with_the_offices_own_certificate() {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let ca = ck.cert.pem();
+    let tls = brigada_sync::Tls {
+        cert_pem: ca.clone().into_bytes(),
+        key_pem: ck.signing_key.serialize_pem().into_bytes(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let running = brigada_sync::spawn_with("127.0.0.1:0", dir.path(), Some(tls)).unwrap();
+    let url = format!("https://{}", running.addr);
+    let (_d, mut store) = temp_store("Tablet 01");
+    let (_, code) = brigada_sync::add_device(running.storage.as_ref(), "Ana", Role::Tecnico, "RT").unwrap();
+    let req = EnrollRequest {
+        code,
+        device_name: "Tablet 01".into(),
+        device_code: store.device().code.clone(),
+        public_key: store.public_key_hex(),
+    };
+    // A certificate nobody told the device to trust is refused, with a way out.
+    let e = enroll(&url, &req, None).unwrap_err();
+    assert!(matches!(e, Error::Network { .. }), "{e}");
+    assert!(e.to_string().contains("--ca-cert"), "{e}");
+    // Trusting the office's certificate: enrol and sync over TLS.
+    let resp = enroll(&url, &req, Some(&ca)).unwrap();
+    store.save_enrolment(&url, &resp, Some(&ca)).unwrap();
+    let job = new_job(&mut store, "P1");
+    store.attach(&job, &small_png(), "nodo", None).unwrap();
+    let s = store.sync_now(&mut |_| {}).unwrap();
+    assert_eq!((s.progress.docs_sent, s.blobs.uploaded), (1, 1));
 }

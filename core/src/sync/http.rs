@@ -12,19 +12,40 @@ pub struct HttpTransport {
     token: String,
 }
 
-fn client() -> Result<reqwest::blocking::Client> {
-    reqwest::blocking::Client::builder()
+/// The HTTP client. With `ca` (PEM), only that certificate authority is trusted: an
+/// office server with its own certificate, pinned at enrolment.
+fn client(ca: Option<&str>) -> Result<reqwest::blocking::Client> {
+    let mut b = reqwest::blocking::Client::builder()
         .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(300))
-        .build()
+        .timeout(Duration::from_secs(300));
+    if let Some(pem) = ca {
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+            .map_err(|e| Error::InvalidInput(format!("the server certificate file is not PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::InvalidInput(
+                "the server certificate file holds no certificate".into(),
+            ));
+        }
+        b = b.tls_certs_only(certs);
+    }
+    b.build()
         .map_err(|e| Error::InvalidInput(format!("cannot start the HTTP client: {e}")))
 }
 
 fn network(url: &str, e: reqwest::Error) -> Error {
+    // The root cause says "invalid peer certificate" and the like; keep it.
+    let mut cause = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        cause = s.to_string();
+        src = s.source();
+    }
     let why = if e.is_timeout() {
         "the server did not answer in time".to_owned()
+    } else if e.is_connect() && cause.to_lowercase().contains("certificate") {
+        format!("the server's certificate is not trusted ({cause}); enrol with --ca-cert FILE")
     } else if e.is_connect() {
-        "no connection".to_owned()
+        format!("no connection ({cause})")
     } else {
         e.to_string()
     };
@@ -53,9 +74,9 @@ fn refusal(status: reqwest::StatusCode, body: &[u8]) -> Error {
 }
 
 impl HttpTransport {
-    pub fn new(url: &str, token: &str) -> Result<Self> {
+    pub fn new(url: &str, token: &str, ca: Option<&str>) -> Result<Self> {
         Ok(HttpTransport {
-            client: client()?,
+            client: client(ca)?,
             url: url.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
         })
@@ -83,14 +104,14 @@ impl Transport for HttpTransport {
 }
 
 /// Trade a one-time enrolment code for a device token.
-pub fn enroll(url: &str, req: &EnrollRequest) -> Result<EnrollResponse> {
+pub fn enroll(url: &str, req: &EnrollRequest, ca: Option<&str>) -> Result<EnrollResponse> {
     let base = url.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(Error::InvalidInput(format!(
             "{url:?} is not a server address: write it like https://dti.example:8787"
         )));
     }
-    let resp = client()?
+    let resp = client(ca)?
         .post(format!("{base}/v1/enroll"))
         .json(req)
         .send()

@@ -37,6 +37,9 @@ pub struct Progress {
     pub bytes_received: usize,
     /// Local documents still waiting to be sent.
     pub pending: i64,
+    /// Photos and signatures moved so far, and their bytes.
+    pub blobs_done: usize,
+    pub blob_bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -79,8 +82,12 @@ impl Store {
     }
 
     /// Remember the server and this device's token after enrolment.
-    pub fn save_enrolment(&mut self, url: &str, e: &protocol::EnrollResponse) -> Result<()> {
+    /// `ca` is the server's certificate authority (PEM) when it uses its own.
+    pub fn save_enrolment(&mut self, url: &str, e: &protocol::EnrollResponse, ca: Option<&str>) -> Result<()> {
         self.write(|tx| {
+            if let Some(pem) = ca {
+                sync_state::set_setting(tx, "ca_cert", pem)?;
+            }
             sync_state::set_setting(tx, "server_url", url.trim_end_matches('/'))?;
             sync_state::set_setting(tx, "token", &e.token)?;
             sync_state::set_setting(tx, "server_device_id", &e.device_id)?;
@@ -324,9 +331,17 @@ impl Store {
         let (Some(url), Some(token)) = (self.sync_setting("server_url")?, self.sync_setting("token")?) else {
             return Err(Error::NotEnrolled);
         };
-        let mut t = http::HttpTransport::new(&url, &token)?;
+        let ca = self.sync_setting("ca_cert")?;
+        let mut t = http::HttpTransport::new(&url, &token, ca.as_deref())?;
         let mut summary = self.sync_with(&mut t, progress)?;
-        summary.blobs = self.sync_blobs(&mut t, &mut |_| {})?;
+        let mut p = summary.progress.clone();
+        summary.blobs = self.sync_blobs(&mut t, &mut |b| {
+            p.blobs_done = b.uploaded + b.downloaded;
+            p.blob_bytes = b.bytes_up + b.bytes_down;
+            progress(&p);
+        })?;
+        summary.progress.blobs_done = summary.blobs.uploaded + summary.blobs.downloaded;
+        summary.progress.blob_bytes = summary.blobs.bytes_up + summary.blobs.bytes_down;
         Ok(summary)
     }
 

@@ -28,8 +28,8 @@ fn enrolled(
         device_code: store.device().code.clone(),
         public_key: store.public_key_hex(),
     };
-    let resp = enroll(url, &req)?;
-    store.save_enrolment(url, &resp)?;
+    let resp = enroll(url, &req, None)?;
+    store.save_enrolment(url, &resp, None)?;
     Ok((dir, store))
 }
 
@@ -186,6 +186,7 @@ fn load(devices: usize) -> Result<String> {
                 device_code: format!("T{i}"),
                 public_key: "00".into(),
             },
+            None,
         )?;
         tokens.push(r.token);
     }
@@ -234,7 +235,7 @@ fn load(devices: usize) -> Result<String> {
                     let Some((token, body)) = work.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.pop() else {
                         break;
                     };
-                    let mut t = HttpTransport::new(&url, &token)?;
+                    let mut t = HttpTransport::new(&url, &token, None)?;
                     let s = Instant::now();
                     let reply = brigada_core::sync::Transport::exchange(&mut t, &body)?;
                     lat.push(s.elapsed().as_secs_f64() * 1e3);
