@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use brigada_core::model::{Asset, Expediente};
 use brigada_core::sync::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
-use brigada_core::{doc, procedure, tag};
+use brigada_core::{doc, procedure};
 
 use crate::devices::Device;
 use crate::error::{Result, ServerError};
@@ -24,17 +24,6 @@ use crate::storage::{DocKind, DocMeta, DocRepo, Scope};
 /// Most documents and bytes in one response; the device asks again for the rest.
 const MAX_DOCS: usize = 1000;
 const MAX_BYTES: usize = 8 * 1024 * 1024;
-
-fn kind_of_id(id: &str) -> Option<DocKind> {
-    if let Some(t) = id.strip_prefix("asset:") {
-        tag::parse(t).filter(|x| x == t).map(|_| DocKind::Asset)
-    } else {
-        uuid::Uuid::parse_str(id)
-            .ok()
-            .filter(|u| u.to_string() == id)
-            .map(|_| DocKind::Expediente)
-    }
-}
 
 fn heads(d: &Automerge) -> Vec<Head> {
     d.get_heads().iter().map(protocol::head_of).collect()
@@ -113,7 +102,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
     };
 
     for push in &req.docs {
-        let Some(kind) = kind_of_id(&push.id) else {
+        let Some(kind) = protocol::kind_of_id(&push.id) else {
             rejected.push(reject(
                 &push.id,
                 RejectReason::Invalid,

@@ -219,3 +219,9 @@ pub fn qr_cases() -> Vec<(PathBuf, String)> {
     }
     out
 }
+
+/// The `p` quantile (0–1) of a sample, nearest rank.
+pub fn pct(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}

@@ -68,14 +68,6 @@ fn heads_of(d: &Automerge) -> Vec<Head> {
     d.get_heads().iter().map(protocol::head_of).collect()
 }
 
-fn kind_of_id(id: &str) -> Option<DocKind> {
-    if let Some(tag) = id.strip_prefix("asset:") {
-        crate::tag::parse(tag).filter(|t| t == tag).map(|_| DocKind::Asset)
-    } else {
-        uuid::Uuid::parse_str(id).ok().map(|_| DocKind::Expediente)
-    }
-}
-
 impl Store {
     pub fn sync_setting(&self, key: &str) -> Result<Option<String>> {
         sync_state::setting(self.conn(), key)
@@ -208,7 +200,7 @@ impl Store {
         let mut merged = Vec::new();
         let mut rejected = resp.rejected.clone();
         for DocPull { id, heads, changes } in &resp.docs {
-            let Some(kind) = kind_of_id(id) else {
+            let Some(kind) = protocol::kind_of_id(id) else {
                 rejected.push(Rejection {
                     id: id.clone(),
                     reason: RejectReason::Invalid,

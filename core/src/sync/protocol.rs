@@ -122,3 +122,16 @@ pub fn head_of(h: &automerge::ChangeHash) -> Head {
 pub fn change_hash(h: &Head) -> automerge::ChangeHash {
     automerge::ChangeHash(*h)
 }
+
+/// What kind of document an id names: an expediente's UUID (canonical form) or
+/// `asset:` + a Brigada tag. `None` for anything else.
+pub fn kind_of_id(id: &str) -> Option<crate::store::documents::DocKind> {
+    use crate::store::documents::DocKind;
+    match id.strip_prefix("asset:") {
+        Some(t) => crate::tag::parse(t).filter(|x| x == t).map(|_| DocKind::Asset),
+        None => uuid::Uuid::parse_str(id)
+            .ok()
+            .filter(|u| u.to_string() == id)
+            .map(|_| DocKind::Expediente),
+    }
+}

@@ -38,20 +38,7 @@ pub struct Enrolment {
     pub public_key: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    Expediente,
-    Asset,
-}
-
-impl DocKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Expediente => "expediente",
-            DocKind::Asset => "asset",
-        }
-    }
-}
+pub use brigada_core::store::documents::DocKind;
 
 /// What the server reads out of a document to decide who may see it.
 #[derive(Debug, Clone, PartialEq)]

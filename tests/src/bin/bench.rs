@@ -19,11 +19,6 @@ use brigada_core::{doc, qr, tag};
 use brigada_scenarios::*;
 use rand::Rng;
 
-fn pct(mut v: Vec<f64>, p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn main() -> Result<()> {
     let arg = |name: &str| std::env::args().skip_while(|a| a != name).nth(1);
     let out = arg("--out").map(PathBuf::from);

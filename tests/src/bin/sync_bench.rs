@@ -38,11 +38,6 @@ fn change_bytes(d: &Automerge, before: &[automerge::ChangeHash]) -> usize {
     d.get_changes(before).iter().map(|c| c.raw_bytes().len()).sum()
 }
 
-fn pct(mut v: Vec<f64>, p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
 fn main() -> Result<()> {
     let arg = |name: &str| std::env::args().skip_while(|a| a != name).nth(1);
     let out = arg("--out").map(PathBuf::from);
