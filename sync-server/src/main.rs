@@ -50,7 +50,7 @@ enum DeviceCommand {
         /// Server address the device will use (put in the QR).
         #[arg(long, default_value = "http://127.0.0.1:8787")]
         url: String,
-        /// Also write the enrolment QR as a PNG.
+        /// Where to write the enrolment QR as PNG (default: DATA/inscripciones/ID.png).
         #[arg(long)]
         qr_png: Option<PathBuf>,
         #[arg(long)]
@@ -108,14 +108,17 @@ fn run() -> Result<()> {
             let storage = brigada_sync::open_storage(&data)?;
             let (d, code) = brigada_sync::add_device(storage.as_ref(), &name, role, &seccion)?;
             let payload = format!("brigada-enroll:{}#{}", url.trim_end_matches('/'), code);
-            if let Some(p) = &qr_png {
-                std::fs::write(p, brigada_core::qr::encode_png(&payload, 8)?)
-                    .with_context(|| format!("cannot write {}", p.display()))?;
+            // The QR as PNG, for printing or sending: --qr-png, else beside the database.
+            let png = qr_png.unwrap_or_else(|| data.join("inscripciones").join(format!("{}.png", d.id)));
+            if let Some(dir) = png.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             }
+            std::fs::write(&png, brigada_core::qr::encode_png(&payload, 8)?)
+                .with_context(|| format!("cannot write {}", png.display()))?;
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"id": d.id, "code": code, "qr_payload": payload})
+                    serde_json::json!({"id": d.id, "code": code, "qr_payload": payload, "qr_png": png})
                 );
             } else {
                 let qr = qrcode::QrCode::new(payload.as_bytes())?;
@@ -133,6 +136,7 @@ fn run() -> Result<()> {
                 );
                 println!("Código de inscripción (un solo uso, vence en 7 días): {code}");
                 println!("En el dispositivo: brigada enroll {url} {code}");
+                println!("QR en PNG: {}", png.display());
             }
             Ok(())
         }
