@@ -143,6 +143,13 @@ fn two_tablets_offline_on_one_job_converge_with_the_conflict_shown_everywhere() 
     a.store.sign(&job, "tecnico", "Ana", strokes(), None).unwrap();
     b.store.record_step(&job, "3", Some("no"), None).unwrap();
     b.store.attach(&job, &small_png(), "sin canalización", None).unwrap();
+    // The same field, different values: one value wins, the same on every device.
+    a.store
+        .set_fields(&job, &[("pruebas".into(), "medido por A".into())])
+        .unwrap();
+    b.store
+        .set_fields(&job, &[("pruebas".into(), "medido por B".into())])
+        .unwrap();
     a.sync().unwrap();
     let sb = b.sync().unwrap();
     assert!(
@@ -159,6 +166,10 @@ fn two_tablets_offline_on_one_job_converge_with_the_conflict_shown_everywhere() 
         assert_eq!(v.expediente.materials.len(), 1);
         assert_eq!(v.expediente.photos.len(), 1);
         assert_eq!(v.expediente.signatures.len(), 1);
+        assert_eq!(
+            v.expediente.fields["pruebas"],
+            a.store.view(&job).unwrap().expediente.fields["pruebas"]
+        );
     }
 }
 
@@ -226,9 +237,27 @@ fn replaying_a_request_changes_nothing() {
     assert_eq!(r1.docs[0].heads, r2.docs[0].heads);
     let mut summary = Default::default();
     a.store.sync_absorb(&plan, &r2, &mut summary).unwrap();
+    // A later edit syncs; then the old request arrives again, out of order.
+    a.store.comment(&job, "dos").unwrap();
+    a.sync().unwrap();
+    let late: protocol::SyncResponse = protocol::decode(&t.exchange(&body).unwrap()).unwrap();
+    assert!(late.rejected.is_empty());
     let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
     office.sync().unwrap();
-    assert_eq!(office.store.view(&job).unwrap().expediente.comments.len(), 1);
+    let texts: Vec<String> = office
+        .store
+        .view(&job)
+        .unwrap()
+        .expediente
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(
+        texts,
+        ["una vez", "dos"],
+        "nothing lost, nothing duplicated, order kept"
+    );
 }
 
 #[test]
