@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use automerge::sync::SyncDoc;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use brigada_core::model::{Asset, Expediente};
 use brigada_core::sync::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
@@ -131,21 +132,55 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         }
         let mut d = repo.load(&push.id)?.unwrap_or_default();
         let before = d.get_heads();
-        if let Err(e) = d.load_incremental(&push.changes) {
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Invalid,
-                format!("the changes cannot be read: {e}"),
-            ));
-            continue;
-        }
-        if !d.get_missing_deps(&[]).is_empty() {
-            rejected.push(reject(
-                &push.id,
-                RejectReason::NeedFull,
-                "send the whole document".into(),
-            ));
-            continue;
+        // Either plain changes, or a sync-protocol message when the two sides do not know
+        // what they share.
+        let mut reply = Vec::new();
+        if push.sync.is_empty() {
+            if let Err(e) = d.load_incremental(&push.changes) {
+                rejected.push(reject(
+                    &push.id,
+                    RejectReason::Invalid,
+                    format!("the changes cannot be read: {e}"),
+                ));
+                continue;
+            }
+            if !d.get_missing_deps(&[]).is_empty() {
+                rejected.push(reject(
+                    &push.id,
+                    RejectReason::NeedFull,
+                    "negotiate what is missing".into(),
+                ));
+                continue;
+            }
+        } else {
+            // Each request starts from a fresh protocol state: the device keeps the
+            // negotiation's memory and drives it to the end, so the server stays stateless.
+            let mut state = automerge::sync::State::new();
+            let received = automerge::sync::Message::decode(&push.sync)
+                .map_err(|e| e.to_string())
+                .and_then(|m| d.receive_sync_message(&mut state, m).map_err(|e| e.to_string()));
+            if let Err(e) = received {
+                rejected.push(reject(
+                    &push.id,
+                    RejectReason::Invalid,
+                    format!("the sync message cannot be read: {e}"),
+                ));
+                continue;
+            }
+            reply = d
+                .generate_sync_message(&mut state)
+                .map(|m| m.encode())
+                .unwrap_or_default();
+            if d.get_heads().is_empty() {
+                // Nothing of it here yet: only the negotiation goes back.
+                docs.push(DocPull {
+                    id: push.id.clone(),
+                    heads: vec![],
+                    changes: vec![],
+                    sync: reply,
+                });
+                continue;
+            }
         }
         let creator = existing
             .as_ref()
@@ -172,12 +207,18 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             repo.store(&push.id, &d, added.as_deref(), &meta)?;
         }
         repo.set_device_heads(&device.id, &push.id, &push.heads)?;
-        let changes = missing_for(&d, &push.heads);
-        bytes += changes.len();
+        // During a negotiation the sync messages carry the changes.
+        let changes = if push.sync.is_empty() {
+            missing_for(&d, &push.heads)
+        } else {
+            Vec::new()
+        };
+        bytes += changes.len() + reply.len();
         docs.push(DocPull {
             id: push.id.clone(),
             heads: heads(&d),
             changes,
+            sync: reply,
         });
     }
 
@@ -205,6 +246,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             id: id.clone(),
             heads: heads(&d),
             changes,
+            sync: Vec::new(),
         });
     }
     let cursor = if more {

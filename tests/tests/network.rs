@@ -131,3 +131,95 @@ fn devices_converge_through_lost_and_repeated_messages() {
         run(seed);
     }
 }
+
+/// Records what a device sends.
+struct Recording {
+    inner: MemoryTransport,
+    pushes: Vec<brigada_core::sync::protocol::DocPush>,
+}
+
+impl Transport for Recording {
+    fn exchange(&mut self, request: &[u8]) -> brigada_core::Result<Vec<u8>> {
+        let req: brigada_core::sync::protocol::SyncRequest = brigada_core::sync::protocol::decode(request)?;
+        self.pushes.extend(req.docs);
+        self.inner.exchange(request)
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_server_restored_from_backup_negotiates_what_it_lost() {
+    let live = tempfile::tempdir().unwrap();
+    let backup = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = brigada_sync::open_storage(live.path()).unwrap();
+    let (_d, mut tablet, t) = device(&storage, "Tablet 02", Role::Tecnico, 1);
+    let mut t = Recording {
+        inner: t.inner,
+        pushes: vec![],
+    };
+    let job = new_job(&mut tablet, "P1");
+    tablet.comment(&job, "antes del respaldo").unwrap();
+    tablet.sync_with(&mut t, &mut |_| {}).unwrap();
+    // The nightly backup, taken with the server stopped.
+    drop(storage);
+    copy_dir(live.path(), backup.path());
+    let storage: Arc<dyn Storage> = brigada_sync::open_storage(live.path()).unwrap();
+    t.inner.storage = storage.clone();
+    tablet.comment(&job, "después del respaldo").unwrap();
+    tablet.sync_with(&mut t, &mut |_| {}).unwrap();
+    // The server's disk dies; the backup is restored. It lacks the last change.
+    drop(storage);
+    let restored: Arc<dyn Storage> = brigada_sync::open_storage(backup.path()).unwrap();
+    t.inner.storage = restored.clone();
+    tablet.comment(&job, "con el servidor restaurado").unwrap();
+    t.pushes.clear();
+    let s = tablet.sync_with(&mut t, &mut |_| {}).unwrap();
+    assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+    assert!(
+        t.pushes.iter().any(|p| p.id == job && !p.sync.is_empty()),
+        "the sync protocol was used"
+    );
+    // Usually no whole-document resend; after 8 inconclusive rounds (a bloom-filter false
+    // positive can cost rounds) the device falls back to one, by design.
+    let full = t.pushes.iter().filter(|p| p.full).count();
+    assert!(full <= 1, "{full} whole-document resends");
+    // An office device on the restored server receives all three comments.
+    let (_o, mut office, ot) = device(&restored, "Oficina 01", Role::Oficina, 9);
+    let mut ot = ot;
+    ot.lossy = false;
+    office.sync_with(&mut ot, &mut |_| {}).unwrap();
+    let texts: Vec<String> = office
+        .view(&job)
+        .unwrap()
+        .expediente
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "antes del respaldo",
+            "después del respaldo",
+            "con el servidor restaurado"
+        ]
+    );
+    assert_eq!(office.view(&job).unwrap().heads, tablet.view(&job).unwrap().heads);
+    // The negotiation ended: the next sync sends nothing.
+    t.pushes.clear();
+    tablet.sync_with(&mut t, &mut |_| {}).unwrap();
+    assert!(
+        t.pushes.is_empty(),
+        "{:?}",
+        t.pushes.iter().map(|p| &p.id).collect::<Vec<_>>()
+    );
+}

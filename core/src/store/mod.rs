@@ -65,6 +65,9 @@ pub struct Store {
     /// with the same Automerge actor would mint the same change sequence numbers.
     _lock: std::fs::File,
     cache: cache::DocCache,
+    /// Automerge sync-protocol negotiations in progress (full protocol state, which does not
+    /// survive encoding): document → (state, rounds so far). On disk only their existence.
+    pub(crate) negotiations: std::cell::RefCell<std::collections::HashMap<String, (automerge::sync::State, u32)>>,
     home: PathBuf,
     device: Device,
     signing_key: SigningKey,
@@ -142,6 +145,7 @@ impl Store {
             conn,
             _lock: lock,
             cache: Default::default(),
+            negotiations: Default::default(),
             home: home.to_owned(),
             device,
             signing_key,
@@ -181,6 +185,7 @@ impl Store {
             conn,
             _lock: lock,
             cache: Default::default(),
+            negotiations: Default::default(),
             home: home.to_owned(),
             device,
             signing_key,

@@ -44,6 +44,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "blobs",
         sql: blobs::MIGRATION_2,
     },
+    Migration {
+        module: "sync_state",
+        sql: sync_state::MIGRATION_2,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them

@@ -32,6 +32,40 @@ CREATE TABLE sync_docs (
 CREATE TABLE sync_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
+/// Documents being negotiated with the Automerge sync protocol (when the two sides do not
+/// know what they share), with the protocol state.
+pub const MIGRATION_2: &str = "
+CREATE TABLE sync_sessions (doc_id TEXT PRIMARY KEY, state BLOB NOT NULL);
+";
+
+pub fn sessions(conn: &Connection) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut s = conn.prepare_cached("SELECT doc_id, state FROM sync_sessions ORDER BY doc_id")?;
+    Ok(s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn session(conn: &Connection, doc_id: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT state FROM sync_sessions WHERE doc_id = ?1", [doc_id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+pub fn set_session(conn: &Connection, doc_id: &str, state: &[u8]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_sessions (doc_id, state) VALUES (?1, ?2)
+         ON CONFLICT(doc_id) DO UPDATE SET state = excluded.state",
+        params![doc_id, state],
+    )?;
+    Ok(())
+}
+
+pub fn end_session(conn: &Connection, doc_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM sync_sessions WHERE doc_id = ?1", [doc_id])?;
+    Ok(())
+}
+
 pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row("SELECT value FROM sync_settings WHERE key = ?1", [key], |r| r.get(0))

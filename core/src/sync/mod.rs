@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod http;
 pub mod protocol;
 
+use automerge::sync::SyncDoc;
 use automerge::{Automerge, ReadDoc};
 use serde::Serialize;
 
@@ -52,6 +53,9 @@ pub struct Summary {
     pub rejected: Vec<Rejection>,
     pub blobs: blobs::BlobSummary,
 }
+
+/// Rounds of the Automerge sync protocol before falling back to the whole document.
+const MAX_NEGOTIATION_ROUNDS: u32 = 8;
 
 /// Documents in one request at most (the server answers at most 1,000 too).
 const MAX_DOCS_PER_REQUEST: usize = 500;
@@ -98,6 +102,55 @@ impl Store {
         let mut bytes = 0;
         let mut more_local = false;
         let mut settled = Vec::new();
+        // Documents under negotiation (Automerge sync protocol) say their next message.
+        let mut in_session = std::collections::HashSet::new();
+        let mut give_up = Vec::new();
+        for (id, _) in sync_state::sessions(self.conn())? {
+            in_session.insert(id.clone());
+            let Some(d) = documents::load(self.conn(), &id)? else {
+                give_up.push(id);
+                continue;
+            };
+            let mut negotiations = self.negotiations.borrow_mut();
+            let (state, rounds) = negotiations.entry(id.clone()).or_default();
+            *rounds += 1;
+            if *rounds > MAX_NEGOTIATION_ROUNDS {
+                negotiations.remove(&id);
+                give_up.push(id);
+                continue;
+            }
+            // A message even when the protocol thinks it has nothing new: the answer tells
+            // whether both sides now agree.
+            let msg = d.generate_sync_message(state).or_else(|| {
+                *state = automerge::sync::State::new();
+                d.generate_sync_message(state)
+            });
+            if let Some(m) = msg {
+                more_local = true;
+                let sync = m.encode();
+                bytes += sync.len();
+                docs.push(DocPush {
+                    id,
+                    heads: heads_of(&d),
+                    changes: Vec::new(),
+                    full: false,
+                    sync,
+                });
+            }
+        }
+        if !give_up.is_empty() {
+            // The negotiation did not settle: fall back to sending the whole document.
+            for id in &give_up {
+                in_session.remove(id);
+            }
+            self.write(|tx| {
+                for id in &give_up {
+                    sync_state::end_session(tx, id)?;
+                    sync_state::forget(tx, id)?;
+                }
+                Ok(())
+            })?;
+        }
         // Walk the changed documents in version order, a page at a time, until a request's
         // worth is gathered.
         let mut after = 0;
@@ -113,6 +166,9 @@ impl Store {
                     break 'outer;
                 }
                 after = p.seq;
+                if in_session.contains(&p.doc_id) {
+                    continue;
+                }
                 let Some(d) = documents::load(self.conn(), &p.doc_id)? else {
                     continue;
                 };
@@ -141,6 +197,7 @@ impl Store {
                     heads,
                     changes,
                     full,
+                    sync: Vec::new(),
                 });
             }
             if !full_page {
@@ -199,7 +256,13 @@ impl Store {
         }
         let mut merged = Vec::new();
         let mut rejected = resp.rejected.clone();
-        for DocPull { id, heads, changes } in &resp.docs {
+        for DocPull {
+            id,
+            heads,
+            changes,
+            sync,
+        } in &resp.docs
+        {
             let Some(kind) = protocol::kind_of_id(id) else {
                 rejected.push(Rejection {
                     id: id.clone(),
@@ -212,6 +275,22 @@ impl Store {
             let is_new = existing.is_none();
             let mut d = existing.unwrap_or_default();
             let before = d.get_heads();
+            if !sync.is_empty() {
+                // A negotiation step: the server's message may carry changes.
+                let mut negotiations = self.negotiations.borrow_mut();
+                let (state, _) = negotiations.entry(id.clone()).or_default();
+                let received = automerge::sync::Message::decode(sync)
+                    .map_err(|e| e.to_string())
+                    .and_then(|m| d.receive_sync_message(state, m).map_err(|e| e.to_string()));
+                if let Err(e) = received {
+                    rejected.push(Rejection {
+                        id: id.clone(),
+                        reason: RejectReason::Invalid,
+                        message: format!("the server sent a damaged sync message: {e}"),
+                    });
+                    continue;
+                }
+            }
             if !changes.is_empty()
                 && let Err(e) = d.load_incremental(changes)
             {
@@ -256,6 +335,7 @@ impl Store {
             let _ = self.take_doc(&m.id);
         }
         let mut conflicts = Vec::new();
+        let mut concluded = Vec::new();
         self.write(|tx| {
             for m in &merged {
                 if m.is_new {
@@ -278,6 +358,20 @@ impl Store {
                     }
                     DocKind::Asset => index::upsert_asset(tx, &doc::read::<Asset>(&m.id, &m.doc)?, now)?,
                 }
+                if sync_state::session(tx, &m.id)?.is_some() {
+                    // Negotiating: done once both sides hold exactly the same heads.
+                    let mut ours = heads_of(&m.doc);
+                    let mut theirs = m.server_heads.clone();
+                    ours.sort_unstable();
+                    theirs.sort_unstable();
+                    if ours == theirs {
+                        sync_state::end_session(tx, &m.id)?;
+                        let v = sync_state::version(tx, &m.id)?.unwrap_or(0);
+                        sync_state::mark_synced(tx, &m.id, &ours, v)?;
+                        concluded.push(m.id.clone());
+                    }
+                    continue;
+                }
                 // Both sides now hold the server's heads. If nothing was edited here beyond
                 // what was pushed (or last synced), this document is settled.
                 let baseline = match pushed.get(m.id.as_str()) {
@@ -295,7 +389,10 @@ impl Store {
             }
             for r in &rejected {
                 match r.reason {
-                    RejectReason::NeedFull => sync_state::forget(tx, &r.id)?,
+                    // Find out what is missing with the Automerge sync protocol.
+                    RejectReason::NeedFull => {
+                        sync_state::set_session(tx, &r.id, &automerge::sync::State::new().encode())?
+                    }
                     RejectReason::Forbidden | RejectReason::Invalid => {
                         // Keep the data here; do not resend it until it changes again.
                         if let (Some(seq), Some(d)) = (pushed.get(r.id.as_str()), documents::load(tx, &r.id)?) {
@@ -308,6 +405,15 @@ impl Store {
             sync_state::set_setting(tx, "last_sync", &now.to_string())?;
             Ok(())
         })?;
+        {
+            let mut negotiations = self.negotiations.borrow_mut();
+            for id in &concluded {
+                negotiations.remove(id);
+            }
+            for r in rejected.iter().filter(|r| r.reason == RejectReason::NeedFull) {
+                negotiations.remove(&r.id);
+            }
+        }
         summary.conflicts.extend(conflicts);
         summary.conflicts.sort();
         summary.conflicts.dedup();

@@ -39,6 +39,10 @@ pub struct DocPush {
     #[serde(with = "serde_bytes")]
     pub changes: Vec<u8>,
     pub full: bool,
+    /// An Automerge sync-protocol message, when the two sides do not know what they have
+    /// in common (then `changes` is empty). See docs/SYNC.md.
+    #[serde(with = "serde_bytes")]
+    pub sync: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,13 +65,17 @@ pub struct DocPull {
     /// Changes the device lacks (possibly empty).
     #[serde(with = "serde_bytes")]
     pub changes: Vec<u8>,
+    /// The server's Automerge sync-protocol reply to a pushed sync message (else empty).
+    #[serde(with = "serde_bytes")]
+    pub sync: Vec<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RejectReason {
     /// The document is outside the device's scope (not assigned to it or its sección).
     Forbidden,
-    /// The changes depend on changes the server does not have: send the whole document.
+    /// The changes depend on changes the server does not have: the device negotiates
+    /// what is missing with the Automerge sync protocol.
     NeedFull,
     /// The bytes are not a valid document of a known kind.
     Invalid,

@@ -204,6 +204,7 @@ fn load(devices: usize) -> Result<String> {
                     id: d.id.clone(),
                     heads: d.heads.clone(),
                     changes: vec![],
+                    sync: vec![],
                 })
                 .collect(),
             rejected: vec![],
