@@ -46,14 +46,18 @@ fn missing_for(d: &Automerge, have: &[Head]) -> Vec<u8> {
 }
 
 /// Read scope metadata out of a document, checking that it is a valid one of its kind.
-fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> std::result::Result<DocMeta, String> {
+fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_core::Result<DocMeta> {
+    let mismatch = |detail: String| brigada_core::Error::BadDocument {
+        id: id.to_owned(),
+        detail,
+    };
     match kind {
         DocKind::Expediente => {
-            let e: Expediente = doc::read(id, d).map_err(|e| e.to_string())?;
+            let e: Expediente = doc::read(id, d)?;
             if e.id != id {
-                return Err(format!("the document says it is {}, not {id}", e.id));
+                return Err(mismatch(format!("the document says it is {}", e.id)));
             }
-            procedure::get(&e.procedure_id, e.procedure_version).map_err(|e| e.to_string())?;
+            procedure::get(&e.procedure_id, e.procedure_version)?;
             let blobs = brigada_core::store::index::blob_hashes(&e)
                 .into_iter()
                 .map(str::to_owned)
@@ -67,9 +71,9 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> std::result
             })
         }
         DocKind::Asset => {
-            let a: Asset = doc::read(id, d).map_err(|e| e.to_string())?;
+            let a: Asset = doc::read(id, d)?;
             if format!("asset:{}", a.tag) != id {
-                return Err(format!("the asset document holds tag {}, not {id}", a.tag));
+                return Err(mismatch(format!("the asset document holds tag {}", a.tag)));
             }
             Ok(DocMeta {
                 kind,
@@ -189,7 +193,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         let meta = match meta_of(&push.id, kind, &d, &creator) {
             Ok(m) => m,
             Err(why) => {
-                rejected.push(reject(&push.id, RejectReason::Invalid, why));
+                rejected.push(reject(&push.id, RejectReason::Invalid, why.to_string()));
                 continue;
             }
         };

@@ -141,7 +141,11 @@ impl Store {
         meta::put(&conn, "device_signing_key", signing_key.as_bytes())?;
         // device.json last: its presence means "initialised".
         write_device(home, &device)?;
-        Ok(Store {
+        Ok(Store::assemble(conn, lock, home, device, signing_key))
+    }
+
+    fn assemble(conn: Connection, lock: std::fs::File, home: &Path, device: Device, signing_key: SigningKey) -> Store {
+        Store {
             conn,
             _lock: lock,
             cache: Default::default(),
@@ -149,7 +153,7 @@ impl Store {
             home: home.to_owned(),
             device,
             signing_key,
-        })
+        }
     }
 
     pub fn open(home: &Path, passphrase: &str) -> Result<Store> {
@@ -181,15 +185,7 @@ impl Store {
                 path: path.clone(),
                 detail: "the device key is missing".into(),
             })?;
-        let mut store = Store {
-            conn,
-            _lock: lock,
-            cache: Default::default(),
-            negotiations: Default::default(),
-            home: home.to_owned(),
-            device,
-            signing_key,
-        };
+        let mut store = Store::assemble(conn, lock, home, device, signing_key);
         if schema::REINDEX_AT.iter().any(|v| found < *v && upto as i64 >= *v) {
             store.reindex()?;
         }
