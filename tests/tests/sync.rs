@@ -121,8 +121,8 @@ fn the_office_assigns_a_job_and_only_its_tecnico_receives_it() {
     assert_eq!((again.progress.docs_sent, again.progress.docs_received), (0, 0));
 }
 
-#[test]
-fn two_tablets_offline_on_one_job_converge_with_the_conflict_shown_everywhere() {
+/// The office assigns a P1 to Ana (RT); Ana's and Beto's tablets (both RT) receive it.
+fn one_job_on_three_devices() -> (Server, Device, Device, Device, String) {
     let s = server();
     let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
     let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
@@ -131,6 +131,12 @@ fn two_tablets_offline_on_one_job_converge_with_the_conflict_shown_everywhere() 
     office.sync().unwrap();
     a.sync().unwrap();
     b.sync().unwrap();
+    (s, office, a, b, job)
+}
+
+#[test]
+fn two_tablets_offline_on_one_job_converge_with_the_conflict_shown_everywhere() {
+    let (_s, mut office, mut a, mut b, job) = one_job_on_three_devices();
     // Offline: both walk to the viability decision; A says yes and adds material,
     // B says no and takes a photo; A signs.
     for d in [&mut a, &mut b] {
@@ -337,14 +343,7 @@ fn big_photo(side: u32) -> Vec<u8> {
 
 #[test]
 fn photos_on_one_tablet_and_a_signature_on_the_other_reach_everyone() {
-    let s = server();
-    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
-    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
-    let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
-    let job = office_job(&mut office, "P1", "Ana");
-    office.sync().unwrap();
-    a.sync().unwrap();
-    b.sync().unwrap();
+    let (_s, mut office, mut a, mut b, job) = one_job_on_three_devices();
     let photo = big_photo(700);
     let h = a.store.attach(&job, &photo, "canaleta", None).unwrap();
     let sig = b

@@ -25,6 +25,10 @@ impl DocCache {
         self.docs.borrow_mut().remove(id)
     }
 
+    pub fn evict(&self, id: &str) {
+        self.docs.borrow_mut().remove(id);
+    }
+
     pub fn put(&self, id: &str, doc: Automerge, exp: Expediente) {
         let mut docs = self.docs.borrow_mut();
         if docs.len() >= CAPACITY

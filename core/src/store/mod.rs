@@ -245,6 +245,11 @@ impl Store {
         }
     }
 
+    /// Drop a cached copy (the document is about to change on disk by another path).
+    pub fn evict_doc(&self, id: &str) {
+        self.cache.evict(id);
+    }
+
     pub fn keep_doc(&self, id: &str, doc: automerge::Automerge, exp: crate::model::Expediente) {
         self.cache.put(id, doc, exp);
     }

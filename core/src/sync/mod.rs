@@ -332,7 +332,7 @@ impl Store {
         }
         for m in &merged {
             // The cache must not hold a pre-merge copy.
-            let _ = self.take_doc(&m.id);
+            self.evict_doc(&m.id);
         }
         let mut conflicts = Vec::new();
         let mut concluded = Vec::new();
