@@ -7,7 +7,8 @@ set -euo pipefail
 # cmake + g++: zxing-cpp (QR decoder) is built from source.
 # pkg-config, libclang-dev: native builds; tcl: SQLCipher's amalgamation build.
 # poppler-utils, qpdf: PDF checks; xvfb: window tests (later issues).
-PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates)
+# poppler-utils and qpdf: the document tests read PDFs back (pdftotext, pdftoppm, qpdf --check).
+PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

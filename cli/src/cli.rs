@@ -201,9 +201,66 @@ pub enum Command {
     },
     /// Sync with the server: send what changed here, receive what changed there.
     Sync,
+    /// Print official documents as PDF (ORIGINAL and COPIA): one expediente's, or a batch.
+    Pdf(Box<PdfArgs>),
+    /// Check signatures: of an expediente (REF), a Brigada PDF, a photo of a printed page,
+    /// or the text of a document's verification QR.
+    Verify { target: String },
+    /// Print QR asset-tag labels from this device's reserved tag numbers.
+    Labels(Box<LabelArgs>),
+    /// Show how many tag numbers this device has left, or reserve more from the server.
+    Tags {
+        /// Reserve this many more from the server.
+        #[arg(long)]
+        request: Option<u32>,
+    },
     /// Internal: decode a QR in an isolated process.
     #[command(name = "__decode", hide = true)]
     DecodeWorker { image: PathBuf },
+}
+
+#[derive(Args, Debug)]
+pub struct PdfArgs {
+    /// Expedientes (id or folio). Without any, --day, --week or --seccion choose them.
+    pub references: Vec<String>,
+    /// Only this document (e.g. justificacion-tecnica); default: every document issued.
+    #[arg(long)]
+    pub document: Option<String>,
+    /// Print the current content as an unsigned draft (needs one REF and --document).
+    #[arg(long)]
+    pub draft: bool,
+    /// List the expediente's documents instead of printing.
+    #[arg(long)]
+    pub list: bool,
+    /// Documents dated this day (YYYY-MM-DD, Mexico City).
+    #[arg(long, conflicts_with = "week")]
+    pub day: Option<String>,
+    /// Documents dated in the Monday-to-Sunday week containing this date.
+    #[arg(long)]
+    pub week: Option<String>,
+    /// Only this DTI section (RT, IT, BD, SI).
+    #[arg(long)]
+    pub seccion: Option<String>,
+    /// letter (default), oficio or a4.
+    #[arg(long, default_value = "letter")]
+    pub paper: String,
+    #[arg(long, required_unless_present = "list")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct LabelArgs {
+    /// How many new tags to print.
+    #[arg(long, required_unless_present = "reprint")]
+    pub count: Option<u32>,
+    /// letter-3x10 (a letter sheet of 30 labels) or roll-50x25 (thermal roll).
+    #[arg(long, default_value = "letter-3x10")]
+    pub layout: String,
+    /// Reprint existing tags (a damaged label) instead of new ones.
+    #[arg(long, num_args = 1..)]
+    pub reprint: Vec<String>,
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]

@@ -6,6 +6,7 @@
 //! with the core's stable error code; never a panic trace.
 
 mod cli;
+mod papers;
 mod print;
 mod run;
 

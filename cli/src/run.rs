@@ -14,6 +14,7 @@ use brigada_core::{Error, Store, catalog, qr, tag};
 use serde_json::json;
 
 use crate::cli::{AssetCommand, Cli, Command};
+use crate::papers;
 use crate::print::{self, Out};
 
 fn home(cli_home: Option<PathBuf>) -> Result<PathBuf> {
@@ -133,6 +134,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 asset_tag: None,
                 deadline_before: overdue.then(brigada_core::time::now_ms),
                 limit: Some(limit),
+                ..Default::default()
             })?;
             out.value(&rows, |r| print::rows(r))
         }
@@ -242,6 +244,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import { file } => {
             let bytes = read_file(&file)?;
             let v = store.merge_document(&bytes)?;
+            // An export keeps photos and signatures in blobs/ beside the document.
+            if let Some(dir) = file.parent().map(|d| d.join("blobs")).filter(|d| d.is_dir()) {
+                for entry in std::fs::read_dir(&dir)?.flatten() {
+                    store.put_blob(&read_file(&entry.path())?, "application/octet-stream")?;
+                }
+            }
             out.value(
                 &json!({"id": v.expediente.id, "folio": v.expediente.folio, "heads": v.heads}),
                 |_| format!("Expediente {} combinado", v.expediente.folio),
@@ -257,6 +265,10 @@ pub fn run(cli: Cli) -> Result<()> {
             enroll(&out, &mut store, &url, code.as_deref(), ca.as_deref())
         }
         Command::Sync => sync(&out, &mut store),
+        Command::Pdf(args) => papers::pdf(&out, &store, &args),
+        Command::Verify { target } => papers::verify(&out, &store, &target),
+        Command::Labels(args) => papers::labels(&out, &mut store, &args),
+        Command::Tags { request } => papers::tags(&out, &mut store, request),
         Command::Init { .. }
         | Command::Procedures { .. }
         | Command::Catalog
@@ -314,7 +326,9 @@ fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
 
 /// Decode in a child process, so a decoder defect on a hostile image cannot take this
 /// process (or, in the app, the window) down.
-fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
+/// Decode the QR in an image file in a child process, so a decoder crash on a strange
+/// photo cannot take this process down.
+pub fn decode_isolated(image: &Path) -> Result<qr::Decoded> {
     read_file(image)?;
     let exe = std::env::current_exe().context("cannot find the brigada executable")?;
     let child = Process::new(exe)
@@ -334,7 +348,11 @@ fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
             child.status
         );
     }
-    let d: qr::Decoded = serde_json::from_slice(&child.stdout)?;
+    Ok(serde_json::from_slice(&child.stdout)?)
+}
+
+fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
+    let d = decode_isolated(image)?;
     // With a store, say whether the tag is a known asset.
     let asset = match (&d.tag, std::env::var("BRIGADA_PASSPHRASE")) {
         (Some(t), Ok(pass)) => home(home_arg.clone())

@@ -154,7 +154,7 @@ impl Store {
         }
     }
 
-    fn load_doc(&self, id: &str) -> Result<(Automerge, Expediente, &'static Procedure)> {
+    pub(crate) fn load_doc(&self, id: &str) -> Result<(Automerge, Expediente, &'static Procedure)> {
         let (d, exp) = self.take_doc(id)?.ok_or_else(|| Error::NotFound(id.into()))?;
         let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
         Ok((d, exp, proc))
@@ -599,6 +599,16 @@ impl Store {
         blobs::get(self.conn(), hash)?
             .map(|(b, _)| b)
             .ok_or_else(|| Error::BlobDamaged(hash.to_owned()))
+    }
+
+    /// Keep a photo or signature received outside sync (an exported expediente's `blobs/`).
+    /// Content-addressed: returns its hash; storing it twice is harmless.
+    pub fn put_blob(&mut self, bytes: &[u8], media_type: &str) -> Result<String> {
+        let now = time::now_ms();
+        let sniffed = image_media_type(bytes)
+            .ok()
+            .or_else(|| (bytes.first() == Some(&b'{') || bytes.first() == Some(&b'[')).then_some("application/json"));
+        self.write(|tx| blobs::put(tx, bytes, sniffed.unwrap_or(media_type), now))
     }
 
     /// The whole Automerge document, for export and (later) sync.

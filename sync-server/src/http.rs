@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post};
-use brigada_core::sync::protocol::{self, EnrollRequest, EnrollResponse, SyncRequest};
+use brigada_core::sync::protocol::{
+    self, DeviceKey, EnrollRequest, EnrollResponse, MAX_TAGS_PER_REQUEST, SyncRequest, TagRange, TagRequest,
+};
 
 use crate::devices::{self, Device};
 use crate::error::{Result, ServerError};
@@ -29,6 +31,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/enroll", post(enroll))
         .route("/v1/sync", post(sync))
+        .route("/v1/keys", get(keys))
+        .route("/v1/tags", post(tags))
         .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).patch(blob_patch))
         // Bodies are checked against the protocol's limit by hand (for a clear 413 message);
         // axum's own limit sits just above it.
@@ -84,6 +88,54 @@ async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrol
         role: d.role.as_str().into(),
         seccion: d.seccion,
     }))
+}
+
+/// The signing keys of every device ever enrolled, with when they were enrolled and
+/// revoked: devices keep this list to verify signatures offline.
+async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<DeviceKey>>> {
+    authenticate(&state, &headers).await?;
+    let storage = state.storage.clone();
+    let devices = blocking(move || storage.devices()).await?;
+    Ok(Json(
+        devices
+            .into_iter()
+            .filter_map(|d| {
+                Some(DeviceKey {
+                    public_key: d.public_key.filter(|k| !k.is_empty())?,
+                    enrolled_at: d.enrolled_at?,
+                    device_id: d.id,
+                    person: d.person,
+                    role: d.role.as_str().into(),
+                    device_name: d.device_name.unwrap_or_default(),
+                    revoked_at: d.revoked_at,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// Reserve a block of asset-tag numbers for an office device (they print the labels).
+async fn tags(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<TagRange>> {
+    let device = authenticate(&state, &headers).await?;
+    if device.role == devices::Role::Tecnico {
+        return Err(ServerError::Forbidden(
+            "only office devices print asset tags: ask the office for labels".into(),
+        ));
+    }
+    let req: TagRequest = serde_json::from_slice(&body)
+        .map_err(|e| ServerError::BadRequest(format!("the tag request is not valid JSON: {e}")))?;
+    if req.count == 0 || req.count > MAX_TAGS_PER_REQUEST {
+        return Err(ServerError::BadRequest(format!(
+            "ask for 1 to {MAX_TAGS_PER_REQUEST} tags at a time, not {}",
+            req.count
+        )));
+    }
+    let storage = state.storage.clone();
+    let now = chrono::Utc::now().timestamp_millis();
+    let id = device.id.clone();
+    let range = blocking(move || storage.allocate_tags(&device, req.count, now)).await?;
+    tracing::info!(device = %id, first = range.first, last = range.last, "tag range allocated");
+    Ok(Json(range))
 }
 
 async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse> {

@@ -91,6 +91,16 @@ pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
     for _ in have..r.photos {
         store.attach(id, &small_png(), "evidencia", Some(step_id))?;
     }
+    if r.materials && v.expediente.materials.is_empty() {
+        store.add_material(id, "Cable UTP cat 6", 50.0, "m", None)?;
+    }
+    if r.equipment && v.expediente.equipment.is_empty() {
+        store.add_equipment(id, &tag::format(1))?;
+    }
+    if r.parts && v.expediente.parts.is_empty() {
+        store.add_part(id, "Memoria RAM DDR4 8 GB", Some("RAM-001"))?;
+    }
+    // Signatures last: the signer signs what is complete.
     for role in &r.signatures {
         if !v
             .expediente
@@ -100,15 +110,6 @@ pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
         {
             store.sign(id, role, "Dra. Laura Méndez Ruiz", strokes(), Some(step_id))?;
         }
-    }
-    if r.materials && v.expediente.materials.is_empty() {
-        store.add_material(id, "Cable UTP cat 6", 50.0, "m", None)?;
-    }
-    if r.equipment && v.expediente.equipment.is_empty() {
-        store.add_equipment(id, &tag::format(1))?;
-    }
-    if r.parts && v.expediente.parts.is_empty() {
-        store.add_part(id, "Memoria RAM DDR4 8 GB", Some("RAM-001"))?;
     }
     Ok(())
 }
@@ -224,4 +225,113 @@ pub fn qr_cases() -> Vec<(PathBuf, String)> {
 pub fn pct(mut v: Vec<f64>, p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// All paths from start to an end, visiting any step at most twice (loops run once).
+pub fn all_paths(proc_id: &str) -> Vec<Vec<(String, Option<String>)>> {
+    let p = procedure::latest(proc_id).unwrap();
+    let mut out = Vec::new();
+    fn walk(
+        p: &procedure::Procedure,
+        at: &str,
+        visits: &mut std::collections::HashMap<String, u32>,
+        path: &mut Vec<(String, Option<String>)>,
+        out: &mut Vec<Vec<(String, Option<String>)>>,
+    ) {
+        let s = p.step(at).unwrap();
+        if s.kind == StepKind::End {
+            out.push(path.clone());
+            return;
+        }
+        let n = visits.entry(at.to_owned()).or_insert(0);
+        if *n >= 2 {
+            return;
+        }
+        *n += 1;
+        if s.kind == StepKind::Decision {
+            for a in &s.answers {
+                path.push((s.id.clone(), Some(a.value.clone())));
+                walk(p, &a.next, visits, path, out);
+                path.pop();
+            }
+        } else {
+            path.push((s.id.clone(), None));
+            walk(p, s.next.as_deref().unwrap(), visits, path, out);
+            path.pop();
+        }
+        *visits.get_mut(at).unwrap() -= 1;
+    }
+    walk(
+        p,
+        &p.start,
+        &mut std::collections::HashMap::new(),
+        &mut Vec::new(),
+        &mut out,
+    );
+    out
+}
+
+/// A sync server in this process on port 0, with a temporary database.
+pub struct Server {
+    _dir: tempfile::TempDir,
+    pub running: brigada_sync::Running,
+}
+
+pub fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let running = brigada_sync::spawn("127.0.0.1:0", dir.path()).unwrap();
+    Server { _dir: dir, running }
+}
+
+/// A device store enrolled with a [`Server`].
+pub struct Device {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub id: String,
+}
+
+impl Server {
+    /// A new device store enrolled as `person` with `role` and `seccion`.
+    pub fn device(&self, name: &str, person: &str, role: brigada_sync::devices::Role, seccion: &str) -> Device {
+        let (dir, mut store) = temp_store(name);
+        let (d, code) = brigada_sync::add_device(self.running.storage.as_ref(), person, role, seccion).unwrap();
+        let resp = brigada_core::sync::http::enroll(
+            &self.running.url(),
+            &brigada_core::sync::protocol::EnrollRequest {
+                code,
+                device_name: name.into(),
+                device_code: store.device().code.clone(),
+                public_key: store.public_key_hex(),
+            },
+            None,
+        )
+        .unwrap();
+        store.save_enrolment(&self.running.url(), &resp, None).unwrap();
+        assert_eq!(store.device().person, person);
+        Device { dir, store, id: d.id }
+    }
+}
+
+impl Device {
+    pub fn sync(&mut self) -> brigada_core::Result<brigada_core::sync::Summary> {
+        self.store.sync_now(&mut |_| {})
+    }
+
+    pub fn transport(&self) -> brigada_core::sync::http::HttpTransport {
+        let url = self.store.sync_setting("server_url").unwrap().unwrap();
+        let token = self.store.sync_setting("token").unwrap().unwrap();
+        brigada_core::sync::http::HttpTransport::new(&url, &token, None).unwrap()
+    }
+
+    pub fn folios(&self) -> Vec<String> {
+        let mut f: Vec<String> = self
+            .store
+            .list(&Default::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.folio)
+            .collect();
+        f.sort();
+        f
+    }
 }

@@ -1,49 +1,9 @@
 //! The procedure engine against every branch of P1–P7, driven through the real store.
 
-use std::collections::HashMap;
-
-use brigada_core::procedure::{self, StepKind, engine::EscalationState};
+use brigada_core::procedure::{self, engine::EscalationState};
 use brigada_core::store::index::Filter;
 use brigada_core::{Error, tag};
 use brigada_scenarios::*;
-
-/// All paths from start to an end, visiting any step at most twice (loops run once).
-fn all_paths(proc_id: &str) -> Vec<Vec<(String, Option<String>)>> {
-    let p = procedure::latest(proc_id).unwrap();
-    let mut out = Vec::new();
-    fn walk(
-        p: &procedure::Procedure,
-        at: &str,
-        visits: &mut HashMap<String, u32>,
-        path: &mut Vec<(String, Option<String>)>,
-        out: &mut Vec<Vec<(String, Option<String>)>>,
-    ) {
-        let s = p.step(at).unwrap();
-        if s.kind == StepKind::End {
-            out.push(path.clone());
-            return;
-        }
-        let n = visits.entry(at.to_owned()).or_insert(0);
-        if *n >= 2 {
-            return;
-        }
-        *n += 1;
-        if s.kind == StepKind::Decision {
-            for a in &s.answers {
-                path.push((s.id.clone(), Some(a.value.clone())));
-                walk(p, &a.next, visits, path, out);
-                path.pop();
-            }
-        } else {
-            path.push((s.id.clone(), None));
-            walk(p, s.next.as_deref().unwrap(), visits, path, out);
-            path.pop();
-        }
-        *visits.get_mut(at).unwrap() -= 1;
-    }
-    walk(p, &p.start, &mut HashMap::new(), &mut Vec::new(), &mut out);
-    out
-}
 
 #[test]
 fn every_branch_of_every_procedure_reaches_its_end() {

@@ -1,79 +1,12 @@
 //! Sync against a real server started in this process on port 0 with a temporary
 //! database: several devices offline, assignment, scope, revocation, bad requests.
 
+use brigada_core::Error;
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::sync::http::{HttpTransport, enroll};
 use brigada_core::sync::protocol::{self, EnrollRequest};
-use brigada_core::{Error, Store};
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
-
-struct Server {
-    _dir: tempfile::TempDir,
-    running: brigada_sync::Running,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let running = brigada_sync::spawn("127.0.0.1:0", dir.path()).unwrap();
-    Server { _dir: dir, running }
-}
-
-struct Device {
-    _dir: tempfile::TempDir,
-    store: Store,
-    id: String,
-}
-
-impl Server {
-    /// A new device store enrolled as `person` with `role` and `seccion`.
-    fn device(&self, name: &str, person: &str, role: Role, seccion: &str) -> Device {
-        let (dir, mut store) = temp_store(name);
-        let (d, code) = brigada_sync::add_device(self.running.storage.as_ref(), person, role, seccion).unwrap();
-        let resp = enroll(
-            &self.running.url(),
-            &EnrollRequest {
-                code,
-                device_name: name.into(),
-                device_code: store.device().code.clone(),
-                public_key: store.public_key_hex(),
-            },
-            None,
-        )
-        .unwrap();
-        store.save_enrolment(&self.running.url(), &resp, None).unwrap();
-        assert_eq!(store.device().person, person);
-        Device {
-            _dir: dir,
-            store,
-            id: d.id,
-        }
-    }
-}
-
-impl Device {
-    fn sync(&mut self) -> brigada_core::Result<brigada_core::sync::Summary> {
-        self.store.sync_now(&mut |_| {})
-    }
-
-    fn transport(&self) -> HttpTransport {
-        let url = self.store.sync_setting("server_url").unwrap().unwrap();
-        let token = self.store.sync_setting("token").unwrap().unwrap();
-        HttpTransport::new(&url, &token, None).unwrap()
-    }
-
-    fn folios(&self) -> Vec<String> {
-        let mut f: Vec<String> = self
-            .store
-            .list(&Default::default())
-            .unwrap()
-            .into_iter()
-            .map(|r| r.folio)
-            .collect();
-        f.sort();
-        f
-    }
-}
 
 fn office_job(office: &mut Device, procedure: &str, assign: &str) -> String {
     office

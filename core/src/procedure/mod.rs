@@ -141,6 +141,10 @@ pub struct Step {
     pub next: Option<String>,
     #[serde(default)]
     pub produces: Vec<DocumentKind>,
+    /// Documents produced earlier whose signatures are collected at this step (P4 step 7
+    /// signs the Formato de servicio a equipo and the Dictamen's copy).
+    #[serde(default)]
+    pub signs: Vec<DocumentKind>,
     #[serde(default)]
     pub wait: Option<Wait>,
     #[serde(default)]
@@ -207,6 +211,20 @@ pub struct Procedure {
 }
 
 impl Procedure {
+    /// Steps whose signatures belong on documents of `kind`: those producing it and
+    /// those collecting signatures for it.
+    pub fn steps_for_document(&self, kind: DocumentKind) -> Vec<&Step> {
+        self.steps
+            .iter()
+            .filter(|s| s.produces.contains(&kind) || s.signs.contains(&kind))
+            .collect()
+    }
+
+    /// Where a step sits in the manual's order (for "what was known by this step").
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }

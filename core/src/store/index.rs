@@ -108,6 +108,10 @@ pub struct Filter {
     pub asset_tag: Option<String>,
     /// Only those with a deadline before this time (ms).
     pub deadline_before: Option<i64>,
+    /// Only this DTI section (RT, IT, BD, SI).
+    pub seccion: Option<String>,
+    /// Only those changed here at or after this time (ms).
+    pub updated_since: Option<i64>,
     pub limit: Option<u32>,
 }
 
@@ -291,6 +295,14 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
     }
     if let Some(t) = f.deadline_before {
         conds.push("e.next_deadline < ?");
+        args.push(Value::Integer(t));
+    }
+    if let Some(s) = &f.seccion {
+        conds.push("e.seccion = ?");
+        args.push(Value::Text(s.to_ascii_uppercase()));
+    }
+    if let Some(t) = f.updated_since {
+        conds.push("e.updated_at >= ?");
         args.push(Value::Integer(t));
     }
     if !conds.is_empty() {

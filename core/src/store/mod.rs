@@ -13,9 +13,11 @@ mod cache;
 pub mod documents;
 pub mod index;
 pub mod kdf;
+pub mod keys;
 pub mod meta;
 pub mod schema;
 pub mod sync_state;
+pub mod tag_ranges;
 
 use std::path::{Path, PathBuf};
 

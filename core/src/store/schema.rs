@@ -7,7 +7,7 @@
 
 use rusqlite::Connection;
 
-use super::{blobs, documents, index, meta, sync_state};
+use super::{blobs, documents, index, keys, meta, sync_state, tag_ranges};
 use crate::error::{Error, Result};
 
 pub struct Migration {
@@ -47,6 +47,14 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         module: "sync_state",
         sql: sync_state::MIGRATION_2,
+    },
+    Migration {
+        module: "keys",
+        sql: keys::MIGRATION_1,
+    },
+    Migration {
+        module: "tag_ranges",
+        sql: tag_ranges::MIGRATION_1,
     },
 ];
 

@@ -83,6 +83,33 @@ impl HttpTransport {
     }
 }
 
+impl HttpTransport {
+    fn json<T: serde::de::DeserializeOwned>(&self, req: reqwest::blocking::RequestBuilder, what: &str) -> Result<T> {
+        let resp = req.bearer_auth(&self.token).send().map_err(|e| network(&self.url, e))?;
+        let status = resp.status();
+        let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+        if !status.is_success() {
+            return Err(refusal(status, &body));
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::Server {
+            status: status.as_u16(),
+            code: "bad_response".into(),
+            message: format!("the server's {what} answer is not understood: {e}"),
+        })
+    }
+
+    /// Every enrolled device's signing key, with enrolment and revocation times.
+    pub fn device_keys(&self) -> Result<Vec<protocol::DeviceKey>> {
+        self.json(self.client.get(format!("{}/v1/keys", self.url)), "keys")
+    }
+
+    /// Reserve `count` asset-tag numbers for this (office) device.
+    pub fn allocate_tags(&self, count: u32) -> Result<protocol::TagRange> {
+        let req = protocol::TagRequest { count };
+        self.json(self.client.post(format!("{}/v1/tags", self.url)).json(&req), "tags")
+    }
+}
+
 impl Transport for HttpTransport {
     fn exchange(&mut self, request: &[u8]) -> Result<Vec<u8>> {
         let url = format!("{}/v1/sync", self.url);

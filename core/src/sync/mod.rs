@@ -52,6 +52,8 @@ pub struct Summary {
     pub conflicts: Vec<String>,
     pub rejected: Vec<Rejection>,
     pub blobs: blobs::BlobSummary,
+    /// Enrolled devices' keys now known here (for verifying signatures).
+    pub keys: usize,
 }
 
 /// Rounds of the Automerge sync protocol before falling back to the whole document.
@@ -426,11 +428,7 @@ impl Store {
     /// Sync with the enrolled server over HTTP: documents, then blobs. What the CLI's
     /// `brigada sync` and the app's background sync call.
     pub fn sync_now(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
-        let (Some(url), Some(token)) = (self.sync_setting("server_url")?, self.sync_setting("token")?) else {
-            return Err(Error::NotEnrolled);
-        };
-        let ca = self.sync_setting("ca_cert")?;
-        let mut t = http::HttpTransport::new(&url, &token, ca.as_deref())?;
+        let mut t = self.http_transport()?;
         let mut summary = self.sync_with(&mut t, progress)?;
         let mut p = summary.progress.clone();
         summary.blobs = self.sync_blobs(&mut t, &mut |b| {
@@ -440,7 +438,24 @@ impl Store {
         })?;
         summary.progress.blobs_done = summary.blobs.uploaded + summary.blobs.downloaded;
         summary.progress.blob_bytes = summary.blobs.bytes_up + summary.blobs.bytes_down;
+        summary.keys = self.refresh_keys_with(&t)?;
         Ok(summary)
+    }
+
+    /// The HTTP transport to the enrolled server.
+    pub fn http_transport(&self) -> Result<http::HttpTransport> {
+        let (Some(url), Some(token)) = (self.sync_setting("server_url")?, self.sync_setting("token")?) else {
+            return Err(Error::NotEnrolled);
+        };
+        let ca = self.sync_setting("ca_cert")?;
+        http::HttpTransport::new(&url, &token, ca.as_deref())
+    }
+
+    /// Fetch the enrolled devices' keys (for verifying signatures offline). Returns how many.
+    pub fn refresh_keys_with(&mut self, t: &http::HttpTransport) -> Result<usize> {
+        let keys = t.device_keys()?;
+        self.write(|tx| crate::store::keys::replace_all(tx, &keys))?;
+        Ok(keys.len())
     }
 
     /// Sync until both sides have everything: usually one round trip.

@@ -108,6 +108,36 @@ pub struct EnrollResponse {
     pub seccion: String,
 }
 
+/// An enrolled device's signing key, as the server lists it (`GET /v1/keys`, JSON), so any
+/// device can check who sealed a signature and whether the key was valid at that time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceKey {
+    pub device_id: String,
+    pub person: String,
+    pub role: String,
+    pub device_name: String,
+    /// Ed25519 public key, hex.
+    pub public_key: String,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// `POST /v1/tags` (JSON): reserve `count` consecutive asset-tag numbers for this device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagRequest {
+    pub count: u32,
+}
+
+/// A block of tag numbers that belongs to one device, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRange {
+    pub first: u32,
+    pub last: u32,
+}
+
+/// Most tags one request may reserve (a box of label rolls).
+pub const MAX_TAGS_PER_REQUEST: u32 = 10_000;
+
 /// Error body of every 4xx/5xx: a stable code and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {

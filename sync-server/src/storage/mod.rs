@@ -12,7 +12,7 @@ pub mod blobs;
 pub mod sqlite;
 
 use automerge::Automerge;
-use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse};
+use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse, TagRange};
 
 use crate::devices::{Device, Role};
 use crate::error::Result;
@@ -30,6 +30,9 @@ pub trait Storage: Send + Sync + 'static {
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse>;
     /// May this device read or upload this blob: does a document in its scope reference it?
     fn blob_visible(&self, device: &Device, hash: &str) -> Result<bool>;
+    /// Reserve the next `count` asset-tag numbers for this device, durably, so no two
+    /// devices ever print the same tag. Fails when the number space is used up.
+    fn allocate_tags(&self, device: &Device, count: u32, now: i64) -> Result<TagRange>;
 }
 
 pub struct Enrolment {

@@ -8,14 +8,15 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use automerge::Automerge;
-use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse};
+use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse, TagRange};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{DocKind, DocMeta, DocRepo, Enrolment, Scope, Storage, pack, unpack};
 use crate::devices::{Device, Role};
 use crate::error::{Result, ServerError};
 
-const SCHEMA: &[&str] = &["
+const SCHEMA: &[&str] = &[
+    "
 CREATE TABLE devices (
     id TEXT PRIMARY KEY,
     person TEXT NOT NULL,
@@ -68,7 +69,16 @@ CREATE TABLE blob_refs (
     PRIMARY KEY (hash, doc_id)
 ) WITHOUT ROWID;
 CREATE INDEX blob_refs_by_doc ON blob_refs (doc_id);
-"];
+",
+    "
+CREATE TABLE tag_ranges (
+    first INTEGER PRIMARY KEY,
+    last INTEGER NOT NULL,
+    device_id TEXT NOT NULL,
+    allocated_at INTEGER NOT NULL
+);
+",
+];
 
 const COMPACT_AFTER: i64 = 64;
 
@@ -222,6 +232,28 @@ impl Storage for SqliteStorage {
                     .optional()?,
             };
             Ok(found.is_some())
+        })
+    }
+
+    fn allocate_tags(&self, device: &Device, count: u32, now: i64) -> Result<TagRange> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let last: u32 = tx.query_row("SELECT coalesce(max(last), 0) FROM tag_ranges", [], |r| r.get(0))?;
+            let first = last + 1;
+            let end = first.saturating_add(count.max(1) - 1);
+            if end > brigada_core::tag::MAX_NUMBER {
+                return Err(ServerError::Forbidden(format!(
+                    "only {} tag numbers are left of {}: no more ranges can be handed out",
+                    brigada_core::tag::MAX_NUMBER.saturating_sub(last),
+                    brigada_core::tag::MAX_NUMBER
+                )));
+            }
+            tx.execute(
+                "INSERT INTO tag_ranges (first, last, device_id, allocated_at) VALUES (?1, ?2, ?3, ?4)",
+                params![first, end, device.id, now],
+            )?;
+            tx.commit()?;
+            Ok(TagRange { first, last: end })
         })
     }
 

@@ -1,0 +1,124 @@
+//! Asset-tag labels: a QR of the tag, its number to read aloud, and "SESVER · DTI".
+//!
+//! Two layouts: a letter sheet of 3×10 adhesive labels (2⅝ × 1 in, the common office
+//! stock) and a 50 × 25 mm thermal-printer roll, one label per page.
+
+use super::canvas::{Page, Weight, face};
+use crate::error::{Error, Result};
+use crate::tag;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Letter3x10,
+    Roll50x25,
+}
+
+const MM: f32 = 72.0 / 25.4;
+
+/// Where labels sit on a page.
+#[derive(Debug, Clone, Copy)]
+pub struct Geometry {
+    pub page_w: f32,
+    pub page_h: f32,
+    pub cols: usize,
+    pub rows: usize,
+    pub label_w: f32,
+    pub label_h: f32,
+    pub left: f32,
+    pub top: f32,
+    pub pitch_x: f32,
+    pub pitch_y: f32,
+}
+
+impl Layout {
+    pub fn parse(s: &str) -> Result<Layout> {
+        match s.trim().to_lowercase().as_str() {
+            "letter-3x10" | "carta-3x10" | "sheet" => Ok(Layout::Letter3x10),
+            "roll-50x25" | "rollo-50x25" | "roll" => Ok(Layout::Roll50x25),
+            other => Err(Error::InvalidField {
+                field: "layout".into(),
+                why: format!("{other:?} is not a label layout; use letter-3x10 or roll-50x25"),
+            }),
+        }
+    }
+
+    pub fn geometry(self) -> Geometry {
+        match self {
+            Layout::Letter3x10 => Geometry {
+                page_w: 612.0,
+                page_h: 792.0,
+                cols: 3,
+                rows: 10,
+                label_w: 189.0,
+                label_h: 72.0,
+                left: 13.5,
+                top: 36.0,
+                pitch_x: 198.0,
+                pitch_y: 72.0,
+            },
+            Layout::Roll50x25 => Geometry {
+                page_w: 50.0 * MM,
+                page_h: 25.0 * MM,
+                cols: 1,
+                rows: 1,
+                label_w: 50.0 * MM,
+                label_h: 25.0 * MM,
+                left: 0.0,
+                top: 0.0,
+                pitch_x: 0.0,
+                pitch_y: 0.0,
+            },
+        }
+    }
+
+    pub fn per_page(self) -> usize {
+        let g = self.geometry();
+        g.cols * g.rows
+    }
+
+    /// The box of the n-th label: (page, x, y, w, h) in points.
+    pub fn cell(self, n: usize) -> (usize, f32, f32, f32, f32) {
+        let g = self.geometry();
+        let per = self.per_page();
+        let (page, i) = (n / per, n % per);
+        let (row, col) = (i / g.cols, i % g.cols);
+        (
+            page,
+            g.left + col as f32 * g.pitch_x,
+            g.top + row as f32 * g.pitch_y,
+            g.label_w,
+            g.label_h,
+        )
+    }
+}
+
+fn draw_label(p: &mut Page, x: f32, y: f32, w: f32, h: f32, tag_text: &str) -> Result<()> {
+    let qr = (h - 6.0).min(w * 0.45);
+    p.qr(x + 3.0, y + (h - qr) / 2.0, qr, tag_text)?;
+    let tx = x + qr + 7.0;
+    let tw = w - qr - 10.0;
+    let number = tag_text.strip_prefix(tag::PREFIX).unwrap_or(tag_text);
+    let big = if h > 60.0 { 17.0 } else { 15.0 };
+    p.text(tx, y + h * 0.30, 8.0, Weight::Bold, "SESVER · DTI");
+    p.text(tx, y + h * 0.30 + big + 3.0, big, Weight::Bold, format!("ACT {number}"));
+    let mut small = 6.0;
+    while small > 4.0 && face(Weight::Regular).width(tag_text, small) > tw {
+        small -= 0.25;
+    }
+    p.text(tx, y + h * 0.30 + big + 14.0, small, Weight::Regular, tag_text);
+    Ok(())
+}
+
+/// Pages of labels for `tags`, in order.
+pub fn pages(tags: &[String], layout: Layout) -> Result<Vec<Page>> {
+    let g = layout.geometry();
+    let mut pages: Vec<Page> = Vec::new();
+    for (n, t) in tags.iter().enumerate() {
+        let (page, x, y, w, h) = layout.cell(n);
+        if page == pages.len() {
+            pages.push(Page::new(g.page_w, g.page_h));
+        }
+        draw_label(&mut pages[page], x, y, w, h, t)?;
+    }
+    Ok(pages)
+}

@@ -1,0 +1,318 @@
+//! Official documents end to end: every document kind of every procedure printed from a
+//! real store, read back with poppler's `pdftotext` and checked with `qpdf --check`;
+//! signatures verified against keys synced from a real server; every tampering case.
+
+use std::path::Path;
+use std::process::Command;
+
+use automerge::Automerge;
+use brigada_core::doc::{self, Author};
+use brigada_core::forms::verify::Status;
+use brigada_core::forms::{self, Form};
+use brigada_core::model::Expediente;
+use brigada_core::pdf::{self, Paper};
+use brigada_core::procedure::{self, DocumentKind};
+use brigada_core::{Store, tag};
+use brigada_scenarios::*;
+use brigada_sync::devices::Role;
+
+fn tool(name: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is needed by this test (apt install poppler-utils qpdf): {e}"));
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The text of a PDF, via poppler, with its pages; and `qpdf --check` must pass.
+fn read_pdf(dir: &Path, name: &str, bytes: &[u8]) -> Vec<String> {
+    let file = dir.join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let f = file.to_str().unwrap();
+    let (ok, report) = tool("qpdf", &["--check", f]);
+    assert!(ok, "qpdf --check failed on {name}: {report}");
+    let (ok, text) = tool("pdftotext", &["-layout", f, "-"]);
+    assert!(ok, "pdftotext failed on {name}");
+    text.split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn render(forms: &[Form]) -> Vec<u8> {
+    pdf::forms(forms, Paper::Letter, &mut |_, _| {}).unwrap()
+}
+
+#[test]
+fn every_document_of_every_procedure_prints_and_verifies() {
+    let s = server();
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let out = tempfile::tempdir().unwrap();
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    let mut jobs = Vec::new();
+    for id in ["P1", "P2", "P3", "P4", "P5", "P6", "P7"] {
+        for path in all_paths(id) {
+            let job = new_job(&mut ana.store, id);
+            ana.store.add_equipment(&job, &tag::format(7)).ok();
+            let steps: Vec<(&str, Option<&str>)> = path.iter().map(|(s, a)| (s.as_str(), a.as_deref())).collect();
+            drive(&mut ana.store, &job, &steps).unwrap();
+            jobs.push(job);
+        }
+    }
+    // The keys of enrolled devices arrive with a sync.
+    let sum = ana.sync().unwrap();
+    assert!(sum.keys >= 1, "{sum:?}");
+    for job in &jobs {
+        let v = ana.store.view(job).unwrap().expediente;
+        let forms = ana.store.issued_forms(job).unwrap();
+        let proc = procedure::latest(&v.procedure_id).unwrap();
+        let expected: std::collections::BTreeSet<String> = v.documents.iter().map(|d| d.kind.clone()).collect();
+        let got: std::collections::BTreeSet<String> = forms.iter().map(|f| f.kind.slug()).collect();
+        assert_eq!(got, expected, "{} {}", v.procedure_id, v.folio);
+        for f in &forms {
+            kinds_seen.insert(f.kind.slug());
+            let pages = read_pdf(
+                out.path(),
+                &format!("{}-{}.pdf", v.folio, f.kind.slug()),
+                &render(std::slice::from_ref(f)),
+            );
+            let (originals, copies): (Vec<&String>, Vec<&String>) = pages.iter().partition(|p| p.contains("ORIGINAL"));
+            assert!(
+                !originals.is_empty() && !copies.is_empty(),
+                "{}: ORIGINAL and COPIA pages",
+                f.kind.slug()
+            );
+            assert!(copies.iter().all(|p| p.contains("COPIA")));
+            for page in &pages {
+                for needle in [
+                    v.folio.as_str(),
+                    "SERVICIOS DE SALUD DE VERACRUZ",
+                    "Dirección Administrativa",
+                    "Departamento de Tecnologías de la Información",
+                    &f.short_code,
+                    "Página ",
+                ] {
+                    assert!(page.contains(needle), "{} lacks {needle:?}:\n{page}", f.kind.slug());
+                }
+            }
+            let all = pages.join("\n");
+            for needle in [
+                f.kind.title().to_uppercase().as_str(),
+                "Urgencias",
+                "Hospital Regional de Xalapa",
+                "Ana Karen Hernández López",
+                "Elaboró",
+            ] {
+                assert!(all.contains(needle), "{} lacks {needle:?}:\n{all}", f.kind.slug());
+            }
+            // Every signature on the document shows with its signer and role; the acuse
+            // goes on the page the department keeps.
+            for sig in forms::signatures_for(&v, proc, f.kind) {
+                assert!(all.contains(&sig.name), "{}: signer {}", f.kind.slug(), sig.name);
+                let label = forms::wording::role_label(&sig.role);
+                assert!(all.contains(label), "{}: role {label}", f.kind.slug());
+            }
+            let kept = if forms::wording::dti_keeps_original(f.kind) {
+                &originals
+            } else {
+                &copies
+            };
+            assert!(
+                kept.iter().any(|p| p.contains("Acuse de recibido")),
+                "{}",
+                f.kind.slug()
+            );
+        }
+        let verdict = ana.store.verify_expediente(job).unwrap();
+        if v.signatures.is_empty() {
+            assert_eq!(verdict.status, Status::Invalid, "nothing signed, nothing valid");
+        } else {
+            assert_eq!(
+                verdict.status,
+                Status::Valid,
+                "{} {}: {}",
+                v.procedure_id,
+                v.folio,
+                verdict.reason
+            );
+        }
+    }
+    let all: std::collections::BTreeSet<String> = forms::ALL_KINDS.iter().map(|k| k.slug()).collect();
+    assert_eq!(kinds_seen, all, "every document kind was printed");
+}
+
+/// A P1 job whose Justificación técnica (4A) was signed by the acuse, by `store`.
+fn signed_justificacion(store: &mut Store) -> String {
+    let job = new_job(store, "P1");
+    drive(
+        store,
+        &job,
+        &[
+            ("1", None),
+            ("2", None),
+            ("3", Some("si")),
+            ("4", Some("no")),
+            ("4A", None),
+        ],
+    )
+    .unwrap();
+    job
+}
+
+fn code_of(store: &Store, job: &str) -> String {
+    store.form(job, DocumentKind::JustificacionTecnica, false).unwrap().code
+}
+
+/// Rewrite an expediente the way a malicious or broken device could: a direct Automerge
+/// change, merged like any synced edit.
+fn tamper(store: &mut Store, job: &str, f: impl FnOnce(&mut Expediente)) {
+    let (id, bytes) = store.document_bytes(job).unwrap();
+    let mut d = Automerge::load(&bytes).unwrap();
+    let mut exp: Expediente = doc::read(&id, &d).unwrap();
+    f(&mut exp);
+    let author = Author {
+        person: "Intruso".into(),
+        device_code: "X99".into(),
+        actor: automerge::ActorId::random(),
+    };
+    doc::write(&mut d, &exp, &author, "editar", 1).unwrap();
+    store.merge_document(&d.save()).unwrap();
+}
+
+#[test]
+fn an_untouched_signed_document_verifies_and_edits_after_signing_show() {
+    let s = server();
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let job = signed_justificacion(&mut ana.store);
+    ana.sync().unwrap();
+    let printed = code_of(&ana.store, &job);
+    let v = ana.store.verify_printed(&printed).unwrap();
+    assert_eq!(v.status, Status::Valid, "{}", v.reason);
+    assert_eq!(v.signatures.len(), 1);
+    assert!(v.signatures[0].key_owner.as_deref().unwrap().contains("Ana Karen"));
+
+    // The job goes on (later steps do not touch this paper): still valid.
+    drive(&mut ana.store, &job, &[("4A.1", None), ("5", None)]).unwrap();
+    assert_eq!(ana.store.verify_printed(&printed).unwrap().status, Status::Valid);
+
+    // The material list of the signed justificación is edited afterwards.
+    ana.store
+        .add_material(&job, "Jack RJ45 cat 6", 4.0, "pza", None)
+        .unwrap();
+    let v = ana.store.verify_expediente(&job).unwrap();
+    assert_eq!(v.status, Status::ChangedAfterSigning, "{}", v.reason);
+    let v = ana.store.verify_printed(&printed).unwrap();
+    assert_eq!(v.status, Status::ChangedAfterSigning, "{}", v.reason);
+    // The PDF still shows the signed version, and says so.
+    let f = ana.store.form(&job, DocumentKind::JustificacionTecnica, false).unwrap();
+    assert_eq!(f.code, printed, "the signed version is what prints");
+    let out = tempfile::tempdir().unwrap();
+    let text = read_pdf(out.path(), "signed.pdf", &render(&[f])).join("\n");
+    assert!(text.contains("cambió después de la firma"), "{text}");
+    assert!(
+        text.contains("Cable UTP cat 6") && !text.contains("Jack RJ45"),
+        "{text}"
+    );
+    // The current content prints only as an unsigned draft, once, marked as such.
+    let draft = ana.store.form(&job, DocumentKind::JustificacionTecnica, true).unwrap();
+    let pages = read_pdf(out.path(), "draft.pdf", &render(std::slice::from_ref(&draft)));
+    assert_eq!(pages.len(), 1);
+    assert!(pages[0].contains("BORRADOR") && pages[0].contains("Jack RJ45") && !pages[0].contains("COPIA"));
+    assert!(!pages[0].contains("Dra. Laura"), "a draft carries no signatures");
+    let v = ana.store.verify_printed(&draft.code).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("draft"), "{}", v.reason);
+
+    // A paper whose code does not match any version (altered, or invented).
+    let mut fake = printed.clone();
+    fake.replace_range(fake.len() - 4.., "0000");
+    let v = ana.store.verify_printed(&fake).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("does not match"), "{}", v.reason);
+}
+
+#[test]
+fn a_swapped_signature_image_is_detected() {
+    let s = server();
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let job = signed_justificacion(&mut ana.store);
+    ana.sync().unwrap();
+    let printed = code_of(&ana.store, &job);
+
+    // Swapped in the record: another image's hash.
+    let other = ana.store.attach(&job, &small_png(), "otra", None).unwrap();
+    tamper(&mut ana.store, &job, |e| e.signatures[0].image_blob = other.clone());
+    let v = ana.store.verify_expediente(&job).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("seal does not match"), "{}", v.reason);
+    assert_eq!(ana.store.verify_printed(&printed).unwrap().status, Status::Invalid);
+
+    // Swapped in storage: the strokes' bytes replaced under the same hash.
+    let job2 = signed_justificacion(&mut ana.store);
+    let sig = ana.store.view(&job2).unwrap().expediente.signatures[0].clone();
+    ana.store
+        .conn()
+        .execute(
+            "UPDATE blobs SET data = ?1 WHERE hash = ?2",
+            (&br#"{"strokes": [[[0,0],[99,99]]]}"#[..], sig.strokes_blob.as_str()),
+        )
+        .unwrap();
+    let v = ana.store.verify_expediente(&job2).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("altered"), "{}", v.reason);
+}
+
+#[test]
+fn seals_by_keys_not_enrolled_or_revoked_before_signing_are_rejected() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut pedro = s.device("Tablet 12", "Pedro Ramírez", Role::Tecnico, "RT");
+
+    // A device that never enrolled signs; its work reaches the office by export/import.
+    let (_d, mut stranger) = temp_store("Tablet 66");
+    let job = signed_justificacion(&mut stranger);
+    office
+        .store
+        .merge_document(&stranger.document_bytes(&job).unwrap().1)
+        .unwrap();
+    // (the signature's blobs travel with an export)
+    let sig = stranger.view(&job).unwrap().expediente.signatures[0].clone();
+    for h in [&sig.strokes_blob, &sig.image_blob] {
+        office
+            .store
+            .put_blob(&stranger.blob(h).unwrap(), "application/octet-stream")
+            .unwrap();
+    }
+    office.sync().unwrap();
+    let v = office.store.verify_expediente(&job).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("not enrolled"), "{}", v.reason);
+
+    // Pedro signs while enrolled, syncs; then his tablet is revoked and, offline, it signs
+    // again: the first signature stays valid, the second is rejected.
+    let before = signed_justificacion(&mut pedro.store);
+    pedro.sync().unwrap();
+    let before_code = code_of(&pedro.store, &before);
+    let now = brigada_core::time::now_ms();
+    assert!(s.running.storage.revoke(&pedro.id, now).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let after = signed_justificacion(&mut pedro.store);
+    assert!(pedro.sync().is_err(), "a revoked device cannot sync");
+    office
+        .store
+        .merge_document(&pedro.store.document_bytes(&after).unwrap().1)
+        .unwrap();
+    let sig = pedro.store.view(&after).unwrap().expediente.signatures[0].clone();
+    for h in [&sig.strokes_blob, &sig.image_blob] {
+        office
+            .store
+            .put_blob(&pedro.store.blob(h).unwrap(), "application/octet-stream")
+            .unwrap();
+    }
+    office.sync().unwrap();
+    let v = office.store.verify_printed(&before_code).unwrap();
+    assert_eq!(v.status, Status::Valid, "signed before the revocation: {}", v.reason);
+    let v = office.store.verify_expediente(&after).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("revoked"), "{}", v.reason);
+}
