@@ -286,6 +286,128 @@ fn overdue_lists_p6_jobs_past_their_escalation() {
 }
 
 /// A blank white PNG.
+#[test]
+fn documents_print_verify_and_labels_from_the_command_line() {
+    let e = Env::new();
+    let p = |name: &str| e.dir.path().join(name).to_str().unwrap().to_owned();
+    let folio = e.json(&[
+        "new",
+        "--procedure",
+        "P1",
+        "--area",
+        "Urgencias",
+        "--request",
+        "oficio 7/2026",
+    ])["folio"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for args in [
+        vec!["set", &folio, "solicitud.fecha=2026-11-20"],
+        vec!["step", &folio, "1"],
+        vec!["step", &folio, "2"],
+        vec!["set", &folio, "ubicacion=Urgencias", "trayectoria=Plafón"],
+        vec!["step", &folio, "3", "--answer", "no"],
+    ] {
+        let out = e.run(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::write(p("firma.json"), r#"[[[0,0],[50,40],[90,10]]]"#).unwrap();
+    e.json(&[
+        "sign",
+        &folio,
+        "--role",
+        "acuse",
+        "--name",
+        "Dra. Laura Méndez",
+        "--strokes",
+        &p("firma.json"),
+    ]);
+    assert!(e.run(&["step", &folio, "3A"]).status.success());
+
+    let list = e.json(&["pdf", &folio, "--list"]);
+    assert_eq!(list[0]["kind"], "justificacion-inviabilidad");
+    assert_eq!(list[0]["issued"], true);
+    let printed = e.json(&["pdf", &folio, "--out", &p("doc.pdf")]);
+    assert_eq!(printed["documents"], 1);
+    let pdf_bytes = std::fs::read(p("doc.pdf")).unwrap();
+    assert!(pdf_bytes.starts_with(b"%PDF-"));
+    // This device never enrolled: its seal is not backed by an enrolled key.
+    let out = e.run(&["--json", "verify", &p("doc.pdf")]);
+    assert!(!out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "invalid");
+    assert!(v["reason"].as_str().unwrap().contains("not enrolled"), "{v}");
+    // The same verdict from a picture of the printed page (its QR), and from the REF.
+    let page = e.dir.path().join("page");
+    let ok = Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile", &p("doc.pdf")])
+        .arg(&page)
+        .status()
+        .expect("pdftoppm (poppler-utils)")
+        .success();
+    assert!(ok);
+    let out = e.run(&["--json", "verify", &p("page.png")]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["document"], "Justificación técnica de inviabilidad", "{v}");
+    let out = e.run(&["--json", "verify", &folio]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["signatures"][0]["name"], "Dra. Laura Méndez");
+
+    let draft = e.json(&[
+        "pdf",
+        &folio,
+        "--document",
+        "justificacion-inviabilidad",
+        "--draft",
+        "--out",
+        &p("b.pdf"),
+    ]);
+    assert_eq!(draft["documents"], 1);
+    e.fails(
+        &["pdf", &folio, "--document", "carta", "--out", &p("x.pdf")],
+        "invalid_field",
+        "justificacion-tecnica",
+    );
+    e.fails(
+        &["pdf", &folio, "--paper", "tabloide", "--out", &p("x.pdf")],
+        "error",
+        "letter, oficio or a4",
+    );
+    e.fails(
+        &[
+            "pdf",
+            &folio,
+            "--document",
+            "formato-instalacion-voz-datos",
+            "--out",
+            &p("x.pdf"),
+        ],
+        "invalid_input",
+        "--draft",
+    );
+    std::fs::write(p("other.pdf"), b"%PDF-1.7 nothing here").unwrap();
+    e.fails(&["verify", &p("other.pdf")], "error", "no Brigada verification code");
+
+    // Labels: reprinting works anywhere; new tags need a range from the office server.
+    let l = e.json(&["labels", "--reprint", "SESVER:DTI:ACT:000001", "--out", &p("l.pdf")]);
+    assert_eq!(l["tags"][0], "SESVER:DTI:ACT:000001");
+    e.fails(
+        &["labels", "--count", "3", "--out", &p("l.pdf")],
+        "invalid_input",
+        "Connect to the office server",
+    );
+    e.fails(
+        &["labels", "--count", "3", "--layout", "a5", "--out", &p("l.pdf")],
+        "invalid_field",
+        "letter-3x10",
+    );
+}
+
 fn brigada_core_png() -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     image_blank().write_to(&mut out, image::ImageFormat::Png).unwrap();

@@ -260,15 +260,28 @@ impl<'a> Flow<'a> {
         let ly = y + INK_H + 4.0;
         p.line(x, ly, x + w, ly, 0.7);
         p.text_centered(x + w / 2.0, ly + 11.0, 9.0, Weight::Bold, name);
-        p.text_centered(x + w / 2.0, ly + 21.0, 7.5, Weight::Regular, wording::role_label(role));
-        if let Some(s) = signer {
-            let mut line = format!("Firmado el {} · dispositivo {}", time::display_ms(s.at), s.device);
-            if s.earlier_version {
-                line.push_str(" · firmó una versión anterior");
-            }
-            p.text_centered(x + w / 2.0, ly + 30.0, 6.5, Weight::Regular, &line);
-        } else {
-            p.text_centered(x + w / 2.0, ly + 30.0, 6.5, Weight::Regular, "Nombre, firma y fecha");
+        let role_lines = wrap(face(Weight::Regular), wording::role_label(role), 7.5, w);
+        for (i, l) in role_lines.iter().enumerate() {
+            p.text_centered(x + w / 2.0, ly + 21.0 + 9.0 * i as f32, 7.5, Weight::Regular, l);
+        }
+        let ly = ly + 9.0 * (role_lines.len().max(1) - 1) as f32;
+        let mut small = match signer {
+            Some(s) => vec![format!(
+                "Firmado el {} · dispositivo {}",
+                time::display_ms(s.at),
+                s.device
+            )],
+            None => vec!["Nombre, firma y fecha".to_owned()],
+        };
+        if signer.is_some_and(|s| s.earlier_version) {
+            small.push("Firmó una versión anterior".into());
+        }
+        let lines: Vec<String> = small
+            .iter()
+            .flat_map(|l| wrap(face(Weight::Regular), l, 6.5, w))
+            .collect();
+        for (i, l) in lines.iter().enumerate() {
+            p.text_centered(x + w / 2.0, ly + 30.0 + 8.0 * i as f32, 6.5, Weight::Regular, l);
         }
     }
 
@@ -296,16 +309,18 @@ impl<'a> Flow<'a> {
             blocks.push((None, "acuse".into(), String::new()));
         }
         self.heading("Firmas")?;
-        let gap = 24.0;
-        let w = (self.width() - gap) / 2.0;
-        for pair in blocks.chunks(2) {
-            self.ensure(92.0)?;
+        // Two blocks a row, three when there are more (one row fits most documents).
+        let per_row = if blocks.len() > 2 { 3 } else { 2 };
+        let gap = 18.0;
+        let w = (self.width() - gap * (per_row - 1) as f32) / per_row as f32;
+        for row in blocks.chunks(per_row) {
+            self.ensure(100.0)?;
             let y = self.y;
-            for (i, (s, role, name)) in pair.iter().enumerate() {
+            for (i, (s, role, name)) in row.iter().enumerate() {
                 let x = MARGIN + i as f32 * (w + gap);
                 self.signature_block(x, y, w, *s, role, name);
             }
-            self.y += 92.0;
+            self.y += 100.0;
         }
         Ok(())
     }

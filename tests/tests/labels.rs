@@ -1,0 +1,110 @@
+//! QR asset-tag labels: ranges reserved by the server so two offices never print the
+//! same tag, printing offline from a device's own range, and label sheets that decode
+//! back to the right ids once rasterised.
+
+use std::process::Command;
+
+use brigada_core::pdf::{self, Layout};
+use brigada_core::{Error, qr, tag};
+use brigada_scenarios::*;
+use brigada_sync::devices::Role;
+
+/// Rasterise a PDF with poppler's pdftoppm at `dpi`, grayscale; one image per page.
+fn rasterise(pdf_bytes: &[u8], dpi: u32) -> Vec<image::GrayImage> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("labels.pdf");
+    std::fs::write(&file, pdf_bytes).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-gray", "-png"])
+        .arg(&file)
+        .arg(dir.path().join("page"))
+        .status()
+        .expect("pdftoppm is needed (apt install poppler-utils)");
+    assert!(status.success());
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    pages.sort();
+    pages.iter().map(|p| image::open(p).unwrap().to_luma8()).collect()
+}
+
+/// Cut each label out of the rasterised pages and decode it with the project's decoder.
+fn decode_labels(pdf_bytes: &[u8], layout: Layout, n: usize) -> Vec<String> {
+    let dpi = 200;
+    let pages = rasterise(pdf_bytes, dpi);
+    let px = |pt: f32| (pt * dpi as f32 / 72.0).round() as u32;
+    (0..n)
+        .map(|i| {
+            let (page, x, y, w, h) = layout.cell(i);
+            let img = &pages[page];
+            let cell = image::imageops::crop_imm(
+                img,
+                px(x),
+                px(y),
+                px(w).min(img.width() - px(x)),
+                px(h).min(img.height() - px(y)),
+            )
+            .to_image();
+            qr::decode_image(&cell)
+                .unwrap_or_else(|e| panic!("label {i} does not decode: {e}"))
+                .payload
+        })
+        .collect()
+}
+
+#[test]
+fn a_letter_sheet_and_a_thermal_roll_decode_back_to_their_tags() {
+    let tags: Vec<String> = (1..=30).map(|n| tag::format(500 + n)).collect();
+    let sheet = pdf::labels(&tags, Layout::Letter3x10).unwrap();
+    assert_eq!(rasterise(&sheet, 20).len(), 1, "30 labels fill one letter sheet");
+    assert_eq!(decode_labels(&sheet, Layout::Letter3x10, 30), tags);
+
+    let roll: Vec<String> = tags[..3].to_vec();
+    let bytes = pdf::labels(&roll, Layout::Roll50x25).unwrap();
+    let pages = rasterise(&bytes, 72);
+    assert_eq!(pages.len(), 3, "one label per roll page");
+    // 50 × 25 mm at 72 dpi.
+    assert_eq!((pages[0].width(), pages[0].height()), (142, 71));
+    assert_eq!(decode_labels(&bytes, Layout::Roll50x25, 3), roll);
+}
+
+#[test]
+fn two_offices_never_print_the_same_tag_and_print_offline_from_their_range() {
+    let s = server();
+    let mut a = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut b = s.device("Oficina 02", "Ing. Tomás Vela", Role::Oficina, "");
+    let mut tec = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+
+    // Both offices print while online: ranges are reserved on demand.
+    let ta = a.store.take_tags(40).unwrap();
+    let tb = b.store.take_tags(40).unwrap();
+    let ta2 = a.store.take_tags(5).unwrap();
+    let all: std::collections::BTreeSet<&String> = ta.iter().chain(&tb).chain(&ta2).collect();
+    assert_eq!(all.len(), 85, "no tag printed twice");
+    assert!(ta.iter().chain(&ta2).all(|t| tag::parse(t).as_ref() == Some(t)));
+    // A técnico's tablet does not print tags.
+    let e = tec.store.request_tags(10).unwrap_err();
+    assert!(matches!(e, Error::Forbidden(_)), "{e}");
+
+    // Offline: office A still prints from what remains of its own range, and no more.
+    let left = a.store.tags_remaining().unwrap();
+    assert!(left >= 10, "{left}");
+    let url = a.store.sync_setting("server_url").unwrap().unwrap();
+    drop(s);
+    assert!(
+        reqwest::blocking::get(format!("{url}/healthz")).is_err(),
+        "the server is down"
+    );
+    let offline = a.store.take_tags(10).unwrap();
+    assert!(offline.iter().all(|t| !all.contains(t)));
+    let e = a.store.take_tags(left as u32 + 1).unwrap_err();
+    assert!(e.to_string().contains("Connect to the office server"), "{e}");
+    assert_eq!(
+        a.store.tags_remaining().unwrap(),
+        left - 10,
+        "a failed print takes no numbers"
+    );
+}
