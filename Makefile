@@ -36,3 +36,4 @@ bench: bootstrap
 	$(CARGO) build --locked --release -p brigada-scenarios --bins
 	$(CARGO_TARGET_DIR)/release/bench --out docs/BENCHMARKS.md
 	$(CARGO_TARGET_DIR)/release/sync_bench --out docs/BENCHMARKS.md
+	$(CARGO_TARGET_DIR)/release/doc_bench --out docs/BENCHMARKS.md

@@ -92,6 +92,17 @@ code=$("$SYNC_BIN" device add --data "$work/servidor" --name "Lic. Rosa Aguilar"
 BRIGADA_HOME="$office_home" run enroll "$url" "$code"
 BRIGADA_HOME="$office_home" run sync
 BRIGADA_HOME="$office_home" run show "$folio"
+
+say "La oficina imprime los documentos firmados (original y copia) y los verifica"
+BRIGADA_HOME="$office_home" run pdf "$folio" --list
+BRIGADA_HOME="$office_home" run pdf "$folio" --out "$work/documentos-$folio.pdf"
+BRIGADA_HOME="$office_home" run verify "$work/documentos-$folio.pdf"
+say "Se edita el material después de la firma: la verificación lo detecta"
+BRIGADA_HOME="$office_home" run material "$folio" --item "Canaleta 20 mm" --qty 10 --unit pza
+BRIGADA_HOME="$office_home" run verify "$folio" || echo "(el documento impreso sigue mostrando la versión firmada)"
+say "Etiquetas QR para equipo nuevo, de los números reservados para esta oficina"
+BRIGADA_HOME="$office_home" run labels --count 30 --out "$work/etiquetas.pdf"
 "$SYNC_BIN" device list --data "$work/servidor"
 echo
 echo "Datos de la demo en $BRIGADA_HOME (contraseña: $BRIGADA_PASSPHRASE)"
+echo "Documentos y etiquetas impresos en $work"

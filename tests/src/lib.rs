@@ -115,6 +115,16 @@ pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
 }
 
 /// Walk `path` — (step, answer) pairs — filling evidence first; returns the final state.
+/// P1 up to the Justificación técnica of missing material (signed by the acuse at 4A),
+/// where the job waits for the purchase.
+pub const P1_TO_JUSTIFICACION: &[(&str, Option<&str>)] = &[
+    ("1", None),
+    ("2", None),
+    ("3", Some("si")),
+    ("4", Some("no")),
+    ("4A", None),
+];
+
 pub fn drive(store: &mut Store, id: &str, path: &[(&str, Option<&str>)]) -> Result<String> {
     for (step, answer) in path {
         satisfy(store, id, step)?;
@@ -334,4 +344,21 @@ impl Device {
         f.sort();
         f
     }
+}
+
+/// Replace the `## {heading}` section of a Markdown file (up to the next `## `), or
+/// append it: each benchmark owns one section of docs/BENCHMARKS.md.
+pub fn write_section(path: &Path, heading: &str, body: &str) -> std::io::Result<()> {
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    let marker = format!("\n## {heading}");
+    let section = format!("{marker}\n\n{}\n", body.trim());
+    let new = match old.find(&marker) {
+        Some(start) => {
+            let rest = &old[start + marker.len()..];
+            let end = rest.find("\n## ").map_or(old.len(), |i| start + marker.len() + i);
+            format!("{}{section}{}", &old[..start], &old[end..])
+        }
+        None => format!("{}\n{section}", old.trim_end()),
+    };
+    std::fs::write(path, new)
 }

@@ -144,18 +144,7 @@ fn every_document_of_every_procedure_prints_and_verifies() {
 /// A P1 job whose Justificación técnica (4A) was signed by the acuse, by `store`.
 fn signed_justificacion(store: &mut Store) -> String {
     let job = new_job(store, "P1");
-    drive(
-        store,
-        &job,
-        &[
-            ("1", None),
-            ("2", None),
-            ("3", Some("si")),
-            ("4", Some("no")),
-            ("4A", None),
-        ],
-    )
-    .unwrap();
+    drive(store, &job, P1_TO_JUSTIFICACION).unwrap();
     job
 }
 

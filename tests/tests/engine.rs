@@ -91,18 +91,7 @@ fn the_engine_lists_answers_missing_evidence_and_documents() {
 fn waits_show_their_reason_and_the_list_can_filter_them() {
     let (_d, mut store) = temp_store("Tablet 04");
     let job = new_job(&mut store, "P1");
-    drive(
-        &mut store,
-        &job,
-        &[
-            ("1", None),
-            ("2", None),
-            ("3", Some("si")),
-            ("4", Some("no")),
-            ("4A", None),
-        ],
-    )
-    .unwrap();
+    drive(&mut store, &job, P1_TO_JUSTIFICACION).unwrap();
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.state, "en-espera");
     assert!(st.waiting.unwrap().reason.contains("Recursos Materiales"));

@@ -78,12 +78,24 @@ fn two_offices_never_print_the_same_tag_and_print_offline_from_their_range() {
     let mut b = s.device("Oficina 02", "Ing. Tomás Vela", Role::Oficina, "");
     let mut tec = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
 
+    // A tag registered by hand before ranges existed is never handed out.
+    let legacy = tag::format(7);
+    tec.store
+        .add_asset(brigada_core::assets::NewAsset {
+            tag: legacy.clone(),
+            kind: "switch".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    tec.sync().unwrap();
+
     // Both offices print while online: ranges are reserved on demand.
     let ta = a.store.take_tags(40).unwrap();
     let tb = b.store.take_tags(40).unwrap();
     let ta2 = a.store.take_tags(5).unwrap();
     let all: std::collections::BTreeSet<&String> = ta.iter().chain(&tb).chain(&ta2).collect();
     assert_eq!(all.len(), 85, "no tag printed twice");
+    assert!(!all.contains(&legacy), "a registered tag is not printed again");
     assert!(ta.iter().chain(&ta2).all(|t| tag::parse(t).as_ref() == Some(t)));
     // A técnico's tablet does not print tags.
     let e = tec.store.request_tags(10).unwrap_err();

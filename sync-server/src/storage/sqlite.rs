@@ -238,7 +238,16 @@ impl Storage for SqliteStorage {
     fn allocate_tags(&self, device: &Device, count: u32, now: i64) -> Result<TagRange> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let last: u32 = tx.query_row("SELECT coalesce(max(last), 0) FROM tag_ranges", [], |r| r.get(0))?;
+            let allocated: u32 = tx.query_row("SELECT coalesce(max(last), 0) FROM tag_ranges", [], |r| r.get(0))?;
+            // Tags registered before ranges existed (typed by hand, older stickers) are
+            // never handed out again: start above the highest one the server has seen.
+            let registered = tx
+                .prepare("SELECT id FROM docs WHERE kind = 'asset'")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .filter_map(|id| id.ok()?.strip_prefix("asset:").and_then(brigada_core::tag::number))
+                .max()
+                .unwrap_or(0);
+            let last = allocated.max(registered);
             let first = last + 1;
             let end = first.saturating_add(count.max(1) - 1);
             if end > brigada_core::tag::MAX_NUMBER {

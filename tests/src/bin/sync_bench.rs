@@ -42,7 +42,7 @@ fn main() -> Result<()> {
     let arg = |name: &str| std::env::args().skip_while(|a| a != name).nth(1);
     let out = arg("--out").map(PathBuf::from);
     let devices: usize = arg("--devices").and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let mut report = String::from("\n## Sync\n\n");
+    let mut report = String::new();
 
     // --- A day offline: 1,000 known to both sides, 50 changed on each. ---
     let data = tempfile::tempdir()?;
@@ -133,9 +133,7 @@ fn main() -> Result<()> {
 
     print!("{report}");
     if let Some(p) = out {
-        let old = std::fs::read_to_string(&p).unwrap_or_default();
-        let head = old.find("\n## Sync").map(|i| &old[..i]).unwrap_or(&old);
-        std::fs::write(p, format!("{head}{report}"))?;
+        brigada_scenarios::write_section(&p, "Sync", &report)?;
     }
     Ok(())
 }
