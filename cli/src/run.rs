@@ -353,19 +353,25 @@ pub fn decode_isolated(image: &Path) -> Result<qr::Decoded> {
 
 fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
     let d = decode_isolated(image)?;
-    // With a store, say whether the tag is a known asset.
-    let asset = match (&d.tag, std::env::var("BRIGADA_PASSPHRASE")) {
-        (Some(t), Ok(pass)) => home(home_arg.clone())
-            .ok()
-            .and_then(|h| Store::open(&h, &pass).ok())
-            .and_then(|s| s.asset(t).ok()),
-        _ => None,
-    };
-    let result = json!({"payload": d.payload, "tag": d.tag, "asset": asset});
-    out.value(&result, |_| match (&d.tag, &asset) {
-        (Some(t), Some(a)) => format!("Etiqueta {t}: {} {} {} ({})", a.kind, a.brand, a.model, a.status),
-        (Some(t), None) => format!("Etiqueta {t}: activo no registrado (brigada asset add --tag {t} …)"),
-        (None, _) => format!("No es una etiqueta de Brigada; el código dice: {}", d.payload),
+    // With a store, say whether the tag is a known asset, or check a printed document.
+    let store = std::env::var("BRIGADA_PASSPHRASE")
+        .ok()
+        .and_then(|pass| Store::open(&home(home_arg.clone()).ok()?, &pass).ok());
+    let asset = d.tag.as_ref().and_then(|t| store.as_ref()?.asset(t).ok());
+    let document =
+        brigada_core::forms::parse_qr_text(&d.payload).and_then(|_| store.as_ref()?.verify_printed(&d.payload).ok());
+    let result = json!({"payload": d.payload, "tag": d.tag, "asset": asset, "document": document});
+    out.value(&result, |_| match (&d.tag, &asset, &document) {
+        (Some(t), Some(a), _) => format!("Etiqueta {t}: {} {} {} ({})", a.kind, a.brand, a.model, a.status),
+        (Some(t), None, _) => format!("Etiqueta {t}: activo no registrado (brigada asset add --tag {t} …)"),
+        (None, _, Some(v)) => format!(
+            "Documento {} de {}: {:?} — {}",
+            v.document.clone().unwrap_or_default(),
+            v.folio,
+            v.status,
+            v.reason
+        ),
+        (None, _, None) => format!("No es una etiqueta de Brigada; el código dice: {}", d.payload),
     })
 }
 

@@ -354,6 +354,10 @@ fn documents_print_verify_and_labels_from_the_command_line() {
     let out = e.run(&["--json", "verify", &p("page.png")]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["document"], "Justificación técnica de inviabilidad", "{v}");
+    // The scanner recognises a printed document and checks it.
+    let scanned = e.json(&["scan", &p("page.png")]);
+    assert_eq!(scanned["document"]["folio"], folio.as_str(), "{scanned}");
+    assert_eq!(scanned["document"]["status"], "invalid");
     let out = e.run(&["--json", "verify", &folio]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["signatures"][0]["name"], "Dra. Laura Méndez");
