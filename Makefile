@@ -4,12 +4,16 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/brigada/target
 CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/brigada
 
-.PHONY: run test bootstrap build bench lint fuzz
+.PHONY: run test bootstrap ui build bench lint fuzz
 
 bootstrap:
 	@scripts/bootstrap.sh
 
-build: bootstrap
+## ui: the Svelte UI built into ui/dist (the app embeds it when it is compiled).
+ui: bootstrap
+	npm --prefix ui run --silent build
+
+build: ui
 	$(CARGO) build --release --locked -p brigada-cli -p brigada-sync
 
 ## run: the main job. Until the app exists: a scripted end-to-end demo of the CLI.
@@ -18,7 +22,9 @@ run: build
 
 ## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real
 ## photos), then each fuzz target briefly.
-test: bootstrap lint
+test: lint
+	npm --prefix ui run --silent check
+	npm --prefix ui test --silent
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
@@ -27,7 +33,7 @@ test: bootstrap lint
 fuzz: bootstrap
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz.sh
 
-lint: bootstrap
+lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 

@@ -6,9 +6,12 @@ set -euo pipefail
 
 # cmake + g++: zxing-cpp (QR decoder) is built from source.
 # pkg-config, libclang-dev: native builds; tcl: SQLCipher's amalgamation build.
-# poppler-utils, qpdf: PDF checks; xvfb: window tests (later issues).
 # poppler-utils and qpdf: the document tests read PDFs back (pdftotext, pdftoppm, qpdf --check).
-PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf)
+# libwebkit2gtk-4.1-dev … libxdo-dev: the Tauri app; nodejs + npm: its Svelte UI;
+# webkit2gtk-driver (WebKitWebDriver) + xvfb + xauth: the end-to-end window tests.
+PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
+  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -35,4 +38,21 @@ fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "bootstrap: installing cargo-fuzz"
   cargo install cargo-fuzz --locked --quiet
+fi
+
+# tauri-driver: the WebDriver server the window tests talk to (it runs WebKitWebDriver).
+if ! command -v tauri-driver >/dev/null 2>&1; then
+  echo "bootstrap: installing tauri-driver"
+  cargo install tauri-driver --locked --quiet
+fi
+
+if ! command -v npm >/dev/null; then
+  echo "bootstrap: Node.js and npm are required for the UI: apt install nodejs npm (Node 20 or newer)" >&2
+  exit 1
+fi
+# The UI's packages, exactly as locked; reinstalled only when the lock file changed.
+ui=$(cd "$(dirname "$0")/../ui" && pwd)
+if [ ! -f "$ui/node_modules/.package-lock.json" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
+  echo "bootstrap: installing the UI's npm packages"
+  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -425,28 +425,8 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
 }
 
 fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>, ca: Option<&str>) -> Result<()> {
-    let (url, code) = match (url.strip_prefix("brigada-enroll:"), code) {
-        (Some(rest), None) => {
-            let (u, c) = rest
-                .rsplit_once('#')
-                .ok_or_else(|| anyhow!("the enrolment QR text is damaged: scan it again"))?;
-            (u.to_owned(), c.to_owned())
-        }
-        (None, Some(c)) => (url.to_owned(), c.to_owned()),
-        _ => bail!("give the server address and the code: brigada enroll https://servidor:8787 ABCD-EFGH-…"),
-    };
-    let d = store.device().clone();
-    let resp = brigada_core::sync::http::enroll(
-        &url,
-        &brigada_core::sync::protocol::EnrollRequest {
-            code,
-            device_name: d.name.clone(),
-            device_code: d.code.clone(),
-            public_key: store.public_key_hex(),
-        },
-        ca,
-    )?;
-    store.save_enrolment(&url, &resp, ca)?;
+    let resp = store.enroll(url, code, ca)?;
+    let url = store.sync_setting("server_url")?.unwrap_or_default();
     out.value(
         &json!({"device_id": resp.device_id, "person": resp.person, "role": resp.role, "seccion": resp.seccion}),
         |_| {

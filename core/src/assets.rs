@@ -22,6 +22,7 @@ pub struct NewAsset {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AssetView {
     pub asset: Asset,
     /// Expedientes that involve this asset, newest first.

@@ -9,12 +9,14 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Seccion {
     pub code: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Unidad {
     pub name: String,
     pub municipio: String,
@@ -22,12 +24,14 @@ pub struct Unidad {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Tecnico {
     pub name: String,
     pub seccion: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Proveedor {
     pub id: String,
     pub name: String,
@@ -36,6 +40,7 @@ pub struct Proveedor {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Catalog {
     pub secciones: Vec<Seccion>,
     pub unidades: Vec<Unidad>,

@@ -29,8 +29,10 @@ pub struct ChangeNote {
 
 /// One entry of an expediente's history.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     pub hash: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
     pub actor: String,
     pub by: String,

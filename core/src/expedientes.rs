@@ -30,6 +30,7 @@ pub struct NewExpediente {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Created {
     pub id: String,
     pub folio: String,
@@ -37,6 +38,7 @@ pub struct Created {
 
 /// An expediente with its derived state, as shown by `show`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct View {
     pub expediente: Expediente,
     pub procedure_name: String,

@@ -76,6 +76,7 @@ pub struct Form {
 
 /// A document an expediente has produced (or will), for listing.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FormInfo {
     pub kind: DocumentKind,
     pub title: String,

@@ -21,6 +21,8 @@ use crate::{Store, time};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "VerifyStatus"))]
 pub enum Status {
     Valid,
     ChangedAfterSigning,
@@ -28,6 +30,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignatureCheck {
     pub id: String,
     pub role: String,
@@ -41,6 +44,7 @@ pub struct SignatureCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Verification {
     pub status: Status,
     pub folio: String,

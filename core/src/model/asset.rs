@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::Stamp;
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Asset {
     /// Stable tag id, e.g. `SESVER:DTI:ACT:000123`. Never changes.
     pub tag: String,
@@ -23,6 +24,7 @@ pub struct Asset {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Location {
     pub unidad: String,
     pub area: String,

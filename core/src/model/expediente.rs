@@ -6,6 +6,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Expediente {
     /// UUID v7 (time-ordered), as text.
     pub id: String,
@@ -13,6 +14,7 @@ pub struct Expediente {
     pub folio: String,
     pub procedure_id: String,
     pub procedure_version: u32,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
     pub created_by: String,
     pub created_device: String,
@@ -40,6 +42,7 @@ pub struct Expediente {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Solicitud {
     /// oficio | tarjeta | correo | telefono
     pub tipo: String,
@@ -47,6 +50,7 @@ pub struct Solicitud {
     /// Date on the paper, `YYYY-MM-DD`.
     pub fecha: String,
     /// When DTI received it (ms UTC), if recorded.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub recibida_en: Option<i64>,
     /// Hash of the photo of the paper, if taken.
     pub foto: Option<String>,
@@ -57,13 +61,16 @@ pub const SOLICITUD_TIPOS: &[&str] = &["oficio", "tarjeta", "correo", "telefono"
 /// Who did something, on which device, when. Recorded with every log entry, photo,
 /// signature and comment (and, as the change message, with every Automerge change).
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stamp {
     pub by: String,
     pub device: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LogEntry {
     #[key]
     pub id: String,
@@ -79,6 +86,7 @@ pub struct LogEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Material {
     #[key]
     pub id: String,
@@ -91,6 +99,7 @@ pub struct Material {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Part {
     #[key]
     pub id: String,
@@ -102,6 +111,7 @@ pub struct Part {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Photo {
     #[key]
     pub id: String,
@@ -114,6 +124,7 @@ pub struct Photo {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Signature {
     #[key]
     pub id: String,
@@ -136,6 +147,7 @@ pub struct Signature {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DocumentRecord {
     #[key]
     pub id: String,
@@ -148,6 +160,7 @@ pub struct DocumentRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Comment {
     #[key]
     pub id: String,

@@ -22,6 +22,7 @@ use crate::model::{Expediente, LogEntry, Stamp};
 use crate::time;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Visit {
     pub step: String,
     pub round: u32,
@@ -30,6 +31,7 @@ pub struct Visit {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictOption {
     pub entry: String,
     pub answer: String,
@@ -37,6 +39,7 @@ pub struct ConflictOption {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Conflict {
     pub step: String,
     pub round: u32,
@@ -44,15 +47,19 @@ pub struct Conflict {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Waiting {
     pub step: String,
     pub reason: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub since: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub deadline: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum EscalationState {
     /// The time it counts from is not recorded yet.
     NotStarted,
@@ -64,15 +71,18 @@ pub enum EscalationState {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EscalationStatus {
     pub id: String,
     pub action: String,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub due_at: Option<i64>,
     pub state: EscalationState,
 }
 
 /// Everything the UI and the CLI show about where a job stands.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Status {
     /// `en-curso`, `en-espera`, `conflicto`, `terminado`.
     pub state: &'static str,

@@ -28,6 +28,7 @@ const SOURCES: &[(&str, &str)] = &[
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum StepKind {
     Action,
     Decision,
@@ -40,6 +41,7 @@ pub enum StepKind {
 /// The official documents the procedures produce. Names stay in Spanish on paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum DocumentKind {
     JustificacionInviabilidad,
     JustificacionTecnica,
@@ -80,6 +82,7 @@ impl DocumentKind {
 /// Side effects a completed step has outside its own expediente.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum Effect {
     AssetEnReparacion,
     AssetActivo,
@@ -89,6 +92,7 @@ pub enum Effect {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Requires {
     /// Field ids (procedure fields or `solicitud.*`, `area`, `unidad`) that must be filled.
     #[serde(default)]
@@ -112,6 +116,7 @@ pub struct Requires {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Answer {
     pub value: String,
     pub label: String,
@@ -120,6 +125,7 @@ pub struct Answer {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Wait {
     pub reason: String,
     /// Hours after reaching the step when the wait is overdue, where the manual sets one.
@@ -129,6 +135,7 @@ pub struct Wait {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Step {
     pub id: String,
     pub kind: StepKind,
@@ -156,6 +163,7 @@ pub struct Step {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum FieldKind {
     #[default]
     Text,
@@ -167,6 +175,7 @@ pub enum FieldKind {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldDef {
     pub id: String,
     pub label: String,
@@ -179,6 +188,7 @@ pub struct FieldDef {
 /// A deadline computed from a recorded time (P6: 24 h, then 48 h).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Escalation {
     pub id: String,
     /// The datetime field the deadline counts from.
@@ -196,6 +206,7 @@ pub struct Escalation {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Procedure {
     pub id: String,
     pub version: u32,

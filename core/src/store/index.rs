@@ -81,6 +81,7 @@ CREATE INDEX blob_refs_by_doc ON blob_refs (doc_id);
 
 /// One row of a list.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Row {
     pub id: String,
     pub folio: String,
@@ -92,9 +93,13 @@ pub struct Row {
     pub assignees: Vec<String>,
     pub asset_tags: Vec<String>,
     pub waiting_reason: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub next_deadline: Option<i64>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub conflicts: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub created_at: i64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub updated_at: i64,
 }
 
@@ -355,6 +360,7 @@ pub fn id_by_folio(conn: &Connection, folio: &str) -> Result<Option<String>> {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AssetRow {
     pub tag: String,
     pub kind: String,

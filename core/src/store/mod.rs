@@ -98,6 +98,11 @@ fn valid_code(code: &str) -> bool {
 }
 
 impl Store {
+    /// Is there a Brigada store in `home` (to ask for the passphrase, or set one up)?
+    pub fn exists(home: &Path) -> bool {
+        home.join(DEVICE_FILE).exists()
+    }
+
     pub fn init(home: &Path, passphrase: &str, opts: InitOptions) -> Result<Store> {
         Self::init_upto(home, passphrase, opts, schema::MIGRATIONS.len())
     }

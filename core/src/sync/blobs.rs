@@ -32,10 +32,13 @@ pub trait BlobTransport {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BlobSummary {
     pub uploaded: usize,
     pub downloaded: usize,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes_up: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub bytes_down: u64,
     /// Referenced here but not here yet.
     pub pending: usize,

@@ -30,6 +30,7 @@ pub trait Transport {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Progress {
     pub round_trips: u32,
     pub docs_sent: usize,
@@ -37,13 +38,16 @@ pub struct Progress {
     pub bytes_sent: usize,
     pub bytes_received: usize,
     /// Local documents still waiting to be sent.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub pending: i64,
     /// Photos and signatures moved so far, and their bytes.
     pub blobs_done: usize,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub blob_bytes: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     pub progress: Progress,
     /// Documents whose content changed here because of what arrived.
@@ -81,6 +85,39 @@ impl Store {
 
     /// Remember the server and this device's token after enrolment.
     /// `ca` is the server's certificate authority (PEM) when it uses its own.
+    /// Enrol this device: `target` is the server address (with `code`), or the text of
+    /// the enrolment QR (`brigada-enroll:URL#CODE`). `ca` pins the office's own CA (PEM).
+    pub fn enroll(&mut self, target: &str, code: Option<&str>, ca: Option<&str>) -> Result<protocol::EnrollResponse> {
+        let (url, code) = match (target.trim().strip_prefix("brigada-enroll:"), code) {
+            (Some(rest), None) => {
+                let (u, c) = rest
+                    .rsplit_once('#')
+                    .ok_or_else(|| Error::InvalidInput("the enrolment QR text is damaged: scan it again".into()))?;
+                (u.to_owned(), c.to_owned())
+            }
+            (None, Some(c)) if !c.trim().is_empty() => (target.trim().to_owned(), c.trim().to_owned()),
+            _ => {
+                return Err(Error::InvalidInput(
+                    "give the server address and the code (e.g. https://servidor:8787 ABCD-EFGH-…), or scan the enrolment QR"
+                        .into(),
+                ));
+            }
+        };
+        let d = self.device().clone();
+        let resp = http::enroll(
+            &url,
+            &protocol::EnrollRequest {
+                code,
+                device_name: d.name.clone(),
+                device_code: d.code.clone(),
+                public_key: self.public_key_hex(),
+            },
+            ca,
+        )?;
+        self.save_enrolment(&url, &resp, ca)?;
+        Ok(resp)
+    }
+
     pub fn save_enrolment(&mut self, url: &str, e: &protocol::EnrollResponse, ca: Option<&str>) -> Result<()> {
         self.write(|tx| {
             if let Some(pem) = ca {

@@ -71,6 +71,7 @@ pub struct DocPull {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum RejectReason {
     /// The document is outside the device's scope (not assigned to it or its sección).
     Forbidden,
@@ -82,6 +83,7 @@ pub enum RejectReason {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rejection {
     pub id: String,
     pub reason: RejectReason,

@@ -1,0 +1,33 @@
+//! Declares every app command so Tauri generates an `allow-…` permission for each; the
+//! capability file grants exactly these to the main window.
+
+/// The commands of `src/commands/`, as registered in `lib.rs`.
+pub const COMMANDS: &[&str] = &[
+    "app_status",
+    "init_device",
+    "unlock",
+    "lock",
+    "procedures",
+    "catalog",
+    "list_expedientes",
+    "get_expediente",
+    "create_expediente",
+    "record_step",
+    "set_fields",
+    "add_material",
+    "attach_photo",
+    "sign",
+    "history",
+    "forms",
+    "blob_data_url",
+    "enroll",
+    "sync_now",
+    "sync_status",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

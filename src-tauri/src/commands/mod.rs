@@ -1,0 +1,7 @@
+//! Tauri commands: thin wrappers over `brigada-core`, one state object, errors as
+//! `{code, message}`. Every command here is listed in `build.rs` and granted in
+//! `capabilities/main.json`.
+
+pub mod expedientes;
+pub mod session;
+pub mod sync;

@@ -1,0 +1,48 @@
+//! Brigada's app: a Tauri 2 shell over `brigada-core`. The UI (Svelte, in `ui/`) calls
+//! the commands in [`commands`]; TypeScript types for everything it receives are generated
+//! from these Rust types (`bindings` test → `ui/src/lib/bindings/`).
+
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use tauri::Manager;
+
+use crate::commands::{expedientes, session, sync};
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tauri::Builder::default()
+        .setup(|app| {
+            let home = state::default_home(app.path().app_data_dir().ok());
+            app.manage(state::AppState::new(home));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            session::app_status,
+            session::init_device,
+            session::unlock,
+            session::lock,
+            expedientes::procedures,
+            expedientes::catalog,
+            expedientes::list_expedientes,
+            expedientes::get_expediente,
+            expedientes::create_expediente,
+            expedientes::record_step,
+            expedientes::set_fields,
+            expedientes::add_material,
+            expedientes::attach_photo,
+            expedientes::sign,
+            expedientes::history,
+            expedientes::forms,
+            expedientes::blob_data_url,
+            sync::enroll,
+            sync::sync_now,
+            sync::sync_status,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("error: Brigada could not start its window: {e}");
+            std::process::exit(1);
+        });
+}

@@ -1,0 +1,55 @@
+//! The one state object: where the data lives and the open (unlocked) store.
+//!
+//! Commands run on Tauri's worker threads (`async` commands); the store is behind a
+//! mutex, so edits are serialised exactly as the core's one-writer rule wants.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use brigada_core::Store;
+
+use crate::error::{AppError, ErrorCode, Result};
+
+pub struct AppState {
+    pub home: PathBuf,
+    store: Mutex<Option<Store>>,
+}
+
+impl AppState {
+    pub fn new(home: PathBuf) -> AppState {
+        AppState {
+            home,
+            store: Mutex::new(None),
+        }
+    }
+
+    fn guard(&self) -> MutexGuard<'_, Option<Store>> {
+        // A panic while holding the lock leaves the store as the last commit left it.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn set(&self, store: Option<Store>) {
+        *self.guard() = store;
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.guard().is_some()
+    }
+
+    /// Run `f` with the unlocked store.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        let mut g = self.guard();
+        let store = g
+            .as_mut()
+            .ok_or_else(|| AppError::new(ErrorCode::Locked, "the app is locked: enter the passphrase or PIN"))?;
+        f(store)
+    }
+}
+
+/// Where the data lives: `$BRIGADA_HOME`, else the platform's data folder.
+pub fn default_home(app_data: Option<PathBuf>) -> PathBuf {
+    std::env::var_os("BRIGADA_HOME")
+        .map(PathBuf::from)
+        .or(app_data)
+        .unwrap_or_else(|| PathBuf::from("brigada-data"))
+}

@@ -1,0 +1,327 @@
+//! The real app in a real window, driven as a user drives it: WebDriver through
+//! tauri-driver and WebKitWebDriver, under its own Xvfb display. A sync server runs in
+//! this process. Screenshots of the screens go to `target/screenshots/` for review.
+//!
+//! Needs (installed by `make test`): Xvfb, WebKitWebDriver (webkit2gtk-driver) and
+//! tauri-driver on PATH, and the UI built into `ui/dist` before the app was compiled.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use brigada_core::Store;
+use brigada_core::store::InitOptions;
+use brigada_core::store::kdf::KdfParams;
+use brigada_sync::devices::Role;
+use thirtyfour::prelude::*;
+
+const PASS: &str = "prueba-1234";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A process killed when dropped.
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An Xvfb display of our own; its number is read back from `-displayfd`.
+fn xvfb() -> (Proc, String) {
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb is needed (apt install xvfb)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("display number");
+    (Proc(child), format!(":{}", line.trim()))
+}
+
+/// One app instance: its data folder, its display, its tauri-driver and WebDriver session.
+struct App {
+    driver: WebDriver,
+    _tauri_driver: Proc,
+    _xvfb: Proc,
+}
+
+fn screenshots_dir() -> PathBuf {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&d).expect("screenshots folder");
+    d
+}
+
+impl App {
+    async fn launch(home: &Path) -> App {
+        let (xvfb, display) = xvfb();
+        let (port, native) = (free_port(), free_port());
+        let td = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("DISPLAY", &display)
+            .env("BRIGADA_HOME", home)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver is needed (cargo install tauri-driver --locked)");
+        let td = Proc(td);
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({"application": env!("CARGO_BIN_EXE_brigada-app")}),
+        );
+        let driver = WebDriver::new(&url, caps)
+            .await
+            .expect("a WebDriver session with the app");
+        App {
+            driver,
+            _tauri_driver: td,
+            _xvfb: xvfb,
+        }
+    }
+
+    async fn el(&self, css: &str) -> WebElement {
+        let e = self
+            .driver
+            .query(By::Css(css))
+            .wait(Duration::from_secs(20), Duration::from_millis(100))
+            .first()
+            .await;
+        match e {
+            Ok(e) => e,
+            Err(err) => {
+                self.shot("failure").await;
+                panic!("{css} did not appear: {err}")
+            }
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.el(css).await;
+        e.wait_until()
+            .clickable()
+            .await
+            .unwrap_or_else(|e| panic!("{css} not clickable: {e}"));
+        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    async fn type_in(&self, css: &str, text: &str) {
+        let e = self.el(css).await;
+        e.clear().await.ok();
+        e.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    /// Wait until the text of `css` contains `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let t = self.el(css).await.text().await.unwrap_or_default();
+            if t.contains(needle) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                self.shot("failure").await;
+                panic!("{css} never contained {needle:?}; it says {t:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn shot(&self, name: &str) {
+        let _ = self
+            .driver
+            .screenshot(&screenshots_dir().join(format!("{name}.png")))
+            .await;
+    }
+
+    async fn unlock(&self) {
+        self.type_in("#passphrase", PASS).await;
+        self.click("#unlock").await;
+        self.el("#nav-hoy").await;
+    }
+
+    async fn quit(self) {
+        let _ = self.driver.quit().await;
+    }
+}
+
+/// A store set up and enrolled before the app starts (as first run would), with cheap
+/// key derivation so the test unlocks fast.
+fn prepared_home(dir: &Path, server: &brigada_sync::Running, device: &str, person: &str, role: Role) -> PathBuf {
+    let home = dir.join(device.replace(' ', "-"));
+    let mut store = Store::init(
+        &home,
+        PASS,
+        InitOptions {
+            device_name: device.into(),
+            code: None,
+            person: Some(person.into()),
+            seccion: Some("RT".into()),
+            kdf: KdfParams::new_for_tests(),
+        },
+    )
+    .expect("store");
+    let (_, code) = brigada_sync::add_device(server.storage.as_ref(), person, role, "RT").expect("device");
+    store.enroll(&server.url(), Some(&code), None).expect("enrolment");
+    home
+}
+
+fn photo_file(dir: &Path) -> PathBuf {
+    let p = dir.join("nodo.png");
+    std::fs::write(
+        &p,
+        brigada_core::qr::encode_png("foto del nodo instalado", 4).expect("png"),
+    )
+    .expect("photo");
+    p
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = brigada_sync::spawn("127.0.0.1:0", &dir.path().join("server")).unwrap();
+    // Stores are prepared with the core's blocking client, outside the async WebDriver part.
+    let home = prepared_home(
+        dir.path(),
+        &server,
+        "Tablet 07",
+        "Ana Karen Hernández López",
+        Role::Tecnico,
+    );
+    let office_home = prepared_home(dir.path(), &server, "Oficina 01", "Lic. Rosa Aguilar", Role::Oficina);
+    let photo = photo_file(dir.path());
+    runtime().block_on(technician_then_office(&home, &office_home, &photo));
+}
+
+async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
+    let app = App::launch(home).await;
+
+    app.shot("01-desbloquear").await;
+    app.unlock().await;
+    app.shot("02-hoy").await;
+
+    // Nuevo expediente.
+    app.click("#nav-nuevo").await;
+    app.type_in("#unidad", "Hospital Regional de Xalapa").await;
+    app.type_in("#area", "Urgencias").await;
+    app.type_in("#request", "oficio 4512/2026").await;
+    app.shot("03-nuevo").await;
+    app.click("#create").await;
+    let folio = app.wait_text("[data-testid=folio]", "RT-").await;
+
+    // Steps 1 and 2, then the viability decision.
+    app.type_in("[data-field='solicitud.fecha']", "2026-11-20").await;
+    app.click("#record").await;
+    app.wait_text("[data-testid=current-step]", ": 2").await;
+    app.click("#record").await;
+    app.wait_text("[data-testid=current-step]", ": 3").await;
+    app.type_in("[data-field=ubicacion]", "Sala de espera de Urgencias")
+        .await;
+    app.type_in("[data-field=trayectoria]", "Por plafón desde el site")
+        .await;
+    app.shot("04-decision").await;
+    app.click("[data-answer=si]").await;
+    app.wait_text("[data-testid=current-step]", ": 4").await;
+
+    // Material, then "falta material" → the Justificación técnica at 4A.
+    app.type_in("#material-item", "Cable UTP categoría 6").await;
+    app.type_in("#material-qty", "120").await;
+    app.type_in("#material-unit", "m").await;
+    app.click("#material-add").await;
+    app.wait_text("[data-testid=materials]", "Cable UTP").await;
+    app.click("[data-answer=no]").await;
+    app.wait_text("[data-testid=current-step]", "4A").await;
+
+    // A photo from a file.
+    app.type_in("#photo-caption", "Trayectoria del cableado").await;
+    app.el("#photo-file")
+        .await
+        .send_keys(photo.to_str().unwrap())
+        .await
+        .expect("file chosen");
+    app.wait_text("[data-testid=photos]", "Trayectoria del cableado").await;
+
+    // The acuse signs on the pad with the pointer.
+    app.click("#sign").await;
+    app.wait_text("[data-testid=firma-summary]", folio.trim()).await;
+    app.type_in("#firma-name", "Dra. Laura Méndez Ruiz").await;
+    let pad = app.el("#firma-pad").await;
+    app.driver
+        .action_chain()
+        .move_to_element_center(&pad)
+        .move_by_offset(-120, 0)
+        .click_and_hold()
+        .move_by_offset(40, -40)
+        .move_by_offset(40, 60)
+        .move_by_offset(40, -60)
+        .move_by_offset(40, 40)
+        .release()
+        .perform()
+        .await
+        .expect("drawing on the pad");
+    app.shot("05-firma").await;
+    app.click("#firma-submit").await;
+    app.wait_text("[data-testid=signatures]", "Dra. Laura Méndez Ruiz")
+        .await;
+    app.click("#record").await;
+    app.wait_text("[data-testid=state]", "En espera").await;
+    let docs = app.wait_text("[data-testid=documents]", "Justificación técnica").await;
+    assert!(
+        app.el("[data-kind=justificacion-tecnica].issued")
+            .await
+            .is_displayed()
+            .await
+            .unwrap(),
+        "{docs}"
+    );
+    app.shot("06-expediente").await;
+
+    // Sync with the server.
+    app.click("#nav-sync").await;
+    app.click("#sync").await;
+    app.wait_text("[data-testid=sync-done]", "1 enviados").await;
+    app.shot("07-sincronizar").await;
+    app.quit().await;
+
+    // The office, on another device with its own data, receives the job and its signature.
+    let office = App::launch(office_home).await;
+    office.unlock().await;
+    office.click("#nav-sync").await;
+    office.click("#sync").await;
+    office.wait_text("[data-testid=sync-done]", "1 recibidos").await;
+    office.click("#nav-hoy").await;
+    office.click(&format!("[data-folio='{}']", folio.trim())).await;
+    office
+        .wait_text("[data-testid=signatures]", "Dra. Laura Méndez Ruiz")
+        .await;
+    office
+        .wait_text("[data-testid=photos]", "Trayectoria del cableado")
+        .await;
+    office.shot("08-oficina").await;
+    office.quit().await;
+}
