@@ -14,11 +14,13 @@ ui: bootstrap
 	npm --prefix ui run --silent build
 
 build: ui
-	$(CARGO) build --release --locked -p brigada-cli -p brigada-sync
+	$(CARGO) build --release --locked -p brigada-cli -p brigada-sync -p brigada-app
 
-## run: the main job. Until the app exists: a scripted end-to-end demo of the CLI.
+## run: the main job: a local sync server with demo data, this computer enrolled as a
+## técnico's tablet, and the app's window (without a display: the command-line demo).
 run: build
-	BRIGADA_BIN=$(BIN) BRIGADA_SYNC_BIN=$(CARGO_TARGET_DIR)/release/brigada-sync scripts/demo.sh
+	BRIGADA_BIN=$(BIN) BRIGADA_SYNC_BIN=$(CARGO_TARGET_DIR)/release/brigada-sync \
+	BRIGADA_APP_BIN=$(CARGO_TARGET_DIR)/release/brigada-app scripts/run-app.sh
 
 ## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real
 ## photos), then each fuzz target briefly.

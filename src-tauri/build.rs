@@ -17,6 +17,8 @@ pub const COMMANDS: &[&str] = &[
     "add_material",
     "attach_photo",
     "sign",
+    "resolve_conflict",
+    "add_equipment",
     "history",
     "forms",
     "blob_data_url",

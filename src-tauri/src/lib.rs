@@ -33,6 +33,8 @@ pub fn run() {
             expedientes::add_material,
             expedientes::attach_photo,
             expedientes::sign,
+            expedientes::resolve_conflict,
+            expedientes::add_equipment,
             expedientes::history,
             expedientes::forms,
             expedientes::blob_data_url,

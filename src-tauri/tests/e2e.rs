@@ -325,3 +325,89 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     office.shot("08-oficina").await;
     office.quit().await;
 }
+
+/// A P1 job created on `store`, taken to the viability decision (step 3).
+fn job_at_decision(store: &mut Store) -> String {
+    let c = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P1".into(),
+            area: "Urgencias".into(),
+            unidad: Some("Hospital Regional de Veracruz".into()),
+            request: Some("oficio 77/2026".into()),
+            ..Default::default()
+        })
+        .expect("job");
+    store
+        .set_fields(
+            &c.id,
+            &[
+                ("solicitud.fecha".into(), "2026-11-20".into()),
+                ("ubicacion".into(), "Admisión".into()),
+                ("trayectoria".into(), "Por muro".into()),
+            ],
+        )
+        .expect("fields");
+    store.record_step(&c.id, "1", None, None).expect("step 1");
+    store.record_step(&c.id, "2", None, None).expect("step 2");
+    c.folio
+}
+
+/// Answer step 3 in the app, offline, then sync; returns whether the app shows a conflict.
+async fn answer_and_sync(home: &Path, folio: &str, answer: &str, shot: &str) -> App {
+    let app = App::launch(home).await;
+    app.unlock().await;
+    app.click(&format!("[data-folio='{folio}']")).await;
+    app.wait_text("[data-testid=current-step]", ": 3").await;
+    app.click(&format!("[data-answer={answer}]")).await;
+    app.wait_text("[data-testid=checklist]", "viable").await;
+    app.click("#nav-sync").await;
+    app.click("#sync").await;
+    app.el("[data-testid=sync-done]").await;
+    app.shot(shot).await;
+    app
+}
+
+#[test]
+fn two_devices_answer_one_decision_differently_and_the_conflict_is_shown_and_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = brigada_sync::spawn("127.0.0.1:0", &dir.path().join("server")).unwrap();
+    let a_home = prepared_home(
+        dir.path(),
+        &server,
+        "Tablet 07",
+        "Ana Karen Hernández López",
+        Role::Tecnico,
+    );
+    let b_home = prepared_home(dir.path(), &server, "Tablet 09", "Carlos Domínguez", Role::Tecnico);
+    // Ana opens the job and both tablets get it; then each goes offline.
+    let folio = {
+        let mut a = Store::open(&a_home, PASS).unwrap();
+        let folio = job_at_decision(&mut a);
+        a.sync_now(&mut |_| {}).unwrap();
+        let mut b = Store::open(&b_home, PASS).unwrap();
+        b.sync_now(&mut |_| {}).unwrap();
+        folio
+    };
+    runtime().block_on(async {
+        // Ana says it is viable and syncs first; Carlos says it is not, then syncs.
+        answer_and_sync(&a_home, &folio, "si", "10-conflicto-a")
+            .await
+            .quit()
+            .await;
+        let b = answer_and_sync(&b_home, &folio, "no", "11-conflicto-b").await;
+        b.click("#nav-hoy").await;
+        b.click(&format!("[data-folio='{folio}']")).await;
+        let shown = b.wait_text("[data-testid=conflicts]", "Sí, es viable").await;
+        assert!(shown.contains("No es viable") && shown.contains("Ana Karen"), "{shown}");
+        b.wait_text("[data-testid=state]", "Conflicto").await;
+        b.shot("12-conflicto").await;
+        // Carlos settles it; the checklist moves on.
+        b.click("[data-resolve=si]").await;
+        b.wait_text("[data-testid=current-step]", ": 4").await;
+        assert!(
+            b.driver.find(By::Css("[data-testid=conflicts]")).await.is_err(),
+            "the conflict is settled"
+        );
+        b.quit().await;
+    });
+}

@@ -144,6 +144,29 @@ pub fn sign(
     state.with(|s| Ok(s.sign(&reference, &role, &name, strokes.as_bytes(), step.as_deref())?))
 }
 
+/// Settle contradictory answers from different devices with one answer.
+#[tauri::command(async)]
+pub fn resolve_conflict(
+    state: State<'_, AppState>,
+    reference: String,
+    step: String,
+    answer: String,
+    note: Option<String>,
+) -> Result<View> {
+    state.with(|s| {
+        s.resolve(&reference, &step, &answer, note.as_deref())?;
+        Ok(s.view(&reference)?)
+    })
+}
+
+#[tauri::command(async)]
+pub fn add_equipment(state: State<'_, AppState>, reference: String, tag: String) -> Result<View> {
+    state.with(|s| {
+        s.add_equipment(&reference, &tag)?;
+        Ok(s.view(&reference)?)
+    })
+}
+
 #[tauri::command(async)]
 pub fn history(state: State<'_, AppState>, reference: String) -> Result<Vec<HistoryEntry>> {
     state.with(|s| Ok(s.history(&reference)?))

@@ -56,6 +56,9 @@ export const backend = {
     call<View>("attach_photo", { reference, bytes: Array.from(bytes), caption, step }),
   sign: (reference: string, role: string, name: string, strokes: string, step: string | null) =>
     call<Signature>("sign", { reference, role, name, strokes, step }),
+  resolveConflict: (reference: string, step: string, answer: string, note: string | null) =>
+    call<View>("resolve_conflict", { reference, step, answer, note }),
+  addEquipment: (reference: string, tag: string) => call<View>("add_equipment", { reference, tag }),
   history: (reference: string) => call<HistoryEntry[]>("history", { reference }),
   forms: (reference: string) => call<FormInfo[]>("forms", { reference }),
   blobDataUrl: (hash: string) => call<string>("blob_data_url", { hash }),

@@ -58,6 +58,8 @@ export const en: Record<Key, string> = {
   "exp.not_issued": "Pending",
   "exp.history": "History",
   "exp.conflicts": "Conflicting answers",
+  "exp.conflict_step": "Step {step}: two devices recorded different answers.",
+  "exp.keep_answer": "Keep “{answer}”",
   "exp.waiting_for": "Waiting",
   "exp.done": "Finished",
   "exp.signed_by": "Signed by {name} ({role}) on {at} on {device}",

@@ -56,6 +56,8 @@ export const es = {
   "exp.not_issued": "Pendiente",
   "exp.history": "Historial",
   "exp.conflicts": "Respuestas en conflicto",
+  "exp.conflict_step": "Paso {step}: dos dispositivos registraron respuestas distintas.",
+  "exp.keep_answer": "Quedarse con «{answer}»",
   "exp.waiting_for": "En espera",
   "exp.done": "Terminado",
   "exp.signed_by": "Firmó {name} ({role}) el {at} en {device}",
