@@ -21,6 +21,7 @@ pub mod model;
 pub mod pdf;
 pub mod procedure;
 pub mod qr;
+pub mod scan;
 pub mod signature;
 pub mod store;
 pub mod sync;

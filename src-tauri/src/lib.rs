@@ -2,13 +2,14 @@
 //! the commands in [`commands`]; TypeScript types for everything it receives are generated
 //! from these Rust types (`bindings` test → `ui/src/lib/bindings/`).
 
+pub mod camera;
 pub mod commands;
 pub mod error;
 pub mod state;
 
 use tauri::Manager;
 
-use crate::commands::{expedientes, session, sync};
+use crate::commands::{expedientes, scan, session, sync};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -38,6 +39,12 @@ pub fn run() {
             expedientes::history,
             expedientes::forms,
             expedientes::blob_data_url,
+            scan::camera_start,
+            scan::camera_stop,
+            scan::interpret_scan,
+            scan::scan_image,
+            scan::get_asset,
+            scan::register_asset,
             sync::enroll,
             sync::sync_now,
             sync::sync_status,

@@ -4,7 +4,8 @@
 //! mutex, so edits are serialised exactly as the core's one-writer rule wants.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use brigada_core::Store;
 
@@ -13,6 +14,8 @@ use crate::error::{AppError, ErrorCode, Result};
 pub struct AppState {
     pub home: PathBuf,
     store: Mutex<Option<Store>>,
+    /// The running camera worker's stop flag.
+    camera: Mutex<Option<Arc<AtomicBool>>>,
 }
 
 impl AppState {
@@ -20,7 +23,16 @@ impl AppState {
         AppState {
             home,
             store: Mutex::new(None),
+            camera: Mutex::new(None),
         }
+    }
+
+    pub fn replace_camera(&self, stop: Arc<AtomicBool>) -> Option<Arc<AtomicBool>> {
+        self.camera.lock().unwrap_or_else(|p| p.into_inner()).replace(stop)
+    }
+
+    pub fn take_camera(&self) -> Option<Arc<AtomicBool>> {
+        self.camera.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
     fn guard(&self) -> MutexGuard<'_, Option<Store>> {

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use brigada_app::camera::CameraEvent;
 use brigada_app::commands::expedientes::{ListQuery, NewJob};
+use brigada_app::commands::scan::NewAssetForm;
 use brigada_app::commands::session::{AppStatus, Session};
 use brigada_app::commands::sync::SyncStatus;
 use brigada_app::error::{AppError, ErrorCode};
@@ -15,6 +17,7 @@ use brigada_core::expedientes::{Created, View};
 use brigada_core::forms::FormInfo;
 use brigada_core::model::Signature;
 use brigada_core::procedure::Procedure;
+use brigada_core::scan::Scanned;
 use brigada_core::store::index::Row;
 use brigada_core::sync::{Progress, Summary};
 use ts_rs::TS;
@@ -41,6 +44,9 @@ fn export(dir: &Path) {
         FormInfo,
         Progress,
         Summary,
+        Scanned,
+        CameraEvent,
+        NewAssetForm,
     );
 }
 

@@ -64,12 +64,18 @@ fn screenshots_dir() -> PathBuf {
 
 impl App {
     async fn launch(home: &Path) -> App {
+        App::launch_with(home, &[]).await
+    }
+
+    /// Launch with extra environment for the app (e.g. a synthetic camera).
+    async fn launch_with(home: &Path, env: &[(&str, &Path)]) -> App {
         let (xvfb, display) = xvfb();
         let (port, native) = (free_port(), free_port());
         let td = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("DISPLAY", &display)
             .env("BRIGADA_HOME", home)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -201,11 +207,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-#[test]
-fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
+/// A temporary folder, a sync server in this process, and Ana's tablet enrolled with it.
+fn setup() -> (tempfile::TempDir, brigada_sync::Running, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let server = brigada_sync::spawn("127.0.0.1:0", &dir.path().join("server")).unwrap();
-    // Stores are prepared with the core's blocking client, outside the async WebDriver part.
     let home = prepared_home(
         dir.path(),
         &server,
@@ -213,6 +218,13 @@ fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
         "Ana Karen Hernández López",
         Role::Tecnico,
     );
+    (dir, server, home)
+}
+
+#[test]
+fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
+    // Stores are prepared with the core's blocking client, outside the async WebDriver part.
+    let (dir, server, home) = setup();
     let office_home = prepared_home(dir.path(), &server, "Oficina 01", "Lic. Rosa Aguilar", Role::Oficina);
     let photo = photo_file(dir.path());
     runtime().block_on(technician_then_office(&home, &office_home, &photo));
@@ -224,6 +236,19 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     app.shot("01-desbloquear").await;
     app.unlock().await;
     app.shot("02-hoy").await;
+
+    // No camera here: the scanner says so; a keyboard-wedge scanner types an unknown tag.
+    app.click("#nav-scan").await;
+    app.el("[data-testid=no-camera]").await;
+    app.type_in("#scan-text", "999").await;
+    app.el("#scan-text")
+        .await
+        .send_keys(Key::Enter)
+        .await
+        .expect("Enter, as a wedge scanner sends");
+    app.wait_text("[data-testid=unknown-tag]", "SESVER:DTI:ACT:000999")
+        .await;
+    app.shot("02b-escanear-sin-camara").await;
 
     // Nuevo expediente.
     app.click("#nav-nuevo").await;
@@ -369,15 +394,7 @@ async fn answer_and_sync(home: &Path, folio: &str, answer: &str, shot: &str) -> 
 
 #[test]
 fn two_devices_answer_one_decision_differently_and_the_conflict_is_shown_and_resolved() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = brigada_sync::spawn("127.0.0.1:0", &dir.path().join("server")).unwrap();
-    let a_home = prepared_home(
-        dir.path(),
-        &server,
-        "Tablet 07",
-        "Ana Karen Hernández López",
-        Role::Tecnico,
-    );
+    let (dir, server, a_home) = setup();
     let b_home = prepared_home(dir.path(), &server, "Tablet 09", "Carlos Domínguez", Role::Tecnico);
     // Ana opens the job and both tablets get it; then each goes offline.
     let folio = {
@@ -409,5 +426,39 @@ fn two_devices_answer_one_decision_differently_and_the_conflict_is_shown_and_res
             "the conflict is settled"
         );
         b.quit().await;
+    });
+}
+
+#[test]
+fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
+    let (dir, _server, home) = setup();
+    {
+        let mut s = Store::open(&home, PASS).unwrap();
+        s.add_asset(brigada_core::assets::NewAsset {
+            tag: "SESVER:DTI:ACT:000123".into(),
+            kind: "switch".into(),
+            brand: "Cisco".into(),
+            model: "Catalyst 2960".into(),
+            serial: "FOC1234X0AB".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    // The camera sees a printed tag.
+    let frames = dir.path().join("camara");
+    std::fs::create_dir_all(&frames).unwrap();
+    std::fs::write(
+        frames.join("etiqueta.png"),
+        brigada_core::qr::encode_png("SESVER:DTI:ACT:000123", 8).unwrap(),
+    )
+    .unwrap();
+    runtime().block_on(async {
+        let app = App::launch_with(&home, &[("BRIGADA_CAMERA_FRAMES", &frames)]).await;
+        app.unlock().await;
+        app.click("#nav-scan").await;
+        let shown = app.wait_text("[data-testid=asset]", "SESVER:DTI:ACT:000123").await;
+        assert!(shown.contains("Cisco") && shown.contains("Catalyst 2960"), "{shown}");
+        app.shot("09-activo").await;
+        app.quit().await;
     });
 }

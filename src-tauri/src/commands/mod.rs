@@ -3,5 +3,6 @@
 //! `capabilities/main.json`.
 
 pub mod expedientes;
+pub mod scan;
 pub mod session;
 pub mod sync;

@@ -3,6 +3,10 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { AssetView } from "./bindings/AssetView";
+import type { CameraEvent } from "./bindings/CameraEvent";
+import type { NewAssetForm } from "./bindings/NewAssetForm";
+import type { Scanned } from "./bindings/Scanned";
 import type { Catalog } from "./bindings/Catalog";
 import type { Created } from "./bindings/Created";
 import type { FormInfo } from "./bindings/FormInfo";
@@ -62,6 +66,16 @@ export const backend = {
   history: (reference: string) => call<HistoryEntry[]>("history", { reference }),
   forms: (reference: string) => call<FormInfo[]>("forms", { reference }),
   blobDataUrl: (hash: string) => call<string>("blob_data_url", { hash }),
+  cameraStart: (onEvent: (e: CameraEvent) => void) => {
+    const channel = new Channel<CameraEvent>();
+    channel.onmessage = onEvent;
+    return call<void>("camera_start", { onEvent: channel });
+  },
+  cameraStop: () => call<void>("camera_stop"),
+  interpretScan: (text: string) => call<Scanned>("interpret_scan", { text }),
+  scanImage: (bytes: Uint8Array) => call<Scanned>("scan_image", { bytes: Array.from(bytes) }),
+  getAsset: (tag: string) => call<AssetView>("get_asset", { tag }),
+  registerAsset: (asset: NewAssetForm) => call<AssetView>("register_asset", { asset }),
   enroll: (target: string, code: string | null) => call<Session>("enroll", { target, code }),
   syncNow: (onProgress: (p: Progress) => void) => {
     const channel = new Channel<Progress>();

@@ -1,0 +1,83 @@
+//! Scanning: the camera worker, and what a scanned or typed code means.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use brigada_core::assets::{AssetView, NewAsset};
+use brigada_core::model::Location;
+use brigada_core::qr;
+use brigada_core::scan::Scanned;
+use serde::Deserialize;
+use tauri::State;
+use tauri::ipc::Channel;
+use ts_rs::TS;
+
+use crate::camera::{self, CameraEvent};
+use crate::error::Result;
+use crate::state::AppState;
+
+/// Start the camera (stopping any running one); events stream over `on_event`.
+#[tauri::command]
+pub fn camera_start(state: State<'_, AppState>, on_event: Channel<CameraEvent>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    if let Some(old) = state.replace_camera(stop.clone()) {
+        old.store(true, Ordering::Relaxed);
+    }
+    std::thread::spawn(move || camera::run(stop, |e| on_event.send(e).is_ok()));
+}
+
+#[tauri::command]
+pub fn camera_stop(state: State<'_, AppState>) {
+    if let Some(old) = state.take_camera() {
+        old.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A code read by the camera, typed, or sent by a keyboard-wedge scanner.
+#[tauri::command(async)]
+pub fn interpret_scan(state: State<'_, AppState>, text: String) -> Result<Scanned> {
+    state.with(|s| Ok(s.interpret_scan(&text)?))
+}
+
+/// A photo of a code, picked from the files.
+#[tauri::command(async)]
+pub fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<Scanned> {
+    let d = qr::decode_bytes(&bytes)?;
+    state.with(|s| Ok(s.interpret_scan(&d.payload)?))
+}
+
+#[tauri::command(async)]
+pub fn get_asset(state: State<'_, AppState>, tag: String) -> Result<AssetView> {
+    state.with(|s| Ok(s.asset_view(&tag)?))
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewAssetForm {
+    pub tag: String,
+    pub kind: String,
+    pub brand: String,
+    pub model: String,
+    pub serial: String,
+    pub unidad: String,
+    pub area: String,
+}
+
+#[tauri::command(async)]
+pub fn register_asset(state: State<'_, AppState>, asset: NewAssetForm) -> Result<AssetView> {
+    state.with(|s| {
+        s.add_asset(NewAsset {
+            tag: asset.tag.clone(),
+            kind: asset.kind,
+            brand: asset.brand,
+            model: asset.model,
+            serial: asset.serial,
+            inventory_number: String::new(),
+            location: Location {
+                unidad: asset.unidad,
+                area: asset.area,
+                ..Default::default()
+            },
+        })?;
+        Ok(s.asset_view(&asset.tag)?)
+    })
+}
