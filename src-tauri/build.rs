@@ -18,6 +18,8 @@ pub const COMMANDS: &[&str] = &[
     "attach_photo",
     "sign",
     "resolve_conflict",
+    "assign",
+    "attach_request_photo",
     "add_equipment",
     "history",
     "forms",

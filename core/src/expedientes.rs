@@ -455,16 +455,36 @@ impl Store {
 
     /// Attach a photo (the bytes go to the blob store; the document keeps the hash).
     pub fn attach(&mut self, r: &str, bytes: &[u8], caption: &str, step: Option<&str>) -> Result<String> {
+        self.attach_photo(r, bytes, caption, step, false)
+    }
+
+    /// Attach a photo to a step (default: the current one): turned upright, at most 2048 px,
+    /// JPEG, with a thumbnail; the camera's location is dropped unless `keep_location`.
+    pub fn attach_photo(
+        &mut self,
+        r: &str,
+        bytes: &[u8],
+        caption: &str,
+        step: Option<&str>,
+        keep_location: bool,
+    ) -> Result<String> {
         if bytes.len() as u64 > blobs::MAX_BLOB {
             return Err(Error::TooLarge {
                 size: bytes.len() as u64,
                 max: blobs::MAX_BLOB,
             });
         }
-        let media_type = image_media_type(bytes)?;
+        image_media_type(bytes)?;
+        let prepared = crate::photo::prepare(bytes, keep_location)?;
+        let media_type = "image/jpeg";
         let id = self.resolve_ref(r)?;
         let now = time::now_ms();
-        let hash = self.write(|tx| blobs::put(tx, bytes, media_type, now))?;
+        let (hash, thumb) = self.write(|tx| {
+            Ok((
+                blobs::put(tx, &prepared.jpeg, media_type, now)?,
+                blobs::put(tx, &prepared.thumb, media_type, now)?,
+            ))
+        })?;
         let step = match step {
             Some(s) => Some(s.trim().to_ascii_uppercase()),
             None => self.view(&id)?.status.current,
@@ -485,6 +505,7 @@ impl Store {
                     caption: caption.trim().into(),
                     step: step.clone(),
                     media_type: media_type.into(),
+                    thumb: Some(thumb.clone()),
                     stamp: stamp.clone(),
                 });
                 Ok(())

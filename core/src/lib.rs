@@ -19,6 +19,7 @@ pub mod expedientes;
 pub mod forms;
 pub mod model;
 pub mod pdf;
+pub mod photo;
 pub mod procedure;
 pub mod qr;
 pub mod scan;

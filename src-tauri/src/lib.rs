@@ -35,6 +35,8 @@ pub fn run() {
             expedientes::attach_photo,
             expedientes::sign,
             expedientes::resolve_conflict,
+            expedientes::assign,
+            expedientes::attach_request_photo,
             expedientes::add_equipment,
             expedientes::history,
             expedientes::forms,

@@ -14,6 +14,7 @@ use brigada_core::Store;
 use brigada_core::store::InitOptions;
 use brigada_core::store::kdf::KdfParams;
 use brigada_sync::devices::Role;
+use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 const PASS: &str = "prueba-1234";
@@ -164,6 +165,24 @@ impl App {
         self.el("#nav-hoy").await;
     }
 
+    /// Draw a zigzag on the signature pad with the pointer, as a finger would.
+    async fn draw_signature(&self) {
+        let pad = self.el("#firma-pad").await;
+        self.driver
+            .action_chain()
+            .move_to_element_center(&pad)
+            .move_by_offset(-120, 0)
+            .click_and_hold()
+            .move_by_offset(40, -40)
+            .move_by_offset(40, 60)
+            .move_by_offset(40, -60)
+            .move_by_offset(40, 40)
+            .release()
+            .perform()
+            .await
+            .expect("drawing on the pad");
+    }
+
     async fn quit(self) {
         let _ = self.driver.quit().await;
     }
@@ -295,20 +314,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     app.click("#sign").await;
     app.wait_text("[data-testid=firma-summary]", folio.trim()).await;
     app.type_in("#firma-name", "Dra. Laura Méndez Ruiz").await;
-    let pad = app.el("#firma-pad").await;
-    app.driver
-        .action_chain()
-        .move_to_element_center(&pad)
-        .move_by_offset(-120, 0)
-        .click_and_hold()
-        .move_by_offset(40, -40)
-        .move_by_offset(40, 60)
-        .move_by_offset(40, -60)
-        .move_by_offset(40, 40)
-        .release()
-        .perform()
-        .await
-        .expect("drawing on the pad");
+    app.draw_signature().await;
     app.shot("05-firma").await;
     app.click("#firma-submit").await;
     app.wait_text("[data-testid=signatures]", "Dra. Laura Méndez Ruiz")
@@ -347,7 +353,28 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     office
         .wait_text("[data-testid=photos]", "Trayectoria del cableado")
         .await;
-    office.shot("08-oficina").await;
+    // The head of department countersigns the document the job produced.
+    office.click("[data-countersign=justificacion-tecnica]").await;
+    office.type_in("#firma-name", "Ing. Roberto Salas Pérez").await;
+    office.draw_signature().await;
+    office.click("#firma-submit").await;
+    office
+        .wait_text("[data-testid=signatures]", "Jefe(a) de Departamento")
+        .await;
+    office.shot("08-oficina-contrafirma").await;
+    // And reassigns the job from the office's list.
+    office.click("#nav-oficina").await;
+    let row = format!("[data-row='{}']", folio.trim());
+    let select = office.el(&format!("{row} select")).await;
+    SelectElement::new(&select)
+        .await
+        .expect("a select")
+        .select_by_value("José Luis Martínez Cruz")
+        .await
+        .expect("the técnico is in the catalog");
+    office.click(&format!("{row} button:not(.link)")).await;
+    office.wait_text(&row, "José Luis Martínez Cruz").await;
+    office.shot("08b-oficina").await;
     office.quit().await;
 }
 

@@ -120,6 +120,8 @@ pub struct Photo {
     pub caption: String,
     pub step: Option<String>,
     pub media_type: String,
+    /// Blob hash of a small JPEG for lists (photos taken since the photo pipeline).
+    pub thumb: Option<String>,
     pub stamp: Stamp,
 }
 

@@ -179,7 +179,7 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
 pub fn blob_hashes(e: &Expediente) -> Vec<&str> {
     e.photos
         .iter()
-        .map(|p| p.blob.as_str())
+        .flat_map(|p| std::iter::once(p.blob.as_str()).chain(p.thumb.as_deref()))
         .chain(
             e.signatures
                 .iter()

@@ -125,9 +125,10 @@ pub fn attach_photo(
     bytes: Vec<u8>,
     caption: String,
     step: Option<String>,
+    keep_location: bool,
 ) -> Result<View> {
     state.with(|s| {
-        s.attach(&reference, &bytes, &caption, step.as_deref())?;
+        s.attach_photo(&reference, &bytes, &caption, step.as_deref(), keep_location)?;
         Ok(s.view(&reference)?)
     })
 }
@@ -155,6 +156,24 @@ pub fn resolve_conflict(
 ) -> Result<View> {
     state.with(|s| {
         s.resolve(&reference, &step, &answer, note.as_deref())?;
+        Ok(s.view(&reference)?)
+    })
+}
+
+/// The office assigns a job to a técnico.
+#[tauri::command(async)]
+pub fn assign(state: State<'_, AppState>, reference: String, person: String) -> Result<View> {
+    state.with(|s| {
+        s.assign(&reference, &person)?;
+        Ok(s.view(&reference)?)
+    })
+}
+
+/// Keep the photo of the paper request (the Oficio or Tarjeta).
+#[tauri::command(async)]
+pub fn attach_request_photo(state: State<'_, AppState>, reference: String, bytes: Vec<u8>) -> Result<View> {
+    state.with(|s| {
+        s.attach_request_photo(&reference, &bytes)?;
         Ok(s.view(&reference)?)
     })
 }

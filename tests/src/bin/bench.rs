@@ -122,6 +122,7 @@ fn main() -> Result<()> {
                 caption: "Nodo instalado".into(),
                 step: Some("5".into()),
                 media_type: "image/jpeg".into(),
+                thumb: None,
                 stamp: stamp.clone(),
             });
             doc::write(&mut d, &e, &author, "foto", at + 50)?;

@@ -86,10 +86,50 @@ fn main() -> Result<()> {
         label_bytes / 1024,
     );
     print!("{report}");
+    let photos = photo_report(&mut store, &jobs[0])?;
+    print!("{photos}");
     if let Some(p) = out {
         write_section(&p, "Documents", &report)?;
+        write_section(&p, "Photos", &photos)?;
     }
     Ok(())
+}
+
+/// A 12-megapixel camera JPEG → upright, ≤ 2048 px, thumbnail, durably stored and recorded.
+fn photo_report(store: &mut brigada_core::Store, job: &str) -> Result<String> {
+    let img = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        let n = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 24;
+        image::Rgb([(x / 16) as u8 ^ n as u8, (y / 12) as u8, ((x + y) / 28) as u8])
+    });
+    let mut raw = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut raw, 92).encode_image(&img)?;
+    let raw = raw.into_inner();
+    let mut ms_all = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        store.attach_photo(job, &raw, "nodo", None, false)?;
+        ms_all.push(ms(t));
+    }
+    let kept = store
+        .view(job)?
+        .expediente
+        .photos
+        .last()
+        .map(|p| store.blob(&p.blob))
+        .transpose()?;
+    Ok(format!(
+        "A 12-megapixel JPEG ({} KiB) from the camera to a durable, recorded photo: decode, EXIF \
+         orientation, resize to 2048 px, JPEG 85, 320 px thumbnail, both stored in the encrypted \
+         database, the expediente changed, in one call (release build, this machine, 20 photos).\n\n\
+         | what | result | bar |\n|---|---|---|\n\
+         | 12 MP photo → durable save | p50 {:.0} ms, p95 {:.0} ms | ≤ 400 ms p95 |\n\
+         | size kept | {} KiB (from {} KiB) | — |\n",
+        raw.len() / 1024,
+        pct(ms_all.clone(), 0.5),
+        pct(ms_all, 0.95),
+        kept.map(|b| b.len() / 1024).unwrap_or(0),
+        raw.len() / 1024,
+    ))
 }
 
 /// Mexico City is UTC−6 all year since 2022.

@@ -56,12 +56,15 @@ export const backend = {
   setFields: (reference: string, fields: [string, string][]) => call<View>("set_fields", { reference, fields }),
   addMaterial: (reference: string, item: string, quantity: number, unit: string) =>
     call<View>("add_material", { reference, item, quantity, unit }),
-  attachPhoto: (reference: string, bytes: Uint8Array, caption: string, step: string | null) =>
-    call<View>("attach_photo", { reference, bytes: Array.from(bytes), caption, step }),
+  attachPhoto: (reference: string, bytes: Uint8Array, caption: string, step: string | null, keepLocation: boolean) =>
+    call<View>("attach_photo", { reference, bytes: Array.from(bytes), caption, step, keepLocation }),
   sign: (reference: string, role: string, name: string, strokes: string, step: string | null) =>
     call<Signature>("sign", { reference, role, name, strokes, step }),
   resolveConflict: (reference: string, step: string, answer: string, note: string | null) =>
     call<View>("resolve_conflict", { reference, step, answer, note }),
+  assign: (reference: string, person: string) => call<View>("assign", { reference, person }),
+  attachRequestPhoto: (reference: string, bytes: Uint8Array) =>
+    call<View>("attach_request_photo", { reference, bytes: Array.from(bytes) }),
   addEquipment: (reference: string, tag: string) => call<View>("add_equipment", { reference, tag }),
   history: (reference: string) => call<HistoryEntry[]>("history", { reference }),
   forms: (reference: string) => call<FormInfo[]>("forms", { reference }),

@@ -5,4 +5,8 @@ export type Photo = { id: string,
 /**
  * SHA-256 of the image, hex. The bytes live in the blob store, not in the CRDT.
  */
-blob: string, caption: string, step: string | null, media_type: string, stamp: Stamp, };
+blob: string, caption: string, step: string | null, media_type: string, 
+/**
+ * Blob hash of a small JPEG for lists (photos taken since the photo pipeline).
+ */
+thumb: string | null, stamp: Stamp, };
