@@ -5,10 +5,9 @@
 //! Needs (installed by `make test`): Xvfb, WebKitWebDriver (webkit2gtk-driver) and
 //! tauri-driver on PATH, and the UI built into `ui/dist` before the app was compiled.
 
-use std::io::{BufRead, BufReader};
+mod harness;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use brigada_core::Store;
 use brigada_core::store::InitOptions;
@@ -17,174 +16,16 @@ use brigada_sync::devices::Role;
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
-const PASS: &str = "prueba-1234";
+use crate::harness::{App, PASS};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A process killed when dropped.
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// An Xvfb display of our own; its number is read back from `-displayfd`.
-fn xvfb() -> (Proc, String) {
-    let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("Xvfb is needed (apt install xvfb)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("display number");
-    (Proc(child), format!(":{}", line.trim()))
-}
-
-/// One app instance: its data folder, its display, its tauri-driver and WebDriver session.
-struct App {
-    driver: WebDriver,
-    _tauri_driver: Proc,
-    _xvfb: Proc,
-}
-
-fn screenshots_dir() -> PathBuf {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&d).expect("screenshots folder");
-    d
-}
-
+/// The app built for this test run.
 impl App {
     async fn launch(home: &Path) -> App {
         App::launch_with(home, &[]).await
     }
 
-    /// Launch with extra environment for the app (e.g. a synthetic camera).
     async fn launch_with(home: &Path, env: &[(&str, &Path)]) -> App {
-        let (xvfb, display) = xvfb();
-        let (port, native) = (free_port(), free_port());
-        let td = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .env("DISPLAY", &display)
-            .env("BRIGADA_HOME", home)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver is needed (cargo install tauri-driver --locked)");
-        let td = Proc(td);
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut caps = Capabilities::new();
-        caps.insert(
-            "tauri:options".into(),
-            serde_json::json!({"application": env!("CARGO_BIN_EXE_brigada-app")}),
-        );
-        let driver = WebDriver::new(&url, caps)
-            .await
-            .expect("a WebDriver session with the app");
-        App {
-            driver,
-            _tauri_driver: td,
-            _xvfb: xvfb,
-        }
-    }
-
-    async fn el(&self, css: &str) -> WebElement {
-        let e = self
-            .driver
-            .query(By::Css(css))
-            .wait(Duration::from_secs(20), Duration::from_millis(100))
-            .first()
-            .await;
-        match e {
-            Ok(e) => e,
-            Err(err) => {
-                self.shot("failure").await;
-                panic!("{css} did not appear: {err}")
-            }
-        }
-    }
-
-    async fn click(&self, css: &str) {
-        let e = self.el(css).await;
-        e.wait_until()
-            .clickable()
-            .await
-            .unwrap_or_else(|e| panic!("{css} not clickable: {e}"));
-        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
-    }
-
-    async fn type_in(&self, css: &str, text: &str) {
-        let e = self.el(css).await;
-        e.clear().await.ok();
-        e.send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
-    }
-
-    /// Wait until the text of `css` contains `needle`.
-    async fn wait_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let t = self.el(css).await.text().await.unwrap_or_default();
-            if t.contains(needle) {
-                return t;
-            }
-            if Instant::now() > deadline {
-                self.shot("failure").await;
-                panic!("{css} never contained {needle:?}; it says {t:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(150)).await;
-        }
-    }
-
-    async fn shot(&self, name: &str) {
-        let _ = self
-            .driver
-            .screenshot(&screenshots_dir().join(format!("{name}.png")))
-            .await;
-    }
-
-    async fn unlock(&self) {
-        self.type_in("#passphrase", PASS).await;
-        self.click("#unlock").await;
-        self.el("#nav-hoy").await;
-    }
-
-    /// Draw a zigzag on the signature pad with the pointer, as a finger would.
-    async fn draw_signature(&self) {
-        let pad = self.el("#firma-pad").await;
-        self.driver
-            .action_chain()
-            .move_to_element_center(&pad)
-            .move_by_offset(-120, 0)
-            .click_and_hold()
-            .move_by_offset(40, -40)
-            .move_by_offset(40, 60)
-            .move_by_offset(40, -60)
-            .move_by_offset(40, 40)
-            .release()
-            .perform()
-            .await
-            .expect("drawing on the pad");
-    }
-
-    async fn quit(self) {
-        let _ = self.driver.quit().await;
+        App::launch_bin(Path::new(env!("CARGO_BIN_EXE_brigada-app")), home, env).await
     }
 }
 

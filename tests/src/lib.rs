@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 
+pub mod fixture;
+pub use fixture::{realistic_expedientes, uuid_v7};
+
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::procedure::{self, FieldKind, StepKind};
 use brigada_core::store::kdf::KdfParams;
