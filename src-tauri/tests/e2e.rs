@@ -172,6 +172,17 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
         "{docs}"
     );
     app.shot("06-expediente").await;
+    // Portrait tablet: the same screen at 800×1280.
+    app.driver
+        .set_window_rect(0, 0, 800, 1280)
+        .await
+        .expect("portrait window");
+    app.el("[data-testid=checklist]").await;
+    app.shot("06b-expediente-vertical").await;
+    app.driver
+        .set_window_rect(0, 0, 1280, 800)
+        .await
+        .expect("landscape window");
 
     // Sync with the server.
     app.click("#nav-sync").await;
@@ -193,6 +204,11 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
         .await;
     office
         .wait_text("[data-testid=photos]", "Trayectoria del cableado")
+        .await;
+    // Who did what, when, on which device.
+    office.click("#history-toggle").await;
+    office
+        .wait_text("[data-testid=history]", "Ana Karen Hernández López (T07)")
         .await;
     // The head of department countersigns the document the job produced.
     office.click("[data-countersign=justificacion-tecnica]").await;

@@ -33,7 +33,7 @@ impl Drop for Proc {
 /// An Xvfb display of our own; its number is read back from `-displayfd`.
 fn xvfb() -> (Proc, String) {
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+        .args(["-displayfd", "1", "-screen", "0", "1300x1300x24", "-nolisten", "tcp"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

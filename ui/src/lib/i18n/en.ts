@@ -78,6 +78,7 @@ export const en: Record<Key, string> = {
   "exp.add_photo": "Add photo",
   "exp.caption": "Photo caption",
   "exp.keep_location": "Keep the photo's location",
+  "exp.deadline": "due",
   "exp.signatures": "Signatures",
   "exp.sign": "Capture signature",
   "exp.documents": "Documents",

@@ -76,6 +76,7 @@ export const es = {
   "exp.add_photo": "Agregar foto",
   "exp.caption": "Descripción de la foto",
   "exp.keep_location": "Conservar la ubicación de la foto",
+  "exp.deadline": "vence",
   "exp.signatures": "Firmas",
   "exp.sign": "Capturar firma",
   "exp.documents": "Documentos",
