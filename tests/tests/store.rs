@@ -129,9 +129,11 @@ fn blobs_are_deduplicated_and_verified_on_read() {
         .conn()
         .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "the photo and its thumbnail, each stored once");
     assert_eq!(store.view(&job).unwrap().expediente.photos.len(), 2);
-    assert_eq!(store.blob(&h1).unwrap(), png);
+    // What is kept is the prepared photo (upright JPEG), read back intact.
+    let kept = store.blob(&h1).unwrap();
+    assert_eq!(kept, brigada_core::photo::prepare(&png, false).unwrap().jpeg);
     store
         .conn()
         .execute("UPDATE blobs SET data = x'00' WHERE hash = ?1", [&h1])

@@ -283,16 +283,17 @@ fn photos_on_one_tablet_and_a_signature_on_the_other_reach_everyone() {
         .store
         .sign(&job, "conformidad", "Dra. Laura Méndez", strokes(), None)
         .unwrap();
+    let kept = a.store.blob(&h).unwrap();
     let sa = a.sync().unwrap();
-    assert_eq!(sa.blobs.uploaded, 1);
+    assert_eq!(sa.blobs.uploaded, 2, "the photo and its thumbnail");
     let sb = b.sync().unwrap();
     assert_eq!(sb.blobs.uploaded, 2, "strokes and image");
-    assert_eq!(sb.blobs.downloaded, 1, "A's photo");
+    assert_eq!(sb.blobs.downloaded, 2, "A's photo and its thumbnail");
     assert_eq!(sb.blobs.pending, 0);
     a.sync().unwrap();
     office.sync().unwrap();
     for d in [&a, &b, &office] {
-        assert_eq!(d.store.blob(&h).unwrap(), photo);
+        assert_eq!(d.store.blob(&h).unwrap(), kept);
         assert_eq!(
             d.store.blob(&sig.image_blob).unwrap(),
             b.store.blob(&sig.image_blob).unwrap()
@@ -308,16 +309,22 @@ fn a_document_may_arrive_before_its_blobs() {
     let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
     let job = new_job(&mut a.store, "P1");
     let h = a.store.attach(&job, &small_png(), "nodo", None).unwrap();
+    let thumb = a.store.view(&job).unwrap().expediente.photos[0].thumb.clone().unwrap();
     // Only the documents go up (the blob upload has not happened yet).
     let mut t = a.transport();
     a.store.sync_with(&mut t, &mut |_| {}).unwrap();
     let sb = b.sync().unwrap();
-    assert_eq!(sb.blobs.pending, 1, "B knows the photo exists but does not have it");
-    assert_eq!(b.store.pending_blobs().unwrap(), vec![h.clone()]);
+    assert_eq!(
+        sb.blobs.pending, 2,
+        "B knows the photo (and thumbnail) exist but does not have them"
+    );
+    let mut want = vec![h.clone(), thumb];
+    want.sort();
+    assert_eq!(b.store.pending_blobs().unwrap(), want);
     a.sync().unwrap();
     let sb = b.sync().unwrap();
-    assert_eq!((sb.blobs.downloaded, sb.blobs.pending), (1, 0));
-    assert_eq!(b.store.blob(&h).unwrap(), small_png());
+    assert_eq!((sb.blobs.downloaded, sb.blobs.pending), (2, 0));
+    assert_eq!(b.store.blob(&h).unwrap(), a.store.blob(&h).unwrap());
 }
 
 #[test]
@@ -327,9 +334,12 @@ fn uploads_and_downloads_resume_where_they_stopped() {
     let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
     let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
     let job = new_job(&mut a.store, "P1");
-    let photo = big_photo(1000);
+    let h = a.store.attach(&job, &big_photo(2048), "grande", None).unwrap();
+    // What travels is the photo as kept (and its thumbnail).
+    let photo = a.store.blob(&h).unwrap();
     assert!(photo.len() > 2 * CHUNK, "the photo spans several chunks");
-    let h = a.store.attach(&job, &photo, "grande", None).unwrap();
+    let thumb = a.store.view(&job).unwrap().expediente.photos[0].thumb.clone().unwrap();
+    let thumb_len = a.store.blob(&thumb).unwrap().len();
     let mut t = a.transport();
     a.store.sync_with(&mut t, &mut |_| {}).unwrap();
     // The first chunk goes up, then the connection "drops".
@@ -338,11 +348,11 @@ fn uploads_and_downloads_resume_where_they_stopped() {
     let e = t.blob_upload(&h, 7, photo.len() as u64, &photo[7..100]).unwrap_err();
     assert!(e.to_string().contains(&format!("resume from {CHUNK}")), "{e}");
     let sa = a.sync().unwrap();
-    assert_eq!(sa.blobs.uploaded, 1);
+    assert_eq!(sa.blobs.uploaded, 2);
     assert_eq!(
         sa.blobs.bytes_up,
-        (photo.len() - CHUNK) as u64,
-        "only the rest was sent"
+        (photo.len() - CHUNK + thumb_len) as u64,
+        "only the rest (and the thumbnail) was sent"
     );
     // B starts the download, is cut off after the first piece, then resumes.
     let mut tb = b.transport();
@@ -362,8 +372,8 @@ fn uploads_and_downloads_resume_where_they_stopped() {
         .write(|tx| brigada_core::store::blobs::append_partial(tx, &h, 0, &got))
         .unwrap();
     let sb = b.sync().unwrap();
-    assert_eq!(sb.blobs.downloaded, 1);
-    assert_eq!(sb.blobs.bytes_down, (photo.len() - CHUNK) as u64);
+    assert_eq!(sb.blobs.downloaded, 2);
+    assert_eq!(sb.blobs.bytes_down, (photo.len() - CHUNK + thumb_len) as u64);
     assert_eq!(b.store.blob(&h).unwrap(), photo);
 }
 
@@ -428,5 +438,9 @@ fn https_with_the_offices_own_certificate() {
     let job = new_job(&mut store, "P1");
     store.attach(&job, &small_png(), "nodo", None).unwrap();
     let s = store.sync_now(&mut |_| {}).unwrap();
-    assert_eq!((s.progress.docs_sent, s.blobs.uploaded), (1, 1));
+    assert_eq!(
+        (s.progress.docs_sent, s.blobs.uploaded),
+        (1, 2),
+        "the document, the photo and its thumbnail"
+    );
 }
