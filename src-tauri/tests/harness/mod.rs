@@ -74,16 +74,18 @@ impl App {
             .expect("tauri-driver is needed (cargo install tauri-driver --locked)");
         let td = Proc(td);
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let mut caps = Capabilities::new();
-        caps.insert("tauri:options".into(), serde_json::json!({"application": bin}));
-        let driver = WebDriver::new(&url, caps)
-            .await
-            .expect("a WebDriver session with the app");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // tauri-driver listens at once, but the WebKitWebDriver it starts behind it may take a
+        // moment on a busy machine: retry the session until both answer.
+        let driver = loop {
+            let mut caps = Capabilities::new();
+            caps.insert("tauri:options".into(), serde_json::json!({"application": bin}));
+            match WebDriver::new(&url, caps).await {
+                Ok(d) => break d,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(250)).await,
+                Err(e) => panic!("no WebDriver session with the app: {e}"),
+            }
+        };
         App {
             driver,
             _tauri_driver: td,
