@@ -49,15 +49,36 @@ pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge>
         id: id.to_owned(),
         detail: e.to_string(),
     };
-    let mut doc = if snapshot.is_empty() {
-        Automerge::new()
-    } else {
-        Automerge::load(snapshot).map_err(bad)?
-    };
-    for c in changes {
-        doc.load_incremental(c).map_err(bad)?;
+    // Automerge's storage decoder can panic on some malformed input (an `unwrap` in its
+    // column decoder, found by fuzzing): bytes from the network or a file must give an
+    // error, never take the process down.
+    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut doc = if snapshot.is_empty() {
+            Automerge::new()
+        } else {
+            Automerge::load(snapshot).map_err(bad)?
+        };
+        for c in changes {
+            doc.load_incremental(c).map_err(bad)?;
+        }
+        Ok(doc)
+    }));
+    parsed.unwrap_or_else(|_| {
+        Err(Error::BadDocument {
+            id: id.to_owned(),
+            detail: "the document's bytes are malformed (the decoder rejected them)".into(),
+        })
+    })
+}
+
+/// Apply changes received from elsewhere. Malformed bytes are an error (also when they
+/// make Automerge's decoder panic); on error `doc` must be discarded.
+pub fn load_changes(doc: &mut Automerge, bytes: &[u8]) -> std::result::Result<(), String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes))) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the bytes are malformed (the decoder rejected them)".into()),
     }
-    Ok(doc)
 }
 
 pub fn read<T: Hydrate>(id: &str, doc: &Automerge) -> Result<T> {

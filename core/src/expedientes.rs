@@ -646,10 +646,7 @@ impl Store {
     /// Merge a document received from elsewhere (another device, an export), keeping all
     /// changes of both sides. Returns the merged state.
     pub fn merge_document(&mut self, bytes: &[u8]) -> Result<View> {
-        let incoming = Automerge::load(bytes).map_err(|e| Error::BadDocument {
-            id: "import".into(),
-            detail: e.to_string(),
-        })?;
+        let incoming = doc::load("import", bytes, &[])?;
         let exp_in: Expediente = doc::read("import", &incoming)?;
         let proc = procedure::get(&exp_in.procedure_id, exp_in.procedure_version)?;
         let id = exp_in.id.clone();

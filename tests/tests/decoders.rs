@@ -84,3 +84,17 @@ fn a_document_for_an_unknown_procedure_is_refused() {
     assert_eq!(e.code(), "unknown_procedure");
     assert_eq!(s.list(&Default::default()).unwrap().len(), 1);
 }
+
+#[test]
+fn bytes_that_make_automerges_decoder_panic_are_a_clear_error() {
+    // Found by the load_document fuzz target: Automerge's column decoder unwraps on it.
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/untrusted/automerge-decoder-panic.bin"),
+    )
+    .unwrap();
+    let (_d, mut store, _, _) = a_document();
+    let e = store.merge_document(&bytes).unwrap_err();
+    assert_eq!(e.code(), "bad_document", "{e}");
+    let e = brigada_core::doc::load("x", &bytes, &[]).unwrap_err();
+    assert!(e.to_string().contains("malformed"), "{e}");
+}
