@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 pub const MAX_SIDE: u32 = 2048;
 pub const THUMB_SIDE: u32 = 320;
 pub const QUALITY: u8 = 85;
+/// The largest photo accepted (a 50 MP camera; tablets make 12–16 MP).
+pub const MAX_PIXELS: u64 = 50_000_000;
 
 pub struct Prepared {
     pub jpeg: Vec<u8>,
@@ -51,6 +53,15 @@ pub fn prepare(bytes: &[u8], keep_location: bool) -> Result<Prepared> {
         .map_err(bad)?
         .into_decoder()
         .map_err(bad)?;
+    // A header may claim any size: refuse what no tablet camera makes before decoding, so a
+    // crafted file cannot exhaust memory (decode, rotate and resize each hold a copy).
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(Error::InvalidInput(format!(
+            "the photo is {w}×{h} pixels; the largest accepted is {} megapixels: take it again at a normal size",
+            MAX_PIXELS / 1_000_000
+        )));
+    }
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let exif = if keep_location {
         decoder.exif_metadata().ok().flatten().map(|mut e| {
@@ -128,5 +139,16 @@ mod tests {
     fn garbage_is_a_clear_error() {
         let e = prepare(b"not a photo", false).err().unwrap();
         assert!(e.to_string().contains("JPEG, PNG or WebP"), "{e}");
+        // A PNG header claiming 60000×60000 pixels is refused before anything is decoded.
+        let mut png = Vec::new();
+        png.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR");
+        png.extend_from_slice(&60_000u32.to_be_bytes());
+        png.extend_from_slice(&60_000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        let e = prepare(&png, false).err().unwrap();
+        assert!(
+            e.to_string().contains("megapixels") || e.to_string().contains("could not be read"),
+            "{e}"
+        );
     }
 }
