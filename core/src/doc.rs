@@ -44,41 +44,35 @@ pub fn new_doc(author: &Author) -> Automerge {
     Automerge::new().with_actor(author.actor.clone())
 }
 
-pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
-    let bad = |e: automerge::AutomergeError| Error::BadDocument {
+/// Run one Automerge decode of outside bytes. Its decoder can panic on some malformed
+/// input (an `unwrap` in its column decoder, found by fuzzing): that is contained and
+/// reported like any other malformed document, never taking the process down.
+fn decode<T>(id: &str, f: impl FnOnce() -> std::result::Result<T, automerge::AutomergeError>) -> Result<T> {
+    let bad = |detail: String| Error::BadDocument {
         id: id.to_owned(),
-        detail: e.to_string(),
+        detail,
     };
-    // Automerge's storage decoder can panic on some malformed input (an `unwrap` in its
-    // column decoder, found by fuzzing): bytes from the network or a file must give an
-    // error, never take the process down.
-    let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut doc = if snapshot.is_empty() {
-            Automerge::new()
-        } else {
-            Automerge::load(snapshot).map_err(bad)?
-        };
-        for c in changes {
-            doc.load_incremental(c).map_err(bad)?;
-        }
-        Ok(doc)
-    }));
-    parsed.unwrap_or_else(|_| {
-        Err(Error::BadDocument {
-            id: id.to_owned(),
-            detail: "the document's bytes are malformed (the decoder rejected them)".into(),
-        })
-    })
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r.map_err(|e| bad(e.to_string())),
+        Err(_) => Err(bad("the bytes are malformed (the decoder rejected them)".into())),
+    }
 }
 
-/// Apply changes received from elsewhere. Malformed bytes are an error (also when they
-/// make Automerge's decoder panic); on error `doc` must be discarded.
-pub fn load_changes(doc: &mut Automerge, bytes: &[u8]) -> std::result::Result<(), String> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes))) {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("the bytes are malformed (the decoder rejected them)".into()),
+pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
+    let mut doc = if snapshot.is_empty() {
+        Automerge::new()
+    } else {
+        decode(id, || Automerge::load(snapshot))?
+    };
+    for c in changes {
+        load_changes(id, &mut doc, c)?;
     }
+    Ok(doc)
+}
+
+/// Apply changes received from elsewhere; on error `doc` must be discarded.
+pub fn load_changes(id: &str, doc: &mut Automerge, bytes: &[u8]) -> Result<()> {
+    decode(id, || doc.load_incremental(bytes)).map(|_| ())
 }
 
 pub fn read<T: Hydrate>(id: &str, doc: &Automerge) -> Result<T> {

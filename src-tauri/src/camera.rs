@@ -67,20 +67,22 @@ fn preview(img: &DynamicImage) -> Option<String> {
 
 impl Synthetic {
     /// The synthetic camera named by `BRIGADA_CAMERA_FRAMES`, if any and readable.
-    pub fn from_env() -> Result<Synthetic, String> {
+    /// The synthetic camera, or the event that tells the UI there is no camera.
+    pub fn from_env() -> Result<Synthetic, CameraEvent> {
+        let no_camera = |reason: String| CameraEvent::NoCamera { reason };
         let path = std::env::var_os("BRIGADA_CAMERA_FRAMES")
             .map(PathBuf::from)
-            .ok_or_else(|| "no camera was found on this device".to_owned())?;
+            .ok_or_else(|| no_camera("no camera was found on this device".into()))?;
         let frames: Vec<(String, GrayImage)> = images_in(&path)
             .iter()
             .filter_map(|p| image::open(p).ok())
             .filter_map(|img| Some((preview(&img)?, img.to_luma8())))
             .collect();
         if frames.is_empty() {
-            return Err(format!(
+            return Err(no_camera(format!(
                 "the synthetic camera {} has no readable images",
                 path.display()
-            ));
+            )));
         }
         Ok(Synthetic { frames })
     }
@@ -91,8 +93,8 @@ impl Synthetic {
 pub fn run(stop: Arc<AtomicBool>, mut send: impl FnMut(CameraEvent) -> bool) {
     let cam = match Synthetic::from_env() {
         Ok(c) => c,
-        Err(reason) => {
-            send(CameraEvent::NoCamera { reason });
+        Err(no_camera) => {
+            send(no_camera);
             return;
         }
     };

@@ -140,7 +140,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         // what they share.
         let mut reply = Vec::new();
         if push.sync.is_empty() {
-            if let Err(e) = brigada_core::doc::load_changes(&mut d, &push.changes) {
+            if let Err(e) = brigada_core::doc::load_changes(&push.id, &mut d, &push.changes) {
                 rejected.push(reject(
                     &push.id,
                     RejectReason::Invalid,

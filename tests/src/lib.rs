@@ -365,3 +365,30 @@ pub fn write_section(path: &Path, heading: &str, body: &str) -> std::io::Result<
     };
     std::fs::write(path, new)
 }
+
+/// Rasterise a PDF with poppler's `pdftoppm` at `dpi`, in gray; one image per page.
+pub fn rasterise(pdf_bytes: &[u8], dpi: u32) -> Vec<image::GrayImage> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("doc.pdf");
+    std::fs::write(&file, pdf_bytes).expect("pdf written");
+    let ok = Command::new("pdftoppm")
+        .args(["-r", &dpi.to_string(), "-gray", "-png"])
+        .arg(&file)
+        .arg(dir.path().join("p"))
+        .status()
+        .expect("pdftoppm is needed (apt install poppler-utils)")
+        .success();
+    assert!(ok, "pdftoppm failed");
+    // pdftoppm zero-pads page numbers, so the names sort in page order.
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .expect("pages")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    pages.sort();
+    pages
+        .iter()
+        .map(|p| image::open(p).expect("a page image").to_luma8())
+        .collect()
+}

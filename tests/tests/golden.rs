@@ -7,44 +7,22 @@
 //! `BRIGADA_UPDATE_GOLDEN=1 cargo test -p brigada-scenarios --test golden`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use brigada_core::forms::{Body, EquipmentRow, Form, Signer};
 use brigada_core::pdf::{self, Layout, Paper};
 use brigada_core::procedure::DocumentKind;
 use brigada_core::signature::Strokes;
 use brigada_core::tag;
+use brigada_scenarios::rasterise;
 
-const DPI: &str = "40";
+const DPI: u32 = 40;
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden")
 }
 
-fn rasterise(pdf_bytes: &[u8]) -> Vec<image::GrayImage> {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("doc.pdf");
-    std::fs::write(&file, pdf_bytes).unwrap();
-    let ok = Command::new("pdftoppm")
-        .args(["-r", DPI, "-gray", "-png"])
-        .arg(&file)
-        .arg(dir.path().join("p"))
-        .status()
-        .expect("pdftoppm is needed (apt install poppler-utils)")
-        .success();
-    assert!(ok);
-    let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "png"))
-        .collect();
-    pages.sort();
-    pages.iter().map(|p| image::open(p).unwrap().to_luma8()).collect()
-}
-
 fn check(name: &str, pdf_bytes: &[u8]) {
-    let pages = rasterise(pdf_bytes);
+    let pages = rasterise(pdf_bytes, DPI);
     let update = std::env::var_os("BRIGADA_UPDATE_GOLDEN").is_some();
     let review = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/golden-review");
     std::fs::create_dir_all(&review).unwrap();

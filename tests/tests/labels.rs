@@ -2,34 +2,10 @@
 //! same tag, printing offline from a device's own range, and label sheets that decode
 //! back to the right ids once rasterised.
 
-use std::process::Command;
-
 use brigada_core::pdf::{self, Layout};
 use brigada_core::{Error, qr, tag};
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
-
-/// Rasterise a PDF with poppler's pdftoppm at `dpi`, grayscale; one image per page.
-fn rasterise(pdf_bytes: &[u8], dpi: u32) -> Vec<image::GrayImage> {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("labels.pdf");
-    std::fs::write(&file, pdf_bytes).unwrap();
-    let status = Command::new("pdftoppm")
-        .args(["-r", &dpi.to_string(), "-gray", "-png"])
-        .arg(&file)
-        .arg(dir.path().join("page"))
-        .status()
-        .expect("pdftoppm is needed (apt install poppler-utils)");
-    assert!(status.success());
-    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "png"))
-        .collect();
-    pages.sort();
-    pages.iter().map(|p| image::open(p).unwrap().to_luma8()).collect()
-}
 
 /// Cut each label out of the rasterised pages and decode it with the project's decoder.
 fn decode_labels(pdf_bytes: &[u8], layout: Layout, n: usize) -> Vec<String> {

@@ -331,7 +331,7 @@ impl Store {
                 }
             }
             if !changes.is_empty()
-                && let Err(e) = doc::load_changes(&mut d, changes)
+                && let Err(e) = doc::load_changes(id, &mut d, changes)
             {
                 rejected.push(Rejection {
                     id: id.clone(),
