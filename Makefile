@@ -47,3 +47,5 @@ bench: ui
 	$(CARGO_TARGET_DIR)/release/doc_bench --out docs/BENCHMARKS.md
 	$(CARGO) run --locked --release -p brigada-app --example cold_start -- \
 	  --app $(CARGO_TARGET_DIR)/release/brigada-app --out docs/BENCHMARKS.md
+	$(CARGO) run --locked --release -p brigada-app --example camera_bench -- \
+	  --app $(CARGO_TARGET_DIR)/release/brigada-app --out docs/BENCHMARKS.md

@@ -29,7 +29,7 @@ pub struct Prepared {
 
 fn bad(e: impl std::fmt::Display) -> Error {
     Error::InvalidInput(format!(
-        "the photo could not be read ({e}): use a JPEG, PNG or WebP picture from the camera or the gallery"
+        "the file is not an image that could be read ({e}): use a JPEG, PNG or WebP picture from the camera or the gallery"
     ))
 }
 
@@ -46,9 +46,9 @@ fn encode(img: &DynamicImage, quality: u8, exif: Option<Vec<u8>>) -> Result<Vec<
     Ok(out.into_inner())
 }
 
-/// Prepare a photo for keeping. `keep_location`: keep the camera's EXIF (GPS included).
-pub fn prepare(bytes: &[u8], keep_location: bool) -> Result<Prepared> {
-    let mut decoder = ImageReader::new(Cursor::new(bytes))
+/// A decoder for a picture's bytes whose size has been checked.
+fn bounded_decoder(bytes: &[u8]) -> Result<impl ImageDecoder + '_> {
+    let decoder = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(bad)?
         .into_decoder()
@@ -62,6 +62,21 @@ pub fn prepare(bytes: &[u8], keep_location: bool) -> Result<Prepared> {
             MAX_PIXELS / 1_000_000
         )));
     }
+    Ok(decoder)
+}
+
+/// A picture from a file or a camera, decoded within the size limit and turned upright.
+pub fn open_upright(bytes: &[u8]) -> Result<DynamicImage> {
+    let mut decoder = bounded_decoder(bytes)?;
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(bad)?;
+    img.apply_orientation(orientation);
+    Ok(img)
+}
+
+/// Prepare a photo for keeping. `keep_location`: keep the camera's EXIF (GPS included).
+pub fn prepare(bytes: &[u8], keep_location: bool) -> Result<Prepared> {
+    let mut decoder = bounded_decoder(bytes)?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let exif = if keep_location {
         decoder.exif_metadata().ok().flatten().map(|mut e| {
@@ -147,7 +162,7 @@ mod tests {
         png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
         let e = prepare(&png, false).err().unwrap();
         assert!(
-            e.to_string().contains("megapixels") || e.to_string().contains("could not be read"),
+            e.to_string().contains("megapixels") || e.to_string().contains("could be read"),
             "{e}"
         );
     }

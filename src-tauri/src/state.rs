@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use brigada_core::Store;
+use brigada_core::qr::worker::Isolated;
 
 use crate::error::{AppError, ErrorCode, Result};
 
@@ -16,7 +17,12 @@ pub struct AppState {
     store: Mutex<Option<Store>>,
     /// The running camera worker's stop flag.
     camera: Mutex<Option<Arc<AtomicBool>>>,
+    /// The QR reader's worker process (this program run with [`QR_WORKER_ARG`]).
+    pub decoder: Arc<Mutex<Isolated>>,
 }
+
+/// The argument that makes this program the QR reader's worker process.
+pub const QR_WORKER_ARG: &str = "--qr-worker";
 
 impl AppState {
     pub fn new(home: PathBuf) -> AppState {
@@ -24,6 +30,10 @@ impl AppState {
             home,
             store: Mutex::new(None),
             camera: Mutex::new(None),
+            decoder: Arc::new(Mutex::new(Isolated::new(
+                std::env::current_exe().unwrap_or_else(|_| PathBuf::from("brigada-app")),
+                &[QR_WORKER_ARG],
+            ))),
         }
     }
 

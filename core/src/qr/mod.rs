@@ -7,15 +7,18 @@
 //!   asked to frame one), because returning the wrong one of two is worse than none;
 //! - control characters are returned as they are (`TextMode::Plain`), never escaped.
 //!
-//! zxing-cpp is C++: a defect in it could take the process down. [`decode_image`] runs
-//! in-process for camera frames (bounded, trusted sizes); files from users go through the
-//! CLI's isolated decoder process (`brigada scan`), which survives a decoder crash.
+//! zxing-cpp is C++: a defect in it could take the process down. The app decodes camera
+//! frames and picked images in a worker process ([`worker`]); the CLI decodes a file in a
+//! child process (`brigada scan`). [`decode_image`] in-process is for tests, benchmarks and
+//! those child processes.
 
 use image::{GrayImage, Luma};
 use qrcode::QrCode;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+pub mod worker;
 
 /// Largest image accepted for decoding (pixels); bigger photos are scaled down first.
 const MAX_DECODE_PIXELS: u32 = 4096;
@@ -58,10 +61,10 @@ pub fn encode_luma(text: &str, module_px: u32) -> Result<GrayImage> {
         .build())
 }
 
-/// Decode the one QR code in an image file's bytes.
-pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
-    let img = image::load_from_memory(bytes)
-        .map_err(|e| Error::InvalidInput(format!("the file is not an image we can read: {e}")))?;
+/// An image file's bytes as the grey frame the decoder reads: size-checked, upright, at
+/// most [`MAX_DECODE_PIXELS`] on the long side.
+pub fn frame_of(bytes: &[u8]) -> Result<GrayImage> {
+    let img = crate::photo::open_upright(bytes)?;
     let img = if img.width().max(img.height()) > MAX_DECODE_PIXELS {
         img.resize(
             MAX_DECODE_PIXELS,
@@ -71,7 +74,12 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
     } else {
         img
     };
-    decode_image(&img.to_luma8())
+    Ok(img.to_luma8())
+}
+
+/// Decode the one QR code in an image file's bytes (in this process: see [`worker`]).
+pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
+    decode_image(&frame_of(bytes)?)
 }
 
 /// Decode the one QR code in a grey image (a camera frame).

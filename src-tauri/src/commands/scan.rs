@@ -16,14 +16,16 @@ use crate::camera::{self, CameraEvent};
 use crate::error::Result;
 use crate::state::AppState;
 
-/// Start the camera (stopping any running one); events stream over `on_event`.
+/// Start camera `index` (0 when not given; stopping any running one); events stream
+/// over `on_event`.
 #[tauri::command]
-pub fn camera_start(state: State<'_, AppState>, on_event: Channel<CameraEvent>) {
+pub fn camera_start(state: State<'_, AppState>, index: Option<u32>, on_event: Channel<CameraEvent>) {
     let stop = Arc::new(AtomicBool::new(false));
     if let Some(old) = state.replace_camera(stop.clone()) {
         old.store(true, Ordering::Relaxed);
     }
-    std::thread::spawn(move || camera::run(stop, |e| on_event.send(e).is_ok()));
+    let decoder = state.decoder.clone();
+    std::thread::spawn(move || camera::run(index.unwrap_or(0), stop, decoder, move |e| on_event.send(e).is_ok()));
 }
 
 #[tauri::command]
@@ -42,7 +44,8 @@ pub fn interpret_scan(state: State<'_, AppState>, text: String) -> Result<Scanne
 /// A photo of a code, picked from the files.
 #[tauri::command(async)]
 pub fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<Scanned> {
-    let d = qr::decode_bytes(&bytes)?;
+    let frame = qr::frame_of(&bytes)?;
+    let d = state.decoder.lock().unwrap_or_else(|p| p.into_inner()).decode(&frame)?;
     state.with(|s| Ok(s.interpret_scan(&d.payload)?))
 }
 

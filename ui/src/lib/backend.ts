@@ -69,10 +69,10 @@ export const backend = {
   history: (reference: string) => call<HistoryEntry[]>("history", { reference }),
   forms: (reference: string) => call<FormInfo[]>("forms", { reference }),
   blobDataUrl: (hash: string) => call<string>("blob_data_url", { hash }),
-  cameraStart: (onEvent: (e: CameraEvent) => void) => {
+  cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {
     const channel = new Channel<CameraEvent>();
     channel.onmessage = onEvent;
-    return call<void>("camera_start", { onEvent: channel });
+    return call<void>("camera_start", { index, onEvent: channel });
   },
   cameraStop: () => call<void>("camera_stop"),
   interpretScan: (text: string) => call<Scanned>("interpret_scan", { text }),

@@ -3,4 +3,4 @@
 /**
  * What the scanner screen receives while the camera runs.
  */
-export type CameraEvent = { "kind": "no-camera", reason: string, } | { "kind": "frame", data_url: string, } | { "kind": "decoded", text: string, };
+export type CameraEvent = { "kind": "no-camera", reason: string, } | { "kind": "started", name: string, index: number, count: number, } | { "kind": "frame", data_url: string, } | { "kind": "decoded", text: string, } | { "kind": "failed", reason: string, };
