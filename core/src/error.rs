@@ -69,6 +69,8 @@ pub enum Error {
     Unauthorized(String),
     #[error("the server refused access: {0}")]
     Forbidden(String),
+    #[error("Brigada was locked while working: unlock it and try again; nothing was lost")]
+    Locked,
     #[error("cannot reach the sync server at {url}: {why}. Nothing was lost; sync again when the network is back")]
     Network { url: String, why: String },
     #[error("the sync server answered {status}: {message}")]
@@ -109,6 +111,7 @@ impl Error {
             Error::NotEnrolled => "not_enrolled",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
+            Error::Locked => "locked",
             Error::Network { .. } => "network",
             Error::Server { .. } => "server",
             Error::Sql(_) => "database",

@@ -81,6 +81,7 @@ impl From<brigada_core::Error> for AppError {
             "not_enrolled" => NotEnrolled,
             "unauthorized" => Unauthorized,
             "forbidden" => Forbidden,
+            "locked" => Locked,
             "network" => Network,
             "server" => Server,
             _ => Internal,

@@ -2,6 +2,7 @@
 //! the commands in [`commands`]; TypeScript types for everything it receives are generated
 //! from these Rust types (`bindings` test → `ui/src/lib/bindings/`).
 
+pub mod autosync;
 pub mod camera;
 pub mod commands;
 pub mod error;
@@ -17,6 +18,7 @@ pub fn run() {
         .setup(|app| {
             let home = state::default_home(app.path().app_data_dir().ok());
             app.manage(state::AppState::new(home));
+            autosync::start(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

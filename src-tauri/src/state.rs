@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use brigada_core::Store;
 use brigada_core::qr::worker::Isolated;
+use brigada_core::sync::lend::Lend;
 
+use crate::autosync::SyncState;
 use crate::error::{AppError, ErrorCode, Result};
 
 pub struct AppState {
@@ -19,6 +21,8 @@ pub struct AppState {
     camera: Mutex<Option<Arc<AtomicBool>>>,
     /// The QR reader's worker process (this program run with [`QR_WORKER_ARG`]).
     pub decoder: Arc<Mutex<Isolated>>,
+    syncing: Mutex<()>,
+    sync_state: Mutex<SyncState>,
 }
 
 /// The argument that makes this program the QR reader's worker process.
@@ -34,6 +38,8 @@ impl AppState {
                 std::env::current_exe().unwrap_or_else(|_| PathBuf::from("brigada-app")),
                 &[QR_WORKER_ARG],
             ))),
+            syncing: Mutex::new(()),
+            sync_state: Mutex::new(SyncState::default()),
         }
     }
 
@@ -58,6 +64,16 @@ impl AppState {
         self.guard().is_some()
     }
 
+    /// Held while a sync runs, so a manual and an automatic sync never interleave.
+    pub fn sync_turn(&self) -> MutexGuard<'_, ()> {
+        self.syncing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What the window is shown about sync.
+    pub fn sync_state(&self) -> MutexGuard<'_, SyncState> {
+        self.sync_state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Run `f` with the unlocked store.
     pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         let mut g = self.guard();
@@ -65,6 +81,14 @@ impl AppState {
             .as_mut()
             .ok_or_else(|| AppError::new(ErrorCode::Locked, "the app is locked: enter the passphrase or PIN"))?;
         f(store)
+    }
+}
+
+/// A sync borrows the store one step at a time (brigada_core::sync::lend), so commands
+/// go on while it waits on the network.
+impl Lend for AppState {
+    fn lend<T>(&self, f: impl FnOnce(&mut Store) -> brigada_core::Result<T>) -> brigada_core::Result<T> {
+        f(self.guard().as_mut().ok_or(brigada_core::Error::Locked)?)
     }
 }
 

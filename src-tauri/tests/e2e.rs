@@ -187,7 +187,10 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     // Sync with the server.
     app.click("#nav-sync").await;
     app.click("#sync").await;
-    app.wait_text("[data-testid=sync-done]", "1 enviados").await;
+    // (The app may already have sent it by itself: the server is reachable.)
+    app.el("[data-testid=sync-done]").await;
+    app.wait_text("[data-testid=outgoing]", "Por enviar: 0 expedientes, 0 fotos")
+        .await;
     app.shot("07-sincronizar").await;
     app.quit().await;
 
@@ -196,7 +199,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     office.unlock().await;
     office.click("#nav-sync").await;
     office.click("#sync").await;
-    office.wait_text("[data-testid=sync-done]", "1 recibidos").await;
+    office.el("[data-testid=sync-done]").await;
     office.click("#nav-hoy").await;
     office.click(&format!("[data-folio='{}']", folio.trim())).await;
     office
@@ -261,26 +264,26 @@ fn job_at_decision(store: &mut Store) -> String {
     c.folio
 }
 
-/// Answer step 3 in the app, offline, then sync; returns whether the app shows a conflict.
-async fn answer_and_sync(home: &Path, folio: &str, answer: &str, shot: &str) -> App {
-    let app = App::launch(home).await;
+/// Answer step 3 in the app while the server is down; the app says it is offline and
+/// that the answer waits to be sent.
+async fn answer_offline(home: &Path, folio: &str, answer: &str, shot: &str) {
+    let app = App::launch_with(home, &[("BRIGADA_SYNC_PROBE_MS", Path::new("500"))]).await;
     app.unlock().await;
     app.click(&format!("[data-folio='{folio}']")).await;
     app.wait_text("[data-testid=current-step]", ": 3").await;
     app.click(&format!("[data-answer={answer}]")).await;
     app.wait_text("[data-testid=checklist]", "viable").await;
-    app.click("#nav-sync").await;
-    app.click("#sync").await;
-    app.el("[data-testid=sync-done]").await;
+    app.wait_text("[data-testid=sync-badge]", "Sin conexión · 1 por enviar")
+        .await;
     app.shot(shot).await;
-    app
+    app.quit().await;
 }
 
 #[test]
-fn two_devices_answer_one_decision_differently_and_the_conflict_is_shown_and_resolved() {
+fn two_devices_answer_one_decision_differently_offline_and_the_conflict_arrives_by_itself() {
     let (dir, server, a_home) = setup();
     let b_home = prepared_home(dir.path(), &server, "Tablet 09", "Carlos Domínguez", Role::Tecnico);
-    // Ana opens the job and both tablets get it; then each goes offline.
+    // Ana opens the job and both tablets get it.
     let folio = {
         let mut a = Store::open(&a_home, PASS).unwrap();
         let folio = job_at_decision(&mut a);
@@ -289,18 +292,27 @@ fn two_devices_answer_one_decision_differently_and_the_conflict_is_shown_and_res
         b.sync_now(&mut |_| {}).unwrap();
         folio
     };
+    // Then the network goes: the server stops.
+    let addr = server.addr.to_string();
+    drop(server);
     runtime().block_on(async {
-        // Ana says it is viable and syncs first; Carlos says it is not, then syncs.
-        answer_and_sync(&a_home, &folio, "si", "10-conflicto-a")
-            .await
-            .quit()
-            .await;
-        let b = answer_and_sync(&b_home, &folio, "no", "11-conflicto-b").await;
-        b.click("#nav-hoy").await;
+        // Offline, Ana says it is viable, Carlos that it is not.
+        answer_offline(&a_home, &folio, "si", "10-conflicto-a").await;
+        answer_offline(&b_home, &folio, "no", "11-conflicto-b").await;
+    });
+    // The server is back; Ana's tablet syncs first.
+    let _server = brigada_sync::spawn(&addr, &dir.path().join("server")).expect("server back on its address");
+    Store::open(&a_home, PASS).unwrap().sync_now(&mut |_| {}).unwrap();
+    runtime().block_on(async {
+        // Carlos opens his tablet and the job: nobody presses Sincronizar, the app notices the
+        // server and syncs by itself, and the open expediente shows the conflict.
+        let b = App::launch_with(&b_home, &[("BRIGADA_SYNC_PROBE_MS", Path::new("500"))]).await;
+        b.unlock().await;
         b.click(&format!("[data-folio='{folio}']")).await;
         let shown = b.wait_text("[data-testid=conflicts]", "Sí, es viable").await;
         assert!(shown.contains("No es viable") && shown.contains("Ana Karen"), "{shown}");
         b.wait_text("[data-testid=state]", "Conflicto").await;
+        b.wait_text("[data-testid=sync-badge]", "Sincronizado").await;
         b.shot("12-conflicto").await;
         // Carlos settles it; the checklist moves on.
         b.click("[data-resolve=si]").await;

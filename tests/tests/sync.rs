@@ -444,3 +444,52 @@ fn https_with_the_offices_own_certificate() {
         "the document, the photo and its thumbnail"
     );
 }
+
+/// A sync lends the store step by step (the app's background sync): an edit made while
+/// the request is on the network is neither lost nor marked as sent, and goes next time.
+#[test]
+fn an_edit_made_while_a_sync_waits_on_the_network_is_sent_next_time() {
+    use brigada_core::sync::{Transport, lend};
+    use std::cell::RefCell;
+
+    struct EditsMidway<'a, 'b> {
+        http: HttpTransport,
+        store: &'a RefCell<&'b mut brigada_core::Store>,
+        job: String,
+        edited: bool,
+    }
+    impl Transport for EditsMidway<'_, '_> {
+        fn exchange(&mut self, request: &[u8]) -> brigada_core::Result<Vec<u8>> {
+            if !self.edited {
+                // The technician types a note while the request travels.
+                self.store.borrow_mut().comment(&self.job, "nota escrita durante la sincronización")?;
+                self.edited = true;
+            }
+            self.http.exchange(request)
+        }
+    }
+
+    let s = server();
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let mut b = s.device("Tablet 02", "Beto", Role::Tecnico, "RT");
+    let job = new_job(&mut a.store, "P1");
+    let http = a.transport();
+    {
+        let lent = RefCell::new(&mut a.store);
+        let mut t = EditsMidway {
+            http,
+            store: &lent,
+            job: job.clone(),
+            edited: false,
+        };
+        lend::documents(&lent, &mut t, &mut |_| {}).unwrap();
+    }
+    assert_eq!(a.store.outgoing().unwrap().0, 1, "the note made mid-sync still waits to be sent");
+    b.sync().unwrap();
+    let on_b = |b: &Device| b.store.view(&job).map(|v| v.expediente.comments.len());
+    assert_eq!(on_b(&b).unwrap(), 0, "the server had the job without the note");
+    a.sync().unwrap();
+    assert_eq!(a.store.outgoing().unwrap(), (0, 0));
+    b.sync().unwrap();
+    assert_eq!(on_b(&b).unwrap(), 1, "the note arrived with the next sync");
+}

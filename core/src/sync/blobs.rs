@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use super::lend::Lend;
 use crate::error::{Error, Result};
 use crate::store::{Store, blobs};
 use crate::time;
@@ -61,79 +62,92 @@ impl Store {
         blobs::missing(self.conn())
     }
 
+    /// Upload what the server lacks, download what this device lacks.
     pub fn sync_blobs(
         &mut self,
         t: &mut dyn BlobTransport,
         progress: &mut dyn FnMut(&BlobSummary),
     ) -> Result<BlobSummary> {
-        let mut s = BlobSummary::default();
-        for h in blobs::unsent(self.conn())? {
-            let Some((bytes, _)) = blobs::get(self.conn(), &h)? else {
+        sync(&std::cell::RefCell::new(self), t, progress)
+    }
+}
+
+/// Blob sync with the store lent one step at a time (see [`super::lend`]): reading a blob,
+/// marking it sent and keeping a downloaded piece hold the store; the network does not.
+pub fn sync(
+    store: &impl Lend,
+    t: &mut dyn BlobTransport,
+    progress: &mut dyn FnMut(&BlobSummary),
+) -> Result<BlobSummary> {
+    let mut s = BlobSummary::default();
+    for h in store.lend(|st| blobs::unsent(st.conn()))? {
+        let Some((bytes, _)) = store.lend(|st| blobs::get(st.conn(), &h))? else {
+            continue;
+        };
+        let mut offset = match t.blob_status(&h) {
+            Ok(RemoteBlob::Complete) => {
+                store.lend(|st| st.write(|tx| blobs::mark_on_server(tx, &h)))?;
                 continue;
-            };
-            let mut offset = match t.blob_status(&h) {
-                Ok(RemoteBlob::Complete) => {
-                    self.write(|tx| blobs::mark_on_server(tx, &h))?;
-                    continue;
-                }
-                Ok(RemoteBlob::Partial(n)) => n.min(bytes.len() as u64),
-                Err(Error::Forbidden(_)) => {
-                    s.refused += 1;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            loop {
-                let end = (offset as usize + CHUNK).min(bytes.len());
-                let done = t.blob_upload(&h, offset, bytes.len() as u64, &bytes[offset as usize..end])?;
-                s.bytes_up += (end - offset as usize) as u64;
-                offset = end as u64;
-                if done {
-                    break;
-                }
-                if offset as usize >= bytes.len() {
-                    return Err(Error::Server {
-                        status: 0,
-                        code: "upload".into(),
-                        message: format!("the server did not accept the complete blob {h}"),
-                    });
-                }
             }
-            self.write(|tx| blobs::mark_on_server(tx, &h))?;
-            s.uploaded += 1;
-            progress(&s);
+            Ok(RemoteBlob::Partial(n)) => n.min(bytes.len() as u64),
+            Err(Error::Forbidden(_)) => {
+                s.refused += 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        loop {
+            let end = (offset as usize + CHUNK).min(bytes.len());
+            let done = t.blob_upload(&h, offset, bytes.len() as u64, &bytes[offset as usize..end])?;
+            s.bytes_up += (end - offset as usize) as u64;
+            offset = end as u64;
+            if done {
+                break;
+            }
+            if offset as usize >= bytes.len() {
+                return Err(Error::Server {
+                    status: 0,
+                    code: "upload".into(),
+                    message: format!("the server did not accept the complete blob {h}"),
+                });
+            }
         }
-        for h in blobs::missing(self.conn())? {
-            let from = blobs::partial_len(self.conn(), &h)?;
-            let mut at = from;
-            let mut sink = |piece: &[u8]| -> Result<()> {
-                self.write(|tx| blobs::append_partial(tx, &h, at, piece))?;
-                at += piece.len() as u64;
-                Ok(())
-            };
-            let found = match t.blob_download(&h, from, &mut sink) {
-                Ok(f) => f,
-                Err(Error::Forbidden(_)) => {
-                    s.refused += 1;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if !found {
+        store.lend(|st| st.write(|tx| blobs::mark_on_server(tx, &h)))?;
+        s.uploaded += 1;
+        progress(&s);
+    }
+    for h in store.lend(|st| blobs::missing(st.conn()))? {
+        let from = store.lend(|st| blobs::partial_len(st.conn(), &h))?;
+        let mut at = from;
+        let mut sink = |piece: &[u8]| -> Result<()> {
+            store.lend(|st| st.write(|tx| blobs::append_partial(tx, &h, at, piece)))?;
+            at += piece.len() as u64;
+            Ok(())
+        };
+        let found = match t.blob_download(&h, from, &mut sink) {
+            Ok(f) => f,
+            Err(Error::Forbidden(_)) => {
+                s.refused += 1;
                 continue;
             }
-            s.bytes_down += at - from;
-            let now = time::now_ms();
-            let ok = self.write(|tx| {
+            Err(e) => return Err(e),
+        };
+        if !found {
+            continue;
+        }
+        s.bytes_down += at - from;
+        let now = time::now_ms();
+        let ok = store.lend(|st| {
+            st.write(|tx| {
                 let data_type = blobs::partial_prefix(tx, &h)?;
                 blobs::finish_partial(tx, &h, media_type(&data_type), now)
-            })?;
-            if ok {
-                s.downloaded += 1;
-            }
-            progress(&s);
+            })
+        })?;
+        if ok {
+            s.downloaded += 1;
         }
-        s.pending = blobs::missing(self.conn())?.len();
-        Ok(s)
+        progress(&s);
     }
+    s.pending = store.lend(|st| blobs::missing(st.conn()))?.len();
+    Ok(s)
 }

@@ -98,6 +98,16 @@ impl HttpTransport {
         })
     }
 
+    /// Whether the server answers now (its health check, within a few seconds). Cheap
+    /// enough to ask every few seconds: how the app notices the network came back.
+    pub fn reachable(&self) -> bool {
+        self.client
+            .get(format!("{}/healthz", self.url))
+            .timeout(Duration::from_secs(3))
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+    }
+
     /// Every enrolled device's signing key, with enrolment and revocation times.
     pub fn device_keys(&self) -> Result<Vec<protocol::DeviceKey>> {
         self.json(self.client.get(format!("{}/v1/keys", self.url)), "keys")

@@ -10,6 +10,7 @@
 
 pub mod blobs;
 pub mod http;
+pub mod lend;
 pub mod protocol;
 
 use automerge::sync::SyncDoc;
@@ -462,21 +463,10 @@ impl Store {
         Ok(())
     }
 
-    /// Sync with the enrolled server over HTTP: documents, then blobs. What the CLI's
-    /// `brigada sync` and the app's background sync call.
+    /// Sync with the enrolled server over HTTP: documents, then blobs, then keys. What the
+    /// CLI's `brigada sync` calls; the app lends its store step by step ([`lend::run`]).
     pub fn sync_now(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
-        let mut t = self.http_transport()?;
-        let mut summary = self.sync_with(&mut t, progress)?;
-        let mut p = summary.progress.clone();
-        summary.blobs = self.sync_blobs(&mut t, &mut |b| {
-            p.blobs_done = b.uploaded + b.downloaded;
-            p.blob_bytes = b.bytes_up + b.bytes_down;
-            progress(&p);
-        })?;
-        summary.progress.blobs_done = summary.blobs.uploaded + summary.blobs.downloaded;
-        summary.progress.blob_bytes = summary.blobs.bytes_up + summary.blobs.bytes_down;
-        summary.keys = self.refresh_keys_with(&t)?;
-        Ok(summary)
+        lend::run(&std::cell::RefCell::new(self), progress)
     }
 
     /// The HTTP transport to the enrolled server.
@@ -488,39 +478,17 @@ impl Store {
         http::HttpTransport::new(&url, &token, ca.as_deref())
     }
 
-    /// Fetch the enrolled devices' keys (for verifying signatures offline). Returns how many.
-    pub fn refresh_keys_with(&mut self, t: &http::HttpTransport) -> Result<usize> {
-        let keys = t.device_keys()?;
-        self.write(|tx| crate::store::keys::replace_all(tx, &keys))?;
-        Ok(keys.len())
-    }
-
     /// Sync until both sides have everything: usually one round trip.
     pub fn sync_with(&mut self, t: &mut dyn Transport, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
-        let mut summary = Summary::default();
-        for _ in 0..10_000 {
-            let plan = self.sync_plan()?;
-            let body = protocol::encode(&plan.request);
-            let reply = t.exchange(&body)?;
-            let resp: SyncResponse = protocol::decode(&reply)?;
-            let p = &mut summary.progress;
-            p.round_trips += 1;
-            p.docs_sent += plan.request.docs.len();
-            p.docs_received += resp.docs.iter().filter(|d| !d.changes.is_empty()).count();
-            p.bytes_sent += body.len();
-            p.bytes_received += reply.len();
-            let need_full = resp.rejected.iter().any(|r| r.reason == RejectReason::NeedFull);
-            self.sync_absorb(&plan, &resp, &mut summary)?;
-            summary.progress.pending = sync_state::count_pending(self.conn())?;
-            progress(&summary.progress);
-            if !plan.more_local && !resp.more && !need_full {
-                return Ok(summary);
-            }
-        }
-        Err(Error::Server {
-            status: 0,
-            code: "loop".into(),
-            message: "sync did not settle after 10,000 rounds".into(),
-        })
+        lend::documents(&std::cell::RefCell::new(self), t, progress)
+    }
+
+    /// What waits to go to the server: changed documents and photos or signatures not
+    /// uploaded yet.
+    pub fn outgoing(&self) -> Result<(i64, usize)> {
+        Ok((
+            sync_state::count_pending(self.conn())?,
+            crate::store::blobs::unsent(self.conn())?.len(),
+        ))
     }
 }

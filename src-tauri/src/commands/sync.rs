@@ -6,6 +6,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
+use crate::autosync::{self, SyncState};
 use crate::commands::session::{Session, session_of};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::state::AppState;
@@ -30,15 +31,18 @@ pub async fn enroll(app: AppHandle, target: String, code: Option<String>) -> Res
     .await
 }
 
+/// Sync now (the Sincronizar button). Waits for an automatic sync that is running, then
+/// syncs; the store is lent step by step, so the window keeps working meanwhile.
 #[tauri::command]
 pub async fn sync_now(app: AppHandle, on_progress: Channel<Progress>) -> Result<Summary> {
-    blocking(app, move |s| {
-        Ok(s.sync_now(&mut |p| {
+    tauri::async_runtime::spawn_blocking(move || {
+        autosync::sync(&app, &mut |p| {
             // A closed window just stops receiving progress; the sync goes on.
             let _ = on_progress.send(p.clone());
-        })?)
+        })
     })
     .await
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("the sync worker stopped: {e}")))?
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -49,6 +53,8 @@ pub struct SyncStatus {
     pub last_sync: Option<i64>,
     /// Photos and signatures referenced here that have not arrived yet.
     pub pending_blobs: usize,
+    /// Reachability, a running sync, what waits to go, the last error.
+    pub state: SyncState,
 }
 
 #[tauri::command(async)]
@@ -58,6 +64,7 @@ pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus> {
             server_url: s.sync_setting("server_url")?,
             last_sync: s.sync_setting("last_sync")?.and_then(|t| t.parse().ok()),
             pending_blobs: s.pending_blobs()?.len(),
+            state: state.sync_state().clone(),
         })
     })
 }

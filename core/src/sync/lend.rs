@@ -1,0 +1,82 @@
+//! Driving a sync without holding the store while the network works.
+//!
+//! A sync over a hospital's weak link can take minutes (a day of photos). The app's
+//! commands share one store; if a background sync held it throughout, the technician's
+//! next tap would wait for the upload. So the drivers here borrow the store only for each
+//! local step — plan a request, absorb an answer, read a blob, keep a downloaded piece —
+//! and give it back before every network call. Each step is its own transaction, exactly
+//! as when the store is held throughout, and the engine is correct with edits landing
+//! between steps: an edit made after a plan stays pending (the plan records the version
+//! it pushed) and goes in the next round.
+//!
+//! Two lenders exist: a `RefCell<&mut Store>` (the CLI and tests, which own their store)
+//! and the app's mutex-guarded store.
+
+use std::cell::RefCell;
+
+use super::{Progress, Summary, Transport, blobs, protocol};
+use crate::error::{Error, Result};
+use crate::store::{Store, keys, sync_state};
+
+/// Lends the store for one step.
+pub trait Lend {
+    fn lend<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T>;
+}
+
+impl Lend for RefCell<&mut Store> {
+    fn lend<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        f(&mut self.borrow_mut())
+    }
+}
+
+/// Sync with the enrolled server over HTTP: documents, then blobs, then the devices' keys.
+pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
+    let mut t = store.lend(|s| s.http_transport())?;
+    let mut summary = documents(store, &mut t, progress)?;
+    let mut p = summary.progress.clone();
+    summary.blobs = blobs::sync(store, &mut t, &mut |b| {
+        p.blobs_done = b.uploaded + b.downloaded;
+        p.blob_bytes = b.bytes_up + b.bytes_down;
+        progress(&p);
+    })?;
+    summary.progress.blobs_done = summary.blobs.uploaded + summary.blobs.downloaded;
+    summary.progress.blob_bytes = summary.blobs.bytes_up + summary.blobs.bytes_down;
+    let device_keys = t.device_keys()?;
+    summary.keys = device_keys.len();
+    store.lend(|s| s.write(|tx| keys::replace_all(tx, &device_keys)))?;
+    Ok(summary)
+}
+
+/// Exchange documents until both sides have everything: usually one round trip.
+pub fn documents(store: &impl Lend, t: &mut dyn Transport, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
+    let mut summary = Summary::default();
+    for _ in 0..10_000 {
+        let plan = store.lend(|s| s.sync_plan())?;
+        let body = protocol::encode(&plan.request);
+        let reply = t.exchange(&body)?;
+        let resp: protocol::SyncResponse = protocol::decode(&reply)?;
+        let p = &mut summary.progress;
+        p.round_trips += 1;
+        p.docs_sent += plan.request.docs.len();
+        p.docs_received += resp.docs.iter().filter(|d| !d.changes.is_empty()).count();
+        p.bytes_sent += body.len();
+        p.bytes_received += reply.len();
+        let need_full = resp
+            .rejected
+            .iter()
+            .any(|r| r.reason == protocol::RejectReason::NeedFull);
+        summary.progress.pending = store.lend(|s| {
+            s.sync_absorb(&plan, &resp, &mut summary)?;
+            sync_state::count_pending(s.conn())
+        })?;
+        progress(&summary.progress);
+        if !plan.more_local && !resp.more && !need_full {
+            return Ok(summary);
+        }
+    }
+    Err(Error::Server {
+        status: 0,
+        code: "loop".into(),
+        message: "sync did not settle after 10,000 rounds".into(),
+    })
+}
