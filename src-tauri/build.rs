@@ -33,6 +33,8 @@ pub const COMMANDS: &[&str] = &[
     "enroll",
     "sync_now",
     "sync_status",
+    "print_forms",
+    "open_printed",
 ];
 
 fn main() {

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use brigada_core::forms::batch::{self, Selection};
+use brigada_core::forms::batch;
 use brigada_core::forms::verify::{Status, Verification};
 use brigada_core::forms::{self, Form};
 use brigada_core::pdf::{self, Layout, Paper};
-use brigada_core::{Store, tag, time};
+use brigada_core::{Store, tag};
 use serde_json::json;
 
 use crate::cli::{LabelArgs, PdfArgs};
@@ -38,7 +38,6 @@ fn progress_printer(out: &Out, what: &'static str) -> impl FnMut(usize, usize) {
 pub fn pdf(out: &Out, store: &Store, a: &PdfArgs) -> Result<()> {
     let paper =
         Paper::parse(&a.paper).ok_or_else(|| anyhow!("{:?} is not a paper size: use letter, oficio or a4", a.paper))?;
-    let kind = a.document.as_deref().map(forms::parse_kind).transpose()?;
     if a.list {
         let [r] = a.references.as_slice() else {
             bail!("--list shows one expediente's documents: give one REF");
@@ -59,34 +58,15 @@ pub fn pdf(out: &Out, store: &Store, a: &PdfArgs) -> Result<()> {
         });
     }
     let file: &PathBuf = a.out.as_ref().ok_or_else(|| anyhow!("give --out FILE.pdf"))?;
-    let forms: Vec<Form> = if a.draft {
-        let ([r], Some(k)) = (a.references.as_slice(), kind) else {
-            bail!("a draft is one document of one expediente: give one REF and --document KIND");
-        };
-        vec![store.form(r, k, true)?]
-    } else if let ([r], Some(k), None, None, None) = (a.references.as_slice(), kind, &a.day, &a.week, &a.seccion) {
-        vec![store.form(r, k, false)?]
-    } else {
-        let range = match (&a.day, &a.week) {
-            (Some(d), _) => Some(batch::day(time::parse_date("day", d)?)),
-            (_, Some(w)) => Some(batch::week(time::parse_date("week", w)?)),
-            _ => None,
-        };
-        if a.references.is_empty() && range.is_none() && a.seccion.is_none() {
-            bail!("say what to print: REF…, --day DATE, --week DATE or --seccion CODE");
-        }
-        let sel = Selection {
-            references: a.references.clone(),
-            from_ms: range.map(|r| r.0),
-            to_ms: range.map(|r| r.1),
-            seccion: a.seccion.clone(),
-            kind,
-        };
-        store.select_forms(&sel, &mut progress_printer(out, "expedientes revisados"))?
+    let req = batch::PrintRequest {
+        references: a.references.clone(),
+        document: a.document.clone(),
+        draft: a.draft,
+        day: a.day.clone(),
+        week: a.week.clone(),
+        seccion: a.seccion.clone(),
     };
-    if forms.is_empty() {
-        bail!("no signed documents match: nothing was printed");
-    }
+    let forms: Vec<Form> = store.forms_to_print(&req, &mut progress_printer(out, "expedientes revisados"))?;
     let bytes = pdf::forms(&forms, paper, &mut progress_printer(out, "documentos"))?;
     write_atomically(file, &bytes)?;
     let changed: Vec<&str> = forms

@@ -10,11 +10,12 @@ pub mod state;
 
 use tauri::Manager;
 
-use crate::commands::{expedientes, scan, session, sync};
+use crate::commands::{expedientes, papers, scan, session, sync};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let home = state::default_home(app.path().app_data_dir().ok());
             app.manage(state::AppState::new(home));
@@ -52,6 +53,8 @@ pub fn run() {
             sync::enroll,
             sync::sync_now,
             sync::sync_status,
+            papers::print_forms,
+            papers::open_printed,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use brigada_app::camera::CameraEvent;
 use brigada_app::commands::expedientes::{ListQuery, NewJob};
+use brigada_app::commands::papers::{PrintProgress, Printed};
 use brigada_app::commands::scan::NewAssetForm;
 use brigada_app::commands::session::{AppStatus, Session};
 use brigada_app::commands::sync::SyncStatus;
@@ -15,6 +16,7 @@ use brigada_core::catalog::Catalog;
 use brigada_core::doc::HistoryEntry;
 use brigada_core::expedientes::{Created, View};
 use brigada_core::forms::FormInfo;
+use brigada_core::forms::batch::PrintRequest;
 use brigada_core::model::Signature;
 use brigada_core::procedure::Procedure;
 use brigada_core::scan::Scanned;
@@ -47,6 +49,9 @@ fn export(dir: &Path) {
         Scanned,
         CameraEvent,
         NewAssetForm,
+        PrintRequest,
+        PrintProgress,
+        Printed,
     );
 }
 

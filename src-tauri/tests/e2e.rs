@@ -60,6 +60,16 @@ fn photo_file(dir: &Path) -> PathBuf {
     p
 }
 
+/// The text of a PDF (poppler's pdftotext, installed by `make test`).
+fn pdf_text(pdf: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args([pdf.as_os_str(), std::ffi::OsStr::new("-")])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "{} is not a readable PDF", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -87,10 +97,11 @@ fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
     let (dir, server, home) = setup();
     let office_home = prepared_home(dir.path(), &server, "Oficina 01", "Lic. Rosa Aguilar", Role::Oficina);
     let photo = photo_file(dir.path());
-    runtime().block_on(technician_then_office(&home, &office_home, &photo));
+    let printed = dir.path().join("impresos");
+    runtime().block_on(technician_then_office(&home, &office_home, &photo, &printed));
 }
 
-async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
+async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, printed: &Path) {
     let app = App::launch(home).await;
 
     app.shot("01-desbloquear").await;
@@ -195,7 +206,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
     app.quit().await;
 
     // The office, on another device with its own data, receives the job and its signature.
-    let office = App::launch(office_home).await;
+    let office = App::launch_with(office_home, &[("BRIGADA_PRINT_DIR", printed)]).await;
     office.unlock().await;
     office.click("#nav-sync").await;
     office.click("#sync").await;
@@ -222,6 +233,22 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
         .wait_text("[data-testid=signatures]", "Jefe(a) de Departamento")
         .await;
     office.shot("08-oficina-contrafirma").await;
+    // The office prints it: original and copy in one PDF, saved in the print folder.
+    office.click("[data-kind=justificacion-tecnica] [data-print]").await;
+    let saved = office
+        .wait_text("[data-kind=justificacion-tecnica] [data-testid=printed]", ".pdf")
+        .await;
+    let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
+    let text = pdf_text(Path::new(&pdf));
+    for needle in [
+        folio.trim(),
+        "ORIGINAL",
+        "COPIA",
+        "Ing. Roberto Salas Pérez",
+        "Dra. Laura Méndez Ruiz",
+    ] {
+        assert!(text.contains(needle), "the printed PDF lacks {needle:?}");
+    }
     // And reassigns the job from the office's list.
     office.click("#nav-oficina").await;
     let row = format!("[data-row='{}']", folio.trim());
@@ -234,6 +261,14 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path) {
         .expect("the técnico is in the catalog");
     office.click(&format!("{row} button:not(.link)")).await;
     office.wait_text(&row, "José Luis Martínez Cruz").await;
+    // The day's batch: every document signed today, with progress, in one PDF.
+    office.click("#batch-print").await;
+    let saved = office
+        .wait_text("[data-testid=batch] [data-testid=printed]", ".pdf")
+        .await;
+    assert!(saved.starts_with("1 documento(s)"), "{saved}");
+    let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
+    assert!(pdf_text(Path::new(&pdf)).contains(folio.trim()));
     office.shot("08b-oficina").await;
     office.quit().await;
 }

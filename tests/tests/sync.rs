@@ -462,7 +462,9 @@ fn an_edit_made_while_a_sync_waits_on_the_network_is_sent_next_time() {
         fn exchange(&mut self, request: &[u8]) -> brigada_core::Result<Vec<u8>> {
             if !self.edited {
                 // The technician types a note while the request travels.
-                self.store.borrow_mut().comment(&self.job, "nota escrita durante la sincronización")?;
+                self.store
+                    .borrow_mut()
+                    .comment(&self.job, "nota escrita durante la sincronización")?;
                 self.edited = true;
             }
             self.http.exchange(request)
@@ -484,7 +486,11 @@ fn an_edit_made_while_a_sync_waits_on_the_network_is_sent_next_time() {
         };
         lend::documents(&lent, &mut t, &mut |_| {}).unwrap();
     }
-    assert_eq!(a.store.outgoing().unwrap().0, 1, "the note made mid-sync still waits to be sent");
+    assert_eq!(
+        a.store.outgoing().unwrap().0,
+        1,
+        "the note made mid-sync still waits to be sent"
+    );
     b.sync().unwrap();
     let on_b = |b: &Device| b.store.view(&job).map(|v| v.expediente.comments.len());
     assert_eq!(on_b(&b).unwrap(), 0, "the server had the job without the note");

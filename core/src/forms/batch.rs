@@ -6,7 +6,7 @@ use chrono_tz::America::Mexico_City;
 
 use super::Form;
 use crate::Store;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::procedure::DocumentKind;
 use crate::store::index::Filter;
 
@@ -40,7 +40,65 @@ pub fn week(d: NaiveDate) -> (i64, i64) {
     (midnight(monday), midnight(monday + Duration::days(7)))
 }
 
+/// What someone asked to print, as typed (CLI flags, the app's print panel).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PrintRequest {
+    /// Expedientes (id or folio); empty = chosen by day, week or sección.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Only this document kind (slug, e.g. `justificacion-tecnica`).
+    pub document: Option<String>,
+    /// The current content as an unsigned draft (one expediente, one document).
+    #[serde(default)]
+    pub draft: bool,
+    /// Documents dated this day (YYYY-MM-DD, Mexico City).
+    pub day: Option<String>,
+    /// Documents dated in the Monday–Sunday week containing this date.
+    pub week: Option<String>,
+    /// Only this DTI section (RT, IT, BD, SI).
+    pub seccion: Option<String>,
+}
+
 impl Store {
+    /// The documents a [`PrintRequest`] asks for: one document (signed or a draft), or a
+    /// batch. `progress(done, total)` while a batch is examined. Empty is an error: nothing
+    /// would be printed.
+    pub fn forms_to_print(&self, req: &PrintRequest, progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<Form>> {
+        let kind = req.document.as_deref().map(super::parse_kind).transpose()?;
+        let bad = |m: &str| Err(Error::InvalidInput(m.into()));
+        let batch_criteria = req.day.is_some() || req.week.is_some() || req.seccion.is_some();
+        let forms = match (req.references.as_slice(), kind) {
+            ([r], Some(k)) if req.draft => vec![self.form(r, k, true)?],
+            _ if req.draft => {
+                return bad("a draft is one document of one expediente: give one expediente and the document");
+            }
+            ([r], Some(k)) if !batch_criteria => vec![self.form(r, k, false)?],
+            _ => {
+                let range = match (&req.day, &req.week) {
+                    (Some(d), _) => Some(day(crate::time::parse_date("day", d)?)),
+                    (_, Some(w)) => Some(week(crate::time::parse_date("week", w)?)),
+                    _ => None,
+                };
+                if req.references.is_empty() && range.is_none() && req.seccion.is_none() {
+                    return bad("say what to print: expedientes, a day, a week or a sección");
+                }
+                let sel = Selection {
+                    references: req.references.clone(),
+                    from_ms: range.map(|r| r.0),
+                    to_ms: range.map(|r| r.1),
+                    seccion: req.seccion.clone().filter(|s| !s.trim().is_empty()),
+                    kind,
+                };
+                self.select_forms(&sel, progress)?
+            }
+        };
+        if forms.is_empty() {
+            return bad("no signed documents match: nothing was printed");
+        }
+        Ok(forms)
+    }
+
     /// The signed documents matching `sel`, oldest first. `progress(done, total)` is called
     /// per expediente examined.
     pub fn select_forms(&self, sel: &Selection, progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<Form>> {

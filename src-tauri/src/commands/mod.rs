@@ -3,6 +3,7 @@
 //! `capabilities/main.json`.
 
 pub mod expedientes;
+pub mod papers;
 pub mod scan;
 pub mod session;
 pub mod sync;

@@ -14,6 +14,9 @@ import type { FormInfo } from "./bindings/FormInfo";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
 import type { ListQuery } from "./bindings/ListQuery";
 import type { NewJob } from "./bindings/NewJob";
+import type { PrintProgress } from "./bindings/PrintProgress";
+import type { PrintRequest } from "./bindings/PrintRequest";
+import type { Printed } from "./bindings/Printed";
 import type { Procedure } from "./bindings/Procedure";
 import type { Progress } from "./bindings/Progress";
 import type { Row } from "./bindings/Row";
@@ -82,6 +85,12 @@ export const backend = {
       running = e.payload.running;
     });
   },
+  printForms: (request: PrintRequest, paper: string, onProgress: (p: PrintProgress) => void) => {
+    const channel = new Channel<PrintProgress>();
+    channel.onmessage = onProgress;
+    return call<Printed>("print_forms", { request, paper, onProgress: channel });
+  },
+  openPrinted: (path: string) => call<void>("open_printed", { path }),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {
     const channel = new Channel<CameraEvent>();
     channel.onmessage = onEvent;

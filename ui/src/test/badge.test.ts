@@ -29,10 +29,21 @@ describe("the header's sync indicator", () => {
     });
   });
 
-  it("shows when it last synced once nothing waits", () => {
-    const b = badge({ ...base, last_sync: Date.UTC(2026, 10, 28, 16, 5) });
+  it("shows when it last synced once nothing waits", async () => {
+    const b = badge({ ...base, last_sync: Date.UTC(2025, 10, 28, 16, 5) });
     expect(b.tone).toBe("ok");
-    expect(b.text).toMatch(/^Sincronizado 28\/11\/(20)?26,? 10:05/);
+    expect(b.text).toBe("Sincronizado 28/11 10:05");
+    const { shortWhen } = await import("../lib/ui/format");
+    expect(shortWhen(Date.UTC(2025, 10, 28, 16, 5), new Date(Date.UTC(2025, 10, 28, 20, 0)))).toBe("10:05");
     expect(badge({ ...base, outgoing_docs: 4 }).text).toBe("4 por enviar");
+  });
+});
+
+describe("isoDay", () => {
+  it("is the Mexico City date as YYYY-MM-DD, whatever the machine's zone", async () => {
+    const { isoDay } = await import("../lib/ui/format");
+    // 03:00 UTC on the 29th is still the 28th in Mexico City (UTC−6).
+    expect(isoDay(new Date(Date.UTC(2026, 10, 29, 3, 0)))).toBe("2026-11-28");
+    expect(isoDay(new Date(Date.UTC(2026, 0, 5, 18, 0)))).toBe("2026-01-05");
   });
 });

@@ -1,7 +1,7 @@
 // The header's sync indicator: one short line and a tone from the background sync's state.
 import type { SyncState } from "../bindings/SyncState";
 import { t } from "../i18n";
-import { when } from "../ui/format";
+import { shortWhen } from "../ui/format";
 
 export type Badge = { tone: "ok" | "busy" | "offline" | "error"; text: string };
 
@@ -13,5 +13,5 @@ export function badge(s: SyncState): Badge {
     return { tone: "offline", text: waiting ? t("badge.offline_waiting", { n: waiting }) : t("badge.offline") };
   }
   if (waiting) return { tone: "busy", text: t("badge.waiting", { n: waiting }) };
-  return { tone: "ok", text: s.last_sync ? t("badge.synced", { when: when(s.last_sync) }) : t("badge.online") };
+  return { tone: "ok", text: s.last_sync ? t("badge.synced", { when: shortWhen(s.last_sync) }) : t("badge.online") };
 }

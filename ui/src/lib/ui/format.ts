@@ -8,3 +8,32 @@ const fmt = new Intl.DateTimeFormat("es-MX", {
 export function when(ms: number | null | undefined): string {
   return ms == null ? "" : fmt.format(new Date(ms));
 }
+
+const dayParts = new Intl.DateTimeFormat("en-US", {
+  timeZone: "America/Mexico_City",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/** A date as YYYY-MM-DD in Mexico City (what date inputs and the core take). */
+export function isoDay(d: Date = new Date()): string {
+  const part = (type: string) => dayParts.formatToParts(d).find((p) => p.type === type)?.value ?? "";
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+const hourFmt = new Intl.DateTimeFormat("es-MX", {
+  timeZone: "America/Mexico_City",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
+
+/** A short time for tight places: "10:05" today, "27/11 10:05" on another day. */
+export function shortWhen(ms: number, now: Date = new Date()): string {
+  const d = new Date(ms);
+  const time = hourFmt.format(d);
+  if (isoDay(d) === isoDay(now)) return time;
+  const [, m, day] = isoDay(d).split("-");
+  return `${day}/${m} ${time}`;
+}
