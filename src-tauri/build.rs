@@ -16,6 +16,7 @@ pub const COMMANDS: &[&str] = &[
     "set_fields",
     "add_material",
     "attach_photo",
+    "edit_photo",
     "sign",
     "resolve_conflict",
     "assign",

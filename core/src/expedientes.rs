@@ -514,6 +514,31 @@ impl Store {
         Ok(hash)
     }
 
+    /// Change a photo's caption and the step it belongs to (`None`: no step). The picture
+    /// itself never changes: a different picture is a new photo.
+    pub fn edit_photo(&mut self, r: &str, photo_id: &str, caption: &str, step: Option<&str>) -> Result<()> {
+        let step = step.map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty());
+        self.edit(
+            r,
+            |_| "pie de foto".into(),
+            |exp, proc, _, _| {
+                if let Some(s) = &step {
+                    proc.step(s).ok_or_else(|| Error::UnknownStep {
+                        id: proc.id.clone(),
+                        step: s.clone(),
+                    })?;
+                }
+                let photo =
+                    exp.photos.iter_mut().find(|p| p.id == photo_id).ok_or_else(|| {
+                        Error::InvalidInput(format!("no photo {photo_id} in this expediente: reload it"))
+                    })?;
+                photo.caption = caption.trim().into();
+                photo.step = step.clone();
+                Ok(())
+            },
+        )
+    }
+
     /// Keep the photo of the paper request (Oficio, Tarjeta) with the expediente.
     pub fn attach_request_photo(&mut self, r: &str, bytes: &[u8]) -> Result<String> {
         let media_type = image_media_type(bytes)?;

@@ -38,6 +38,9 @@ const RETRY_AFTER_MS: i64 = 60 * 1000;
 pub struct SyncState {
     /// The server answered the last health check.
     pub online: bool,
+    /// The server has been asked at least once since start (until then `online` means
+    /// nothing: the window shows no verdict).
+    pub probed: bool,
     /// A sync is running now.
     pub running: bool,
     /// When the last sync finished (ms UTC).
@@ -108,7 +111,7 @@ pub fn start(app: AppHandle) {
     std::thread::spawn(move || {
         loop {
             tick(&app);
-            std::thread::sleep(probe_every());
+            app.state::<AppState>().wait_for_nudge(probe_every());
         }
     });
 }
@@ -123,8 +126,11 @@ fn tick(app: &AppHandle) {
     count(app);
     let was_online = state.sync_state().online;
     let online = transport.reachable();
-    if online != was_online {
-        publish(app, |s| s.online = online);
+    if online != was_online || !state.sync_state().probed {
+        publish(app, |s| {
+            s.online = online;
+            s.probed = true;
+        });
     }
     if !online {
         return;

@@ -36,6 +36,7 @@ pub fn run() {
             expedientes::set_fields,
             expedientes::add_material,
             expedientes::attach_photo,
+            expedientes::edit_photo,
             expedientes::sign,
             expedientes::resolve_conflict,
             expedientes::assign,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use brigada_core::Store;
 use brigada_core::qr::worker::Isolated;
@@ -23,6 +23,8 @@ pub struct AppState {
     pub decoder: Arc<Mutex<Isolated>>,
     syncing: Mutex<()>,
     sync_state: Mutex<SyncState>,
+    /// Wakes the background sync early (after unlocking, after enrolling).
+    nudge: (Mutex<bool>, Condvar),
 }
 
 /// The argument that makes this program the QR reader's worker process.
@@ -40,6 +42,7 @@ impl AppState {
             ))),
             syncing: Mutex::new(()),
             sync_state: Mutex::new(SyncState::default()),
+            nudge: (Mutex::new(false), Condvar::new()),
         }
     }
 
@@ -57,7 +60,11 @@ impl AppState {
     }
 
     pub fn set(&self, store: Option<Store>) {
+        let unlocked = store.is_some();
         *self.guard() = store;
+        if unlocked {
+            self.nudge_sync();
+        }
     }
 
     pub fn is_open(&self) -> bool {
@@ -67,6 +74,23 @@ impl AppState {
     /// Held while a sync runs, so a manual and an automatic sync never interleave.
     pub fn sync_turn(&self) -> MutexGuard<'_, ()> {
         self.syncing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Ask the background sync to look now rather than at its next turn.
+    pub fn nudge_sync(&self) {
+        *self.nudge.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.nudge.1.notify_all();
+    }
+
+    /// Wait up to `timeout` or until nudged.
+    pub fn wait_for_nudge(&self, timeout: std::time::Duration) {
+        let guard = self.nudge.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut nudged, _) = self
+            .nudge
+            .1
+            .wait_timeout_while(guard, timeout, |nudged| !*nudged)
+            .unwrap_or_else(|p| p.into_inner());
+        *nudged = false;
     }
 
     /// What the window is shown about sync.

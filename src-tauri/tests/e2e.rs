@@ -161,6 +161,19 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
         .await
         .expect("file chosen");
     app.wait_text("[data-testid=photos]", "Trayectoria del cableado").await;
+    // Seen in full, its caption corrected.
+    app.click("[data-photo='Trayectoria del cableado']").await;
+    app.el("[data-testid=photo-full]").await;
+    app.shot("05a-foto").await;
+    let caption = app.el("#photo-edit-caption").await;
+    caption.clear().await.expect("caption cleared");
+    caption
+        .send_keys("Trayectoria del cableado por plafón")
+        .await
+        .expect("caption typed");
+    app.click("#photo-save").await;
+    app.wait_text("[data-testid=photos]", "por plafón").await;
+    app.click("#photo-close").await;
 
     // The acuse signs on the pad with the pointer.
     app.click("#sign").await;

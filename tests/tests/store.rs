@@ -311,3 +311,28 @@ fn the_first_page_of_the_list_is_read_in_index_order() {
         "the list sorts: {plan:?}"
     );
 }
+
+#[test]
+fn a_photos_caption_and_step_can_be_corrected_but_not_its_picture() {
+    let (_d, mut store) = temp_store("Tablet 17");
+    let job = new_job(&mut store, "P1");
+    let hash = store.attach(&job, &small_png(), "foto", Some("1")).unwrap();
+    let photo = store.view(&job).unwrap().expediente.photos[0].clone();
+    store
+        .edit_photo(&job, &photo.id, "  Oficio recibido en Urgencias ", Some("2"))
+        .unwrap();
+    let edited = store.view(&job).unwrap().expediente.photos[0].clone();
+    assert_eq!(edited.caption, "Oficio recibido en Urgencias");
+    assert_eq!(edited.step.as_deref(), Some("2"));
+    assert_eq!(edited.blob, hash, "the picture is the same");
+    assert_eq!(edited.stamp, photo.stamp, "who took it and when is kept");
+    // No step at all is allowed; a step the procedure lacks and an unknown photo are not.
+    store.edit_photo(&job, &photo.id, "sin paso", None).unwrap();
+    assert_eq!(store.view(&job).unwrap().expediente.photos[0].step, None);
+    assert_eq!(
+        store.edit_photo(&job, &photo.id, "x", Some("99")).unwrap_err().code(),
+        "unknown_step"
+    );
+    assert!(store.edit_photo(&job, "no-such-photo", "x", None).is_err());
+    assert_eq!(store.view(&job).unwrap().expediente.photos[0].caption, "sin paso");
+}

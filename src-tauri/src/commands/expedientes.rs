@@ -133,6 +133,21 @@ pub fn attach_photo(
     })
 }
 
+/// A photo's caption and step, edited from the full view.
+#[tauri::command(async)]
+pub fn edit_photo(
+    state: State<'_, AppState>,
+    reference: String,
+    photo_id: String,
+    caption: String,
+    step: Option<String>,
+) -> Result<View> {
+    state.with(|s| {
+        s.edit_photo(&reference, &photo_id, &caption, step.as_deref())?;
+        Ok(s.view(&reference)?)
+    })
+}
+
 #[tauri::command(async)]
 pub fn sign(
     state: State<'_, AppState>,

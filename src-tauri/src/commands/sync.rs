@@ -24,11 +24,14 @@ async fn blocking<T: Send + 'static>(
 
 #[tauri::command]
 pub async fn enroll(app: AppHandle, target: String, code: Option<String>) -> Result<Session> {
+    let nudge = app.clone();
     blocking(app, move |s| {
         s.enroll(&target, code.as_deref().filter(|c| !c.trim().is_empty()), None)?;
         session_of(s)
     })
     .await
+    // Enrolled: the first sync starts now, not at the next turn.
+    .inspect(|_| nudge.state::<AppState>().nudge_sync())
 }
 
 /// Sync now (the Sincronizar button). Waits for an automatic sync that is running, then

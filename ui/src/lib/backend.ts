@@ -61,6 +61,8 @@ export const backend = {
   setFields: (reference: string, fields: [string, string][]) => call<View>("set_fields", { reference, fields }),
   addMaterial: (reference: string, item: string, quantity: number, unit: string) =>
     call<View>("add_material", { reference, item, quantity, unit }),
+  editPhoto: (reference: string, photoId: string, caption: string, step: string | null) =>
+    call<View>("edit_photo", { reference, photoId, caption, step }),
   attachPhoto: (reference: string, bytes: Uint8Array, caption: string, step: string | null, keepLocation: boolean) =>
     call<View>("attach_photo", { reference, bytes: Array.from(bytes), caption, step, keepLocation }),
   sign: (reference: string, role: string, name: string, strokes: string, step: string | null) =>

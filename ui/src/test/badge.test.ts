@@ -5,6 +5,7 @@ import { badge } from "../lib/sync/badge";
 
 const base: SyncState = {
   online: true,
+  probed: true,
   running: false,
   last_sync: null,
   outgoing_docs: 0,
@@ -18,11 +19,13 @@ describe("the header's sync indicator", () => {
   it("says offline and how much waits, without calling it an error", () => {
     const b = badge({ ...base, online: false, outgoing_docs: 2, outgoing_blobs: 1, error: { code: "network", message: "x" } });
     expect(b).toEqual({ tone: "offline", text: "Sin conexión · 3 por enviar" });
-    expect(badge({ ...base, online: false }).text).toBe("Sin conexión");
+    expect(badge({ ...base, online: false })?.text).toBe("Sin conexión");
+    // Before the first check, no verdict at all.
+    expect(badge({ ...base, online: false, probed: false })).toBeNull();
   });
 
   it("puts a running sync before anything else, and a refusal as an error", () => {
-    expect(badge({ ...base, running: true, online: false }).tone).toBe("busy");
+    expect(badge({ ...base, running: true, online: false })?.tone).toBe("busy");
     expect(badge({ ...base, error: { code: "unauthorized", message: "revoked" } })).toEqual({
       tone: "error",
       text: "Error al sincronizar",
@@ -31,11 +34,11 @@ describe("the header's sync indicator", () => {
 
   it("shows when it last synced once nothing waits", async () => {
     const b = badge({ ...base, last_sync: Date.UTC(2025, 10, 28, 16, 5) });
-    expect(b.tone).toBe("ok");
-    expect(b.text).toBe("Sincronizado 28/11 10:05");
+    expect(b?.tone).toBe("ok");
+    expect(b?.text).toBe("Sincronizado 28/11 10:05");
     const { shortWhen } = await import("../lib/ui/format");
     expect(shortWhen(Date.UTC(2025, 10, 28, 16, 5), new Date(Date.UTC(2025, 10, 28, 20, 0)))).toBe("10:05");
-    expect(badge({ ...base, outgoing_docs: 4 }).text).toBe("4 por enviar");
+    expect(badge({ ...base, outgoing_docs: 4 })?.text).toBe("4 por enviar");
   });
 });
 

@@ -10,6 +10,11 @@ export type SyncState = {
  */
 online: boolean, 
 /**
+ * The server has been asked at least once since start (until then `online` means
+ * nothing: the window shows no verdict).
+ */
+probed: boolean, 
+/**
  * A sync is running now.
  */
 running: boolean, 

@@ -5,10 +5,12 @@ import { shortWhen } from "../ui/format";
 
 export type Badge = { tone: "ok" | "busy" | "offline" | "error"; text: string };
 
-export function badge(s: SyncState): Badge {
+export function badge(s: SyncState): Badge | null {
   const waiting = Number(s.outgoing_docs) + s.outgoing_blobs;
   if (s.running) return { tone: "busy", text: t("badge.running") };
   if (s.error && s.error.code !== "network") return { tone: "error", text: t("badge.error") };
+  // Not asked yet (just unlocked): no verdict rather than a wrong one.
+  if (!s.probed) return null;
   if (!s.online) {
     return { tone: "offline", text: waiting ? t("badge.offline_waiting", { n: waiting }) : t("badge.offline") };
   }
