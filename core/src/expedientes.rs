@@ -232,10 +232,7 @@ impl Store {
             |_| action,
             |exp, proc, stamp, _| {
                 let round = engine::check_record(proc, exp, &step, answer.as_deref(), Utc::now())?;
-                let def = proc.step(&step).ok_or_else(|| Error::UnknownStep {
-                    id: proc.id.clone(),
-                    step: step.clone(),
-                })?;
+                let def = proc.known_step(&step)?;
                 exp.log.push(LogEntry {
                     id: uuid(),
                     step: step.clone(),
@@ -301,10 +298,7 @@ impl Store {
                         step: step.clone(),
                         why: "there is no conflict to resolve at this step".into(),
                     })?;
-                let def = proc.step(&step).ok_or_else(|| Error::UnknownStep {
-                    id: proc.id.clone(),
-                    step: step.clone(),
-                })?;
+                let def = proc.known_step(&step)?;
                 if !def.answers.iter().any(|a| a.value == answer) {
                     return Err(Error::InvalidAnswer {
                         step: step.clone(),
@@ -494,10 +488,7 @@ impl Store {
             |_| "foto".into(),
             |exp, proc, stamp, _| {
                 if let Some(s) = &step {
-                    proc.step(s).ok_or_else(|| Error::UnknownStep {
-                        id: proc.id.clone(),
-                        step: s.clone(),
-                    })?;
+                    proc.known_step(s)?;
                 }
                 exp.photos.push(Photo {
                     id: uuid(),
@@ -523,10 +514,7 @@ impl Store {
             |_| "pie de foto".into(),
             |exp, proc, _, _| {
                 if let Some(s) = &step {
-                    proc.step(s).ok_or_else(|| Error::UnknownStep {
-                        id: proc.id.clone(),
-                        step: s.clone(),
-                    })?;
+                    proc.known_step(s)?;
                 }
                 let photo =
                     exp.photos.iter_mut().find(|p| p.id == photo_id).ok_or_else(|| {

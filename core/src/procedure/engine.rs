@@ -349,10 +349,7 @@ pub fn check_record(
     answer: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<u32> {
-    let step = proc.step(step_id).ok_or_else(|| Error::UnknownStep {
-        id: proc.id.clone(),
-        step: step_id.to_owned(),
-    })?;
+    let step = proc.known_step(step_id)?;
     let st = status(proc, exp, now);
     if let Some(c) = st.conflicts.first() {
         return Err(Error::IllegalTransition {

@@ -240,6 +240,14 @@ impl Procedure {
         self.steps.iter().find(|s| s.id == id)
     }
 
+    /// The step `id`, or the error that names the procedure and the unknown step.
+    pub fn known_step(&self, id: &str) -> crate::error::Result<&Step> {
+        self.step(id).ok_or_else(|| crate::error::Error::UnknownStep {
+            id: self.id.clone(),
+            step: id.to_owned(),
+        })
+    }
+
     pub fn field(&self, id: &str) -> Option<&FieldDef> {
         self.fields.iter().find(|f| f.id == id)
     }
