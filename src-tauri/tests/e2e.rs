@@ -105,8 +105,10 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     let app = App::launch(home).await;
 
     app.shot("01-desbloquear").await;
+    app.check_touch("desbloquear").await;
     app.unlock().await;
     app.shot("02-hoy").await;
+    app.check_touch("hoy").await;
 
     // No camera here: the scanner says so; a keyboard-wedge scanner types an unknown tag.
     app.click("#nav-scan").await;
@@ -120,6 +122,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     app.wait_text("[data-testid=unknown-tag]", "SESVER:DTI:ACT:000999")
         .await;
     app.shot("02b-escanear-sin-camara").await;
+    app.check_touch("escanear").await;
 
     // Nuevo expediente.
     app.click("#nav-nuevo").await;
@@ -127,6 +130,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     app.type_in("#area", "Urgencias").await;
     app.type_in("#request", "oficio 4512/2026").await;
     app.shot("03-nuevo").await;
+    app.check_touch("nuevo").await;
     app.click("#create").await;
     let folio = app.wait_text("[data-testid=folio]", "RT-").await;
 
@@ -165,6 +169,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     app.click("[data-photo='Trayectoria del cableado']").await;
     app.el("[data-testid=photo-full]").await;
     app.shot("05a-foto").await;
+    app.check_touch("foto").await;
     let caption = app.el("#photo-edit-caption").await;
     caption.clear().await.expect("caption cleared");
     caption
@@ -181,6 +186,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     app.type_in("#firma-name", "Dra. Laura Méndez Ruiz").await;
     app.draw_signature().await;
     app.shot("05-firma").await;
+    app.check_touch("firma").await;
     app.click("#firma-submit").await;
     app.wait_text("[data-testid=signatures]", "Dra. Laura Méndez Ruiz")
         .await;
@@ -196,6 +202,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
         "{docs}"
     );
     app.shot("06-expediente").await;
+    app.check_touch("expediente").await;
     // Portrait tablet: the same screen at 800×1280.
     app.driver
         .set_window_rect(0, 0, 800, 1280)
@@ -216,6 +223,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     app.wait_text("[data-testid=outgoing]", "Por enviar: 0 expedientes, 0 fotos")
         .await;
     app.shot("07-sincronizar").await;
+    app.check_touch("sincronizar").await;
     app.quit().await;
 
     // The office, on another device with its own data, receives the job and its signature.
@@ -283,6 +291,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
     assert!(pdf_text(Path::new(&pdf)).contains(folio.trim()));
     office.shot("08b-oficina").await;
+    office.check_touch("oficina").await;
     office.quit().await;
 }
 
@@ -362,6 +371,7 @@ fn two_devices_answer_one_decision_differently_offline_and_the_conflict_arrives_
         b.wait_text("[data-testid=state]", "Conflicto").await;
         b.wait_text("[data-testid=sync-badge]", "Sincronizado").await;
         b.shot("12-conflicto").await;
+        b.check_touch("conflicto").await;
         // Carlos settles it; the checklist moves on.
         b.click("[data-resolve=si]").await;
         b.wait_text("[data-testid=current-step]", ": 4").await;
@@ -403,6 +413,7 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         let shown = app.wait_text("[data-testid=asset]", "SESVER:DTI:ACT:000123").await;
         assert!(shown.contains("Cisco") && shown.contains("Catalyst 2960"), "{shown}");
         app.shot("09-activo").await;
+        app.check_touch("activo").await;
         app.quit().await;
     });
 }

@@ -173,6 +173,50 @@ impl App {
             .expect("drawing on the pad");
     }
 
+    /// What a finger cannot hit on the screen now: visible controls smaller than 44×44 px
+    /// (a checkbox counts with its label), and a page wider than the window.
+    pub async fn touch_problems(&self) -> Vec<String> {
+        let js = r#"
+            const bad = [];
+            const sel = 'button, a[href], input, select, textarea, [role=button], label.button';
+            for (const el of document.querySelectorAll(sel)) {
+              let target = el;
+              if (el.type === 'checkbox' || el.type === 'radio' || el.type === 'file') {
+                target = el.closest('label') || el;
+              }
+              const r = target.getBoundingClientRect();
+              const style = getComputedStyle(target);
+              if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+              if (r.width < 44 || r.height < 44) {
+                const what = (el.id ? '#' + el.id : el.tagName.toLowerCase()) + ' "' +
+                  (el.textContent || el.placeholder || el.value || '').trim().slice(0, 30) + '"';
+                bad.push(what + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
+              }
+            }
+            if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+              bad.push('the page is ' + document.documentElement.scrollWidth + ' px wide in a ' +
+                window.innerWidth + ' px window');
+            }
+            return bad;
+        "#;
+        let ret = self.driver.execute(js, vec![]).await.expect("script ran");
+        ret.convert().expect("a list of strings")
+    }
+
+    /// Assert the touch rules on the screen shown now, landscape and portrait.
+    pub async fn check_touch(&self, screen: &str) {
+        for (w, h) in [(1280, 800), (800, 1280)] {
+            self.driver.set_window_rect(0, 0, w, h).await.expect("window size");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let problems = self.touch_problems().await;
+            if !problems.is_empty() {
+                self.shot(&format!("touch-{screen}-{w}x{h}")).await;
+            }
+            assert!(problems.is_empty(), "{screen} at {w}×{h}: {problems:#?}");
+        }
+        self.driver.set_window_rect(0, 0, 1280, 800).await.expect("window size");
+    }
+
     pub async fn quit(self) {
         let _ = self.driver.quit().await;
     }
