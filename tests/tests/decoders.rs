@@ -95,6 +95,33 @@ fn bytes_that_make_automerges_decoder_panic_are_a_clear_error() {
     let (_d, mut store, _, _) = a_document();
     let e = store.merge_document(&bytes).unwrap_err();
     assert_eq!(e.code(), "bad_document", "{e}");
+    // (It is a bundle chunk, now refused before automerge sees it; any other decoder
+    // panic is contained by `doc::load` and reported as malformed.)
     let e = brigada_core::doc::load("x", &bytes, &[]).unwrap_err();
-    assert!(e.to_string().contains("malformed"), "{e}");
+    assert!(
+        e.to_string().contains("bundle") || e.to_string().contains("malformed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_automerge_bundle_is_refused_before_its_decoder_can_exhaust_memory() {
+    // Found by the load_document fuzz target: 172 bytes whose bundle header makes automerge
+    // 0.12 allocate 2 GiB. Brigada never sends bundles, so any is refused up front —
+    // alone, after a good document, or as pushed changes.
+    let bundle = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/untrusted/automerge-bundle-oom.bin"),
+    )
+    .unwrap();
+    let (_d, mut store, _, good) = a_document();
+    for bytes in [bundle.clone(), [good.clone(), bundle.clone()].concat()] {
+        let e = brigada_core::doc::load("x", &bytes, &[]).unwrap_err();
+        assert!(e.to_string().contains("bundle"), "{e}");
+        assert_eq!(store.merge_document(&bytes).unwrap_err().code(), "bad_document");
+    }
+    let mut doc = brigada_core::doc::load("x", &good, &[]).unwrap();
+    let e = brigada_core::doc::load_changes("x", &mut doc, &bundle).unwrap_err();
+    assert!(e.to_string().contains("bundle"), "{e}");
+    // The good document itself still loads, and the store still holds one expediente.
+    assert_eq!(store.list(&Default::default()).unwrap().len(), 1);
 }
