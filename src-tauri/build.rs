@@ -31,6 +31,8 @@ pub const COMMANDS: &[&str] = &[
     "scan_image",
     "get_asset",
     "register_asset",
+    "edit_asset",
+    "asset_choices",
     "enroll",
     "sync_now",
     "sync_status",

@@ -51,6 +51,8 @@ pub fn run() {
             scan::scan_image,
             scan::get_asset,
             scan::register_asset,
+            scan::edit_asset,
+            scan::asset_choices,
             sync::enroll,
             sync::sync_now,
             sync::sync_status,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use brigada_app::camera::CameraEvent;
 use brigada_app::commands::expedientes::{ListQuery, NewJob};
 use brigada_app::commands::papers::{PrintProgress, Printed};
-use brigada_app::commands::scan::NewAssetForm;
+use brigada_app::commands::scan::{AssetChoices, NewAssetForm};
 use brigada_app::commands::session::{AppStatus, Session};
 use brigada_app::commands::sync::SyncStatus;
 use brigada_app::error::{AppError, ErrorCode};
@@ -49,6 +49,7 @@ fn export(dir: &Path) {
         Scanned,
         CameraEvent,
         NewAssetForm,
+        AssetChoices,
         PrintRequest,
         PrintProgress,
         Printed,

@@ -414,6 +414,21 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         assert!(shown.contains("Cisco") && shown.contains("Catalyst 2960"), "{shown}");
         app.shot("09-activo").await;
         app.check_touch("activo").await;
+        // The switch goes to repair and its room is corrected.
+        app.click("#asset-edit").await;
+        let status = app.el("#asset-status").await;
+        SelectElement::new(&status)
+            .await
+            .expect("a select")
+            .select_by_value("en-reparacion")
+            .await
+            .expect("a status");
+        app.type_in("#asset-sala", "Site de telecomunicaciones 2").await;
+        app.check_touch("activo-editar").await;
+        app.click("#asset-save").await;
+        app.wait_text("[data-testid=asset-status]", "En reparación").await;
+        app.wait_text("[data-testid=asset]", "Site de telecomunicaciones 2")
+            .await;
         app.quit().await;
     });
 }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use brigada_core::assets::{AssetView, NewAsset};
-use brigada_core::model::Location;
+use brigada_core::model::{ASSET_KINDS, ASSET_STATUSES, Location};
 use brigada_core::qr;
 use brigada_core::scan::Scanned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tauri::State;
 use tauri::ipc::Channel;
 use ts_rs::TS;
@@ -52,6 +52,31 @@ pub fn scan_image(state: State<'_, AppState>, bytes: Vec<u8>) -> Result<Scanned>
 #[tauri::command(async)]
 pub fn get_asset(state: State<'_, AppState>, tag: String) -> Result<AssetView> {
     state.with(|s| Ok(s.asset_view(&tag)?))
+}
+
+/// Correct an asset's details: `changes` are (field, value) pairs — kind, status, brand,
+/// model, serial, inventory_number, notes, unidad, area, edificio, piso, sala.
+#[tauri::command(async)]
+pub fn edit_asset(state: State<'_, AppState>, tag: String, changes: Vec<(String, String)>) -> Result<AssetView> {
+    state.with(|s| {
+        s.edit_asset(&tag, &changes)?;
+        Ok(s.asset_view(&tag)?)
+    })
+}
+
+/// The kinds and statuses an asset may have (for the register and edit forms).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AssetChoices {
+    pub kinds: Vec<String>,
+    pub statuses: Vec<String>,
+}
+
+#[tauri::command]
+pub fn asset_choices() -> AssetChoices {
+    AssetChoices {
+        kinds: ASSET_KINDS.iter().map(|k| k.to_string()).collect(),
+        statuses: ASSET_STATUSES.iter().map(|k| k.to_string()).collect(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]

@@ -4,6 +4,7 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
+import type { AssetChoices } from "./bindings/AssetChoices";
 import type { AssetView } from "./bindings/AssetView";
 import type { CameraEvent } from "./bindings/CameraEvent";
 import type { NewAssetForm } from "./bindings/NewAssetForm";
@@ -93,6 +94,8 @@ export const backend = {
     return call<Printed>("print_forms", { request, paper, onProgress: channel });
   },
   openPrinted: (path: string) => call<void>("open_printed", { path }),
+  editAsset: (tag: string, changes: [string, string][]) => call<AssetView>("edit_asset", { tag, changes }),
+  assetChoices: () => call<AssetChoices>("asset_choices"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {
     const channel = new Channel<CameraEvent>();
     channel.onmessage = onEvent;
