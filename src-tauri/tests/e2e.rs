@@ -13,7 +13,6 @@ use brigada_core::Store;
 use brigada_core::store::InitOptions;
 use brigada_core::store::kdf::KdfParams;
 use brigada_sync::devices::Role;
-use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
 
 use crate::harness::{App, PASS};
@@ -273,13 +272,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     // And reassigns the job from the office's list.
     office.click("#nav-oficina").await;
     let row = format!("[data-row='{}']", folio.trim());
-    let select = office.el(&format!("{row} select")).await;
-    SelectElement::new(&select)
-        .await
-        .expect("a select")
-        .select_by_value("José Luis Martínez Cruz")
-        .await
-        .expect("the técnico is in the catalog");
+    office.select(&format!("{row} select"), "José Luis Martínez Cruz").await;
     office.click(&format!("{row} button:not(.link)")).await;
     office.wait_text(&row, "José Luis Martínez Cruz").await;
     // The day's batch: every document signed today, with progress, in one PDF.
@@ -416,13 +409,7 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.check_touch("activo").await;
         // The switch goes to repair and its room is corrected.
         app.click("#asset-edit").await;
-        let status = app.el("#asset-status").await;
-        SelectElement::new(&status)
-            .await
-            .expect("a select")
-            .select_by_value("en-reparacion")
-            .await
-            .expect("a status");
+        app.select("#asset-status", "en-reparacion").await;
         app.type_in("#asset-sala", "Site de telecomunicaciones 2").await;
         app.check_touch("activo-editar").await;
         app.click("#asset-save").await;

@@ -142,6 +142,17 @@ impl App {
         }
     }
 
+    /// Choose `value` in the `<select>` at `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let el = self.el(css).await;
+        thirtyfour::components::SelectElement::new(&el)
+            .await
+            .expect("a select")
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{css} has no option {value:?}: {e}"));
+    }
+
     pub async fn shot(&self, name: &str) {
         let _ = self
             .driver
