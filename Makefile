@@ -4,7 +4,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/brigada/target
 CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/brigada
 
-.PHONY: run test bootstrap ui build bench lint fuzz
+.PHONY: run test bootstrap ui build bench lint fuzz deb
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -30,6 +30,10 @@ test: lint
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
+
+## deb: the installable package for Debian/Ubuntu, checked (contents, dependencies, runs).
+deb: ui
+	scripts/deb.sh
 
 ## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 60).
 fuzz: bootstrap

@@ -419,3 +419,49 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.quit().await;
     });
 }
+
+#[test]
+fn first_run_creates_the_device_and_enrols_it_by_scanning_the_enrolment_qr() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = brigada_sync::spawn("127.0.0.1:0", &dir.path().join("server")).unwrap();
+    let (_, code) =
+        brigada_sync::add_device(server.storage.as_ref(), "Rubén Ortiz Castillo", Role::Tecnico, "IT").expect("device");
+    // The administrator's enrolment QR, held up to the tablet's camera.
+    let frames = dir.path().join("camara");
+    std::fs::create_dir_all(&frames).unwrap();
+    std::fs::write(
+        frames.join("alta.png"),
+        brigada_core::qr::encode_png(&format!("brigada-enroll:{}#{code}", server.url()), 6).unwrap(),
+    )
+    .unwrap();
+    let home = dir.path().join("nueva-tablet");
+    runtime().block_on(async {
+        let app = App::launch_with(
+            &home,
+            &[
+                ("BRIGADA_CAMERA_FRAMES", frames.as_path()),
+                ("BRIGADA_SYNC_PROBE_MS", Path::new("500")),
+            ],
+        )
+        .await;
+        // First run: name the device and its user, choose a passphrase.
+        app.type_in("#device", "Tablet 12").await;
+        app.type_in("#person", "Rubén Ortiz Castillo").await;
+        app.select("#seccion", "IT").await;
+        app.type_in("#passphrase", "pino verde 2026").await;
+        app.type_in("#confirm", "pino verde 2026").await;
+        app.check_touch("primer-uso").await;
+        app.click("#unlock").await;
+        // Straight to enrolment; the camera reads the QR and the device is enrolled.
+        app.click("#enroll-scan").await;
+        app.wait_text("[data-testid=server]", &server.url()).await;
+        app.shot("13-inscrito").await;
+        // The app syncs by itself once enrolled.
+        app.wait_text("[data-testid=sync-badge]", "Sincronizado").await;
+        app.quit().await;
+    });
+    // The server knows the device by the name and key it was given.
+    let store = Store::open(&home, "pino verde 2026").expect("the passphrase chosen at first run");
+    assert_eq!(store.device().name, "Tablet 12");
+    assert!(store.sync_setting("token").unwrap().is_some(), "enrolled");
+}

@@ -166,6 +166,8 @@ export const en: Record<Key, string> = {
   "sync.progress": "{docs} jobs · {kib} KiB · {blobs} photos and signatures",
   "sync.done": "Done: {sent} sent, {received} received.",
   "sync.conflicts": "With conflicting answers: {folios}",
+  "enroll.how": "Scan the enrolment code the administrator gave you, or type the server address and the code. A barcode scanner can type the enrolment code into the first field.",
+  "enroll.scan": "Scan enrolment code",
   "enroll.title": "Enrol this device",
   "enroll.url": "Server address (or the enrolment QR's text)",
   "enroll.code": "Enrolment code",

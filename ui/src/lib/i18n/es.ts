@@ -164,6 +164,8 @@ export const es = {
   "sync.progress": "{docs} expedientes · {kib} KiB · {blobs} fotos y firmas",
   "sync.done": "Listo: {sent} enviados, {received} recibidos.",
   "sync.conflicts": "Con respuestas en conflicto: {folios}",
+  "enroll.how": "Escanea el QR de inscripción que te dio el administrador, o escribe la dirección del servidor y el código. Un lector de códigos puede escribir el QR de inscripción en el primer campo.",
+  "enroll.scan": "Escanear QR de inscripción",
   "enroll.title": "Inscribir este dispositivo",
   "enroll.url": "Dirección del servidor (o el texto del QR de inscripción)",
   "enroll.code": "Código de inscripción",
