@@ -394,9 +394,9 @@ impl Store {
     }
 
     pub fn add_equipment(&mut self, r: &str, tag_text: &str) -> Result<()> {
-        let tag = crate::tag::parse(tag_text).ok_or_else(|| Error::InvalidField {
+        let tag = crate::tag::parse_typed(tag_text).ok_or_else(|| Error::InvalidField {
             field: "equipo".into(),
-            why: format!("{tag_text:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)"),
+            why: format!("{tag_text:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123, or its number 123)"),
         })?;
         self.edit(
             r,

@@ -26,13 +26,7 @@ impl Store {
             return Err(Error::InvalidInput("nothing was scanned or typed".into()));
         }
         // A keyboard-wedge scanner or a person may give just the number of a tag.
-        let as_tag = tag::parse(text).or_else(|| {
-            text.parse::<u32>()
-                .ok()
-                .filter(|n| *n <= tag::MAX_NUMBER && text.len() <= 6)
-                .map(tag::format)
-        });
-        if let Some(t) = as_tag {
+        if let Some(t) = tag::parse_typed(text) {
             return Ok(match self.asset_view(&t) {
                 Ok(view) => Scanned::Asset { view: Box::new(view) },
                 Err(Error::AssetNotFound(_)) => Scanned::UnknownTag { tag: t },

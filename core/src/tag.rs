@@ -25,6 +25,18 @@ pub fn parse(text: &str) -> Option<String> {
     (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(t)
 }
 
+/// A tag as a person or a keyboard-wedge scanner gives it: the whole tag, or just its
+/// number (`123` → `SESVER:DTI:ACT:000123`).
+pub fn parse_typed(text: &str) -> Option<String> {
+    let text = text.trim();
+    parse(text).or_else(|| {
+        text.parse::<u32>()
+            .ok()
+            .filter(|n| *n <= MAX_NUMBER && text.len() <= 6)
+            .map(format)
+    })
+}
+
 /// The number inside a tag (`SESVER:DTI:ACT:000123` → 123).
 pub fn number(tag: &str) -> Option<u32> {
     parse(tag)?.strip_prefix(PREFIX)?.parse().ok()
@@ -92,6 +104,18 @@ mod tests {
             "SESVER:DTI:ACT:00012a",
         ] {
             assert!(parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_typed_number_is_the_tag_with_that_number() {
+        assert_eq!(parse_typed(" 123 ").as_deref(), Some("SESVER:DTI:ACT:000123"));
+        assert_eq!(
+            parse_typed("SESVER:DTI:ACT:000007").as_deref(),
+            Some("SESVER:DTI:ACT:000007")
+        );
+        for bad in ["", "1234567", "-1", "12a", "folio 12"] {
+            assert!(parse_typed(bad).is_none(), "{bad}");
         }
     }
 }

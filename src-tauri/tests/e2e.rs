@@ -379,7 +379,7 @@ fn two_devices_answer_one_decision_differently_offline_and_the_conflict_arrives_
 #[test]
 fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
     let (dir, _server, home) = setup();
-    {
+    let folio = {
         let mut s = Store::open(&home, PASS).unwrap();
         s.add_asset(brigada_core::assets::NewAsset {
             tag: "SESVER:DTI:ACT:000123".into(),
@@ -390,7 +390,8 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
             ..Default::default()
         })
         .unwrap();
-    }
+        job_at_decision(&mut s)
+    };
     // The camera sees a printed tag.
     let frames = dir.path().join("camara");
     std::fs::create_dir_all(&frames).unwrap();
@@ -416,6 +417,21 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.wait_text("[data-testid=asset-status]", "En reparación").await;
         app.wait_text("[data-testid=asset]", "Site de telecomunicaciones 2")
             .await;
+        // In a job, the switch is added by holding its tag up to the camera, and another
+        // piece of equipment by a keyboard-wedge scanner typing its number.
+        app.click("#nav-hoy").await;
+        app.click(&format!("[data-folio='{folio}']")).await;
+        app.click("#equipment-scan").await;
+        app.wait_text("[data-testid=equipment]", "Catalyst 2960").await;
+        app.type_in("#equipment-tag", "451").await;
+        app.el("#equipment-tag")
+            .await
+            .send_keys(Key::Enter)
+            .await
+            .expect("Enter");
+        let listed = app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000451").await;
+        assert!(listed.contains("no registrada"), "{listed}");
+        app.shot("09b-equipos").await;
         app.quit().await;
     });
 }
