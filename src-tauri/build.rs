@@ -17,6 +17,7 @@ pub const COMMANDS: &[&str] = &[
     "add_material",
     "attach_photo",
     "edit_photo",
+    "camera_photo",
     "sign",
     "resolve_conflict",
     "assign",

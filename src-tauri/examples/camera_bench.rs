@@ -99,7 +99,7 @@ fn main() -> anyhow::Result<()> {
         let (stop, frames, first_code) = (stop.clone(), frames.clone(), first_code.clone());
         let decoder = Arc::new(Mutex::new(Isolated::new(&app, &[QR_WORKER_ARG])));
         std::thread::spawn(move || {
-            camera::run(0, stop, decoder, move |e| {
+            camera::run(0, stop, decoder, Default::default(), move |e| {
                 match e {
                     CameraEvent::Frame { .. } => {
                         frames.fetch_add(1, Ordering::Relaxed);

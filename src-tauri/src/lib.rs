@@ -37,6 +37,7 @@ pub fn run() {
             expedientes::add_material,
             expedientes::attach_photo,
             expedientes::edit_photo,
+            expedientes::camera_photo,
             expedientes::sign,
             expedientes::resolve_conflict,
             expedientes::assign,

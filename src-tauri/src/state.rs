@@ -21,6 +21,8 @@ pub struct AppState {
     camera: Mutex<Option<Arc<AtomicBool>>>,
     /// The QR reader's worker process (this program run with [`QR_WORKER_ARG`]).
     pub decoder: Arc<Mutex<Isolated>>,
+    /// The running camera's newest picture (for taking a photo with it).
+    pub camera_frame: crate::camera::LatestFrame,
     syncing: Mutex<()>,
     sync_state: Mutex<SyncState>,
     /// Wakes the background sync early (after unlocking, after enrolling).
@@ -40,6 +42,7 @@ impl AppState {
                 std::env::current_exe().unwrap_or_else(|_| PathBuf::from("brigada-app")),
                 &[QR_WORKER_ARG],
             ))),
+            camera_frame: Arc::default(),
             syncing: Mutex::new(()),
             sync_state: Mutex::new(SyncState::default()),
             nudge: (Mutex::new(false), Condvar::new()),

@@ -112,12 +112,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     // No camera here: the scanner says so; a keyboard-wedge scanner types an unknown tag.
     app.click("#nav-scan").await;
     app.el("[data-testid=no-camera]").await;
-    app.type_in("#scan-text", "999").await;
-    app.el("#scan-text")
-        .await
-        .send_keys(Key::Enter)
-        .await
-        .expect("Enter, as a wedge scanner sends");
+    app.wedge("#scan-text", "999").await;
     app.wait_text("[data-testid=unknown-tag]", "SESVER:DTI:ACT:000999")
         .await;
     app.shot("02b-escanear-sin-camara").await;
@@ -423,15 +418,16 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.click(&format!("[data-folio='{folio}']")).await;
         app.click("#equipment-scan").await;
         app.wait_text("[data-testid=equipment]", "Catalyst 2960").await;
-        app.type_in("#equipment-tag", "451").await;
-        app.el("#equipment-tag")
-            .await
-            .send_keys(Key::Enter)
-            .await
-            .expect("Enter");
+        app.wedge("#equipment-tag", "451").await;
         let listed = app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000451").await;
         assert!(listed.contains("no registrada"), "{listed}");
         app.shot("09b-equipos").await;
+        // A photo taken with the same camera, kept with the job.
+        app.type_in("#photo-caption", "Switch en el site").await;
+        app.click("#photo-camera").await;
+        app.el("[data-testid=preview]").await;
+        app.click("#photo-take").await;
+        app.wait_text("[data-testid=photos]", "Switch en el site").await;
         app.quit().await;
     });
 }

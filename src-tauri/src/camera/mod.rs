@@ -138,12 +138,27 @@ impl Mailbox {
     }
 }
 
+/// The newest whole camera picture, for "Tomar foto" (empty while no camera runs).
+pub type LatestFrame = Arc<Mutex<Option<RgbImage>>>;
+
+/// The newest picture as a JPEG for the photo pipeline (which sizes and re-encodes it).
+pub fn snapshot(latest: &LatestFrame) -> Option<Vec<u8>> {
+    let frame = latest.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+        .encode_image(&frame)
+        .ok()?;
+    Some(jpeg.into_inner())
+}
+
 /// Run camera `index` until `stop` is set or the receiver is gone, sending events to
-/// `send`; decoding goes through `decoder` (the shared QR worker process).
+/// `send`; decoding goes through `decoder` (the shared QR worker process); the newest
+/// picture is kept in `latest`.
 pub fn run(
     index: u32,
     stop: Arc<AtomicBool>,
     decoder: Arc<Mutex<Isolated>>,
+    latest: LatestFrame,
     send: impl Fn(CameraEvent) -> bool + Send + Sync + 'static,
 ) {
     let (mut source, index, count) = match open(index) {
@@ -185,9 +200,9 @@ pub fn run(
             Ok(frame) => {
                 failures = 0;
                 mailbox.put(for_decoding(&frame));
-                if let Some(data_url) = preview(&frame)
-                    && !send(CameraEvent::Frame { data_url })
-                {
+                let shown = preview(&frame).is_none_or(|data_url| send(CameraEvent::Frame { data_url }));
+                *latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame);
+                if !shown {
                     break;
                 }
             }
@@ -202,6 +217,7 @@ pub fn run(
         }
     }
     stop.store(true, Ordering::Relaxed);
+    *latest.lock().unwrap_or_else(|p| p.into_inner()) = None;
     mailbox.ready.notify_one();
     let _ = decoding.join();
 }

@@ -133,6 +133,27 @@ pub fn attach_photo(
     })
 }
 
+/// Take a photo with the running camera (the picture it shows now) and attach it.
+#[tauri::command(async)]
+pub fn camera_photo(
+    state: State<'_, AppState>,
+    reference: String,
+    caption: String,
+    step: Option<String>,
+    keep_location: bool,
+) -> Result<View> {
+    let jpeg = crate::camera::snapshot(&state.camera_frame).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::InvalidInput,
+            "the camera is not showing a picture yet: wait for the preview, or pick a photo file",
+        )
+    })?;
+    state.with(|s| {
+        s.attach_photo(&reference, &jpeg, &caption, step.as_deref(), keep_location)?;
+        Ok(s.view(&reference)?)
+    })
+}
+
 /// A photo's caption and step, edited from the full view.
 #[tauri::command(async)]
 pub fn edit_photo(

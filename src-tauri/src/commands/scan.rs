@@ -24,8 +24,12 @@ pub fn camera_start(state: State<'_, AppState>, index: Option<u32>, on_event: Ch
     if let Some(old) = state.replace_camera(stop.clone()) {
         old.store(true, Ordering::Relaxed);
     }
-    let decoder = state.decoder.clone();
-    std::thread::spawn(move || camera::run(index.unwrap_or(0), stop, decoder, move |e| on_event.send(e).is_ok()));
+    let (decoder, latest) = (state.decoder.clone(), state.camera_frame.clone());
+    std::thread::spawn(move || {
+        camera::run(index.unwrap_or(0), stop, decoder, latest, move |e| {
+            on_event.send(e).is_ok()
+        })
+    });
 }
 
 #[tauri::command]

@@ -142,6 +142,16 @@ impl App {
         }
     }
 
+    /// Type `text` and press Enter, as a keyboard-wedge scanner does.
+    pub async fn wedge(&self, css: &str, text: &str) {
+        self.type_in(css, text).await;
+        self.el(css)
+            .await
+            .send_keys(thirtyfour::prelude::Key::Enter)
+            .await
+            .expect("Enter, as a wedge scanner sends");
+    }
+
     /// Choose `value` in the `<select>` at `css`.
     pub async fn select(&self, css: &str, value: &str) {
         let el = self.el(css).await;

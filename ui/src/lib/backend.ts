@@ -62,6 +62,8 @@ export const backend = {
   setFields: (reference: string, fields: [string, string][]) => call<View>("set_fields", { reference, fields }),
   addMaterial: (reference: string, item: string, quantity: number, unit: string) =>
     call<View>("add_material", { reference, item, quantity, unit }),
+  cameraPhoto: (reference: string, caption: string, step: string | null, keepLocation: boolean) =>
+    call<View>("camera_photo", { reference, caption, step, keepLocation }),
   editPhoto: (reference: string, photoId: string, caption: string, step: string | null) =>
     call<View>("edit_photo", { reference, photoId, caption, step }),
   attachPhoto: (reference: string, bytes: Uint8Array, caption: string, step: string | null, keepLocation: boolean) =>
