@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use brigada_core::assets::NewAsset;
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::model::Location;
+use brigada_core::scan::Scanned;
 use brigada_core::store::index::Filter;
 use brigada_core::store::{InitOptions, kdf::KdfParams};
 use brigada_core::{Error, Store, catalog, qr, tag};
@@ -357,9 +358,12 @@ fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
     let store = std::env::var("BRIGADA_PASSPHRASE")
         .ok()
         .and_then(|pass| Store::open(&home(home_arg.clone()).ok()?, &pass).ok());
-    let asset = d.tag.as_ref().and_then(|t| store.as_ref()?.asset(t).ok());
-    let document =
-        brigada_core::forms::parse_qr_text(&d.payload).and_then(|_| store.as_ref()?.verify_printed(&d.payload).ok());
+    // What the code means here: the core's one reading (asset, unknown tag, document).
+    let (asset, document) = match store.as_ref().and_then(|s| s.interpret_scan(&d.payload).ok()) {
+        Some(Scanned::Asset { view }) => (Some(view.asset), None),
+        Some(Scanned::Document { verification }) => (None, Some(verification)),
+        _ => (None, None),
+    };
     let result = json!({"payload": d.payload, "tag": d.tag, "asset": asset, "document": document});
     out.value(&result, |_| match (&d.tag, &asset, &document) {
         (Some(t), Some(a), _) => format!("Etiqueta {t}: {} {} {} ({})", a.kind, a.brand, a.model, a.status),
