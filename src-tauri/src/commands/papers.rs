@@ -128,3 +128,32 @@ pub fn open_printed(app: AppHandle, path: String) -> Result<()> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_files_are_named_after_what_they_hold() {
+        let one = PrintRequest {
+            references: vec!["RT-2026-T07-0001".into()],
+            document: Some("justificacion-tecnica".into()),
+            ..Default::default()
+        };
+        assert_eq!(file_name(&one), "RT-2026-T07-0001-justificacion-tecnica.pdf");
+        let draft = PrintRequest { draft: true, ..one };
+        assert_eq!(file_name(&draft), "RT-2026-T07-0001-justificacion-tecnica-borrador.pdf");
+        let week = PrintRequest {
+            week: Some("2026-11-23".into()),
+            seccion: Some("RT".into()),
+            ..Default::default()
+        };
+        assert_eq!(file_name(&week), "semana-2026-11-23-RT.pdf");
+        // Whatever was typed, the name stays a plain file name.
+        let odd = PrintRequest {
+            references: vec!["../../etc/passwd".into()],
+            ..Default::default()
+        };
+        assert_eq!(file_name(&odd), "______etc_passwd.pdf");
+    }
+}
