@@ -51,6 +51,9 @@ pub struct SyncState {
     pub outgoing_docs: i64,
     /// Photos and signatures not yet uploaded.
     pub outgoing_blobs: usize,
+    /// How far the running sync is (documents, bytes, photos), also when it started by
+    /// itself; `None` when no sync runs.
+    pub progress: Option<Progress>,
     /// Why the last sync failed, if it did.
     pub error: Option<AppError>,
     /// When the last sync started (ms UTC), successful or not.
@@ -94,11 +97,22 @@ pub fn sync(app: &AppHandle, progress: &mut dyn FnMut(&Progress)) -> Result<Summ
     let _turn = state.sync_turn();
     publish(app, |s| {
         s.running = true;
+        s.progress = None;
         s.last_attempt = brigada_core::time::now_ms();
     });
-    let result = lend::run(&*state, progress).map_err(AppError::from);
+    // Progress goes to the caller and, a few times a second, to every open screen.
+    let mut told = std::time::Instant::now();
+    let mut report = |p: &Progress| {
+        progress(p);
+        if told.elapsed() >= Duration::from_millis(250) {
+            told = std::time::Instant::now();
+            publish(app, |s| s.progress = Some(p.clone()));
+        }
+    };
+    let result = lend::run(&*state, &mut report).map_err(AppError::from);
     publish(app, |s| {
         s.running = false;
+        s.progress = None;
         s.online = !matches!(&result, Err(e) if e.code == crate::error::ErrorCode::Network);
         s.error = result.as_ref().err().cloned();
     });

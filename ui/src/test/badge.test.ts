@@ -10,6 +10,7 @@ const base: SyncState = {
   last_sync: null,
   outgoing_docs: 0,
   outgoing_blobs: 0,
+  progress: null,
   error: null,
 };
 

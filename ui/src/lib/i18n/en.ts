@@ -165,6 +165,7 @@ export const en: Record<Key, string> = {
   "equipment.unregistered": "tag not registered in the inventory",
   "equipment.add": "Add equipment",
   "equipment.scan": "Scan tag",
+  "sync.auto_running": "Syncing by itself…",
   "sync.title": "Sync",
   "sync.server": "Server",
   "sync.last": "Last sync",

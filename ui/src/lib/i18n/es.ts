@@ -163,6 +163,7 @@ export const es = {
   "equipment.unregistered": "etiqueta no registrada en el inventario",
   "equipment.add": "Agregar equipo",
   "equipment.scan": "Escanear etiqueta",
+  "sync.auto_running": "Sincronizando por sí sola…",
   "sync.title": "Sincronizar",
   "sync.server": "Servidor",
   "sync.last": "Última sincronización",
