@@ -387,12 +387,12 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         .unwrap();
         job_at_decision(&mut s)
     };
-    // The camera sees a printed tag.
+    // The camera sees a printed tag: a camera-like picture (turned, blurred, noisy).
     let frames = dir.path().join("camara");
     std::fs::create_dir_all(&frames).unwrap();
     std::fs::write(
-        frames.join("etiqueta.png"),
-        brigada_core::qr::encode_png("SESVER:DTI:ACT:000123", 8).unwrap(),
+        frames.join("etiqueta.jpg"),
+        brigada_scenarios::camera_photo_of_tag("SESVER:DTI:ACT:000123", 1),
     )
     .unwrap();
     runtime().block_on(async {
@@ -425,7 +425,9 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         // A photo taken with the same camera, kept with the job.
         app.type_in("#photo-caption", "Switch en el site").await;
         app.click("#photo-camera").await;
-        app.el("[data-testid=preview]").await;
+        let preview = app.el("[data-testid=preview]").await;
+        preview.scroll_into_view().await.expect("preview on screen");
+        app.shot("09c-camara").await;
         app.click("#photo-take").await;
         app.wait_text("[data-testid=photos]", "Switch en el site").await;
         app.quit().await;
@@ -442,8 +444,8 @@ fn first_run_creates_the_device_and_enrols_it_by_scanning_the_enrolment_qr() {
     let frames = dir.path().join("camara");
     std::fs::create_dir_all(&frames).unwrap();
     std::fs::write(
-        frames.join("alta.png"),
-        brigada_core::qr::encode_png(&format!("brigada-enroll:{}#{code}", server.url()), 6).unwrap(),
+        frames.join("alta.jpg"),
+        brigada_scenarios::camera_photo_of_tag(&format!("brigada-enroll:{}#{code}", server.url()), 2),
     )
     .unwrap();
     let home = dir.path().join("nueva-tablet");

@@ -392,3 +392,49 @@ pub fn rasterise(pdf_bytes: &[u8], dpi: u32) -> Vec<image::GrayImage> {
         .map(|p| image::open(p).expect("a page image").to_luma8())
         .collect()
 }
+
+/// A camera's picture of a printed tag: the QR on a white label, turned a few degrees, on a
+/// grey desk, slightly out of focus, with sensor noise, as a 1280×720 JPEG — what a tablet
+/// camera sees, not a clean rendering. Deterministic for a given `text` and `seed`.
+pub fn camera_photo_of_tag(text: &str, seed: u64) -> Vec<u8> {
+    use image::{GrayImage, Luma, Rgb, RgbImage};
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let qr = brigada_core::qr::encode_luma(text, 9).expect("a QR");
+    // The label: the code with a white margin.
+    let side = qr.width() + 80;
+    let mut label = GrayImage::from_pixel(side, side, Luma([245]));
+    image::imageops::overlay(&mut label, &qr, 40, 40);
+    let (w, h) = (1280u32, 720u32);
+    let angle = 7f64.to_radians();
+    let (sin, cos) = angle.sin_cos();
+    let (cx, cy) = (f64::from(w) / 2.0, f64::from(h) / 2.0);
+    let half = f64::from(side) / 2.0;
+    let mut frame = RgbImage::new(w, h);
+    for (x, y, px) in frame.enumerate_pixels_mut() {
+        // Back-map each frame pixel onto the label (rotation about the centre).
+        let (dx, dy) = (f64::from(x) - cx, f64::from(y) - cy);
+        let (lx, ly) = (cos * dx + sin * dy + half, -sin * dx + cos * dy + half);
+        let desk = 110.0 + 25.0 * (f64::from(x) / f64::from(w)) + 10.0 * (f64::from(y) / f64::from(h));
+        let v = if lx >= 0.0 && ly >= 0.0 && lx < f64::from(side) && ly < f64::from(side) {
+            // Uneven light across the label.
+            f64::from(label.get_pixel(lx as u32, ly as u32)[0]) * (0.8 + 0.15 * lx / f64::from(side))
+        } else {
+            desk
+        };
+        let g = v.clamp(0.0, 255.0) as u8;
+        *px = Rgb([g, g, g.saturating_sub(6)]);
+    }
+    let mut frame = image::imageops::blur(&frame, 1.3);
+    for px in frame.pixels_mut() {
+        let n: i16 = rng.gen_range(-14..=14);
+        for c in px.0.iter_mut() {
+            *c = (i16::from(*c) + n).clamp(0, 255) as u8;
+        }
+    }
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+        .encode_image(&frame)
+        .expect("jpeg");
+    jpeg.into_inner()
+}

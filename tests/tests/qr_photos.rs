@@ -25,3 +25,17 @@ fn decodes_more_real_photos_than_zbar_and_never_a_wrong_payload() {
     eprintln!("decoded {ok} of {}", cases.len());
     assert!(ok >= 36, "decoded {ok} of 64; zbar decodes 36");
 }
+
+/// The camera-like tag pictures the app's camera tests use are hard enough to be honest
+/// (not a clean rendering) and still read, at every seed used.
+#[test]
+fn camera_like_pictures_of_a_tag_are_read() {
+    let tag = brigada_core::tag::format(123);
+    for seed in 0..5 {
+        let jpeg = brigada_scenarios::camera_photo_of_tag(&tag, seed);
+        let img = image::load_from_memory(&jpeg).unwrap();
+        assert_eq!((img.width(), img.height()), (1280, 720));
+        let d = qr::decode_bytes(&jpeg).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert_eq!(d.tag.as_deref(), Some(tag.as_str()));
+    }
+}
