@@ -35,7 +35,7 @@ fn doc_id(tag: &str) -> String {
 
 impl Store {
     pub fn add_asset(&mut self, n: NewAsset) -> Result<Asset> {
-        let tag = crate::tag::parse(&n.tag).ok_or_else(|| Error::InvalidField {
+        let tag = crate::tag::parse_typed(&n.tag).ok_or_else(|| Error::InvalidField {
             field: "tag".into(),
             why: format!("{:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)", n.tag),
         })?;
@@ -75,7 +75,7 @@ impl Store {
     }
 
     pub fn asset(&self, tag_text: &str) -> Result<Asset> {
-        let tag = crate::tag::parse(tag_text).ok_or_else(|| Error::AssetNotFound(tag_text.trim().to_owned()))?;
+        let tag = crate::tag::parse_typed(tag_text).ok_or_else(|| Error::AssetNotFound(tag_text.trim().to_owned()))?;
         let id = doc_id(&tag);
         let d = documents::load(self.conn(), &id)?.ok_or(Error::AssetNotFound(tag))?;
         doc::read(&id, &d)

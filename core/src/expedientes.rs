@@ -79,7 +79,7 @@ impl Store {
             });
         }
         let asset = match n.asset.as_deref() {
-            Some(t) => Some(crate::tag::parse(t).ok_or_else(|| Error::InvalidField {
+            Some(t) => Some(crate::tag::parse_typed(t).ok_or_else(|| Error::InvalidField {
                 field: "asset".into(),
                 why: format!("{t:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)"),
             })?),

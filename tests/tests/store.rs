@@ -336,3 +336,31 @@ fn a_photos_caption_and_step_can_be_corrected_but_not_its_picture() {
     assert!(store.edit_photo(&job, "no-such-photo", "x", None).is_err());
     assert_eq!(store.view(&job).unwrap().expediente.photos[0].caption, "sin paso");
 }
+
+#[test]
+fn a_tag_may_be_typed_as_its_number_wherever_a_tag_is_asked() {
+    let (_d, mut store) = temp_store("Tablet 18");
+    store
+        .add_asset(brigada_core::assets::NewAsset {
+            tag: "77".into(),
+            kind: "radio".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(store.asset("SESVER:DTI:ACT:000077").unwrap().kind, "radio");
+    assert_eq!(store.asset(" 77 ").unwrap().tag, "SESVER:DTI:ACT:000077");
+    let job = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P2".into(),
+            area: "Ambulancias".into(),
+            asset: Some("77".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        store.view(&job.id).unwrap().expediente.equipment,
+        vec!["SESVER:DTI:ACT:000077".to_string()]
+    );
+    store.add_equipment(&job.id, "0078").unwrap();
+    assert!(store.add_equipment(&job.id, "7 8").is_err());
+}
