@@ -111,6 +111,24 @@ pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge>
     Ok(doc)
 }
 
+/// Apply one Automerge sync-protocol message from elsewhere (a device's to the server, the
+/// server's to a device): decoded, its changes checked for bundles like any other bytes
+/// from outside, a decoder panic contained. On error `doc` must be discarded.
+pub fn receive_sync(id: &str, doc: &mut Automerge, state: &mut automerge::sync::State, bytes: &[u8]) -> Result<()> {
+    use automerge::sync::SyncDoc;
+    let bad = |detail: String| Error::BadDocument {
+        id: id.to_owned(),
+        detail,
+    };
+    let message = std::panic::catch_unwind(|| automerge::sync::Message::decode(bytes))
+        .map_err(|_| bad("the sync message is malformed (the decoder rejected it)".into()))?
+        .map_err(|e| bad(format!("the sync message cannot be read: {e}")))?;
+    for chunk in message.changes.iter() {
+        refuse_bundles(id, chunk)?;
+    }
+    decode(id, || doc.receive_sync_message(state, message))
+}
+
 /// Apply changes received from elsewhere; on error `doc` must be discarded.
 pub fn load_changes(id: &str, doc: &mut Automerge, bytes: &[u8]) -> Result<()> {
     refuse_bundles(id, bytes)?;

@@ -160,10 +160,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             // Each request starts from a fresh protocol state: the device keeps the
             // negotiation's memory and drives it to the end, so the server stays stateless.
             let mut state = automerge::sync::State::new();
-            let received = automerge::sync::Message::decode(&push.sync)
-                .map_err(|e| e.to_string())
-                .and_then(|m| d.receive_sync_message(&mut state, m).map_err(|e| e.to_string()));
-            if let Err(e) = received {
+            if let Err(e) = brigada_core::doc::receive_sync(&push.id, &mut d, &mut state, &push.sync) {
                 rejected.push(reject(
                     &push.id,
                     RejectReason::Invalid,

@@ -499,3 +499,53 @@ fn an_edit_made_while_a_sync_waits_on_the_network_is_sent_next_time() {
     b.sync().unwrap();
     assert_eq!(on_b(&b).unwrap(), 1, "the note arrived with the next sync");
 }
+
+/// A device holding a valid token sends a negotiation message whose changes are an
+/// Automerge bundle (the 172 bytes that make automerge 0.12 allocate 2 GiB): the server
+/// refuses that document and stays up; the device's other work still syncs.
+#[test]
+fn a_sync_message_smuggling_an_automerge_bundle_is_refused() {
+    use brigada_core::sync::Transport;
+    let bundle = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/untrusted/automerge-bundle-oom.bin"),
+    )
+    .unwrap();
+    let message = automerge::sync::Message {
+        heads: vec![],
+        need: vec![],
+        have: vec![],
+        changes: bundle.clone().into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode();
+    let s = server();
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let job = new_job(&mut a.store, "P1");
+    a.sync().unwrap();
+    let mut plan = a.store.sync_plan().unwrap();
+    plan.request.docs = vec![protocol::DocPush {
+        id: job.clone(),
+        heads: vec![],
+        changes: vec![],
+        full: false,
+        sync: message.clone(),
+    }];
+    let mut t = a.transport();
+    let resp: protocol::SyncResponse =
+        protocol::decode(&t.exchange(&protocol::encode(&plan.request)).unwrap()).unwrap();
+    let r = resp
+        .rejected
+        .iter()
+        .find(|r| r.id == job)
+        .expect("the document is refused");
+    assert_eq!(r.reason, protocol::RejectReason::Invalid);
+    assert!(r.message.contains("bundle"), "{}", r.message);
+    // The device side refuses the same from a server.
+    let mut doc = automerge::Automerge::new();
+    let e = brigada_core::doc::receive_sync("x", &mut doc, &mut automerge::sync::State::new(), &message).unwrap_err();
+    assert!(e.to_string().contains("bundle"), "{e}");
+    // The server is still up, and the job still syncs.
+    a.store.comment(&job, "después").unwrap();
+    a.sync().unwrap();
+}

@@ -319,10 +319,7 @@ impl Store {
                 // A negotiation step: the server's message may carry changes.
                 let mut negotiations = self.negotiations.borrow_mut();
                 let (state, _) = negotiations.entry(id.clone()).or_default();
-                let received = automerge::sync::Message::decode(sync)
-                    .map_err(|e| e.to_string())
-                    .and_then(|m| d.receive_sync_message(state, m).map_err(|e| e.to_string()));
-                if let Err(e) = received {
+                if let Err(e) = doc::receive_sync(id, &mut d, state, sync) {
                     rejected.push(Rejection {
                         id: id.clone(),
                         reason: RejectReason::Invalid,
