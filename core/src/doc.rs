@@ -58,51 +58,11 @@ fn decode<T>(id: &str, f: impl FnOnce() -> std::result::Result<T, automerge::Aut
     }
 }
 
-/// Automerge's chunk types (storage format): 0 document, 1 change, 2 compressed change,
-/// 3 bundle.
-const BUNDLE_CHUNK: u8 = 3;
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-
-/// Refuse bytes automerge 0.12 cannot decode safely. Brigada writes documents and changes
-/// only; a *bundle* chunk is never produced here, and automerge's bundle decoder trusts
-/// the lengths it reads (172 crafted bytes made it allocate 2 GiB: found by fuzzing). So
-/// walk the chunk headers (magic, checksum, type, LEB128 length) and refuse any bundle;
-/// what is not a well-formed header is left to automerge to reject.
-fn refuse_bundles(id: &str, mut bytes: &[u8]) -> Result<()> {
-    while bytes.len() >= 9 && bytes[..4] == MAGIC {
-        if bytes[8] == BUNDLE_CHUNK {
-            return Err(Error::BadDocument {
-                id: id.to_owned(),
-                detail: "it holds an Automerge bundle, which Brigada never sends: refused".into(),
-            });
-        }
-        let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
-        loop {
-            let Some(&b) = bytes.get(at) else { return Ok(()) };
-            at += 1;
-            len |= u64::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
-            shift += 7;
-            if b & 0x80 == 0 || shift > 63 {
-                break;
-            }
-        }
-        let Some(rest) = usize::try_from(len)
-            .ok()
-            .and_then(|l| at.checked_add(l))
-            .and_then(|end| bytes.get(end..))
-        else {
-            return Ok(());
-        };
-        bytes = rest;
-    }
-    Ok(())
-}
-
 pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
     let mut doc = if snapshot.is_empty() {
         Automerge::new()
     } else {
-        refuse_bundles(id, snapshot)?;
+        crate::chunks::check(id, snapshot)?;
         decode(id, || Automerge::load(snapshot))?
     };
     for c in changes {
@@ -124,14 +84,14 @@ pub fn receive_sync(id: &str, doc: &mut Automerge, state: &mut automerge::sync::
         .map_err(|_| bad("the sync message is malformed (the decoder rejected it)".into()))?
         .map_err(|e| bad(format!("the sync message cannot be read: {e}")))?;
     for chunk in message.changes.iter() {
-        refuse_bundles(id, chunk)?;
+        crate::chunks::check(id, chunk)?;
     }
     decode(id, || doc.receive_sync_message(state, message))
 }
 
 /// Apply changes received from elsewhere; on error `doc` must be discarded.
 pub fn load_changes(id: &str, doc: &mut Automerge, bytes: &[u8]) -> Result<()> {
-    refuse_bundles(id, bytes)?;
+    crate::chunks::check(id, bytes)?;
     decode(id, || doc.load_incremental(bytes)).map(|_| ())
 }
 

@@ -13,6 +13,7 @@
 
 pub mod assets;
 pub mod catalog;
+pub mod chunks;
 pub mod doc;
 pub mod error;
 pub mod expedientes;
