@@ -25,6 +25,7 @@ fn the_worker_process_reads_the_real_photos_like_the_decoder_itself() {
     assert_eq!(same, cases.len(), "the worker and the decoder disagree on some photos");
     assert!(read >= 36, "the worker read {read} of {}", cases.len());
     assert_eq!(worker.restarts, 0, "one worker process served every frame");
+    assert!(worker.isolated(), "the frames went to the worker process, not this one");
 }
 
 #[test]

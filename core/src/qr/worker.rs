@@ -6,6 +6,8 @@
 //! child process: [`serve`] is that process's loop (the app starts itself with an argument
 //! that runs it), [`Isolated`] is the parent's handle. A child that dies or hangs is
 //! replaced on the next frame; the frame it choked on gets a clear "could not read" answer.
+//! Where no process can be started at all (an Android app), frames are decoded in
+//! process, panics contained: reading codes matters more there than isolation.
 //!
 //! The pipe protocol is deliberately tiny: the parent writes `width: u32 LE, height: u32
 //! LE, width×height grey bytes`; the child answers one JSON line per frame.
@@ -92,6 +94,10 @@ pub struct Isolated {
     running: Option<Running>,
     /// How many times a worker had to be replaced (for tests and diagnostics).
     pub restarts: u32,
+    /// The worker program could not be started at all (a platform that cannot start
+    /// processes, such as an Android app): frames are decoded here instead, panics
+    /// contained, rather than not at all.
+    in_process: bool,
 }
 
 fn lost(why: impl std::fmt::Display) -> Error {
@@ -109,6 +115,7 @@ impl Isolated {
             args: args.iter().map(|s| s.to_string()).collect(),
             running: None,
             restarts: 0,
+            in_process: false,
         }
     }
 
@@ -120,7 +127,16 @@ impl Isolated {
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
-                .map_err(|e| lost(format!("cannot start {}: {e}", self.program.display())))?;
+                .map_err(|e| {
+                    if !self.in_process {
+                        eprintln!(
+                            "brigada: the QR reader process cannot start ({}: {e}); reading codes in this process",
+                            self.program.display()
+                        );
+                    }
+                    self.in_process = true;
+                    lost(format!("cannot start {}: {e}", self.program.display()))
+                })?;
             let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
                 let _ = child.kill();
                 return Err(lost("no pipe to the reader"));
@@ -139,6 +155,11 @@ impl Isolated {
         self.running.as_mut().ok_or_else(|| lost("not running"))
     }
 
+    /// Whether frames go to a worker process (false only where none can be started).
+    pub fn isolated(&self) -> bool {
+        !self.in_process
+    }
+
     /// Decode the one QR code in `frame` in the worker process.
     pub fn decode(&mut self, frame: &GrayImage) -> Result<Decoded> {
         self.decode_within(frame, FRAME_TIMEOUT)
@@ -152,7 +173,14 @@ impl Isolated {
                 frame.height()
             )));
         }
+        if self.in_process {
+            return decode_image(frame);
+        }
         let answer = self.exchange(frame, timeout);
+        if self.in_process {
+            // It just turned out that no worker can be started here.
+            return decode_image(frame);
+        }
         if answer.is_err() {
             // Whatever state the worker is in, the next frame gets a fresh one.
             self.running = None;
@@ -229,6 +257,15 @@ mod tests {
     }
 
     #[test]
+    fn where_no_process_can_be_started_codes_are_still_read() {
+        let mut w = Isolated::new("/nonexistent/brigada-app", &["--qr-worker"]);
+        let tag = crate::tag::format(9);
+        let d = w.decode(&super::super::encode_luma(&tag, 6).unwrap()).unwrap();
+        assert_eq!(d.payload, tag);
+        assert!(!w.isolated());
+    }
+
+    #[test]
     fn a_worker_that_dies_is_replaced_and_the_caller_gets_a_clear_error() {
         // `sh -c 'exit 3'` stands for a reader that crashes on its first frame.
         let mut w = Isolated::new("sh", &["-c", "head -c 8 >/dev/null; exit 3"]);
@@ -236,6 +273,7 @@ mod tests {
         let e = w.decode_within(&img, Duration::from_secs(5)).unwrap_err();
         assert!(e.to_string().contains("try again"), "{e}");
         assert_eq!(w.restarts, 1);
+        assert!(w.isolated(), "a crash is not a reason to stop isolating");
         // A reader that never answers is replaced after the timeout.
         let mut w = Isolated::new("sleep", &["30"]);
         let e = w.decode_within(&img, Duration::from_millis(200)).unwrap_err();
