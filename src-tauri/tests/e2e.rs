@@ -412,19 +412,22 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.wait_text("[data-testid=asset-status]", "En reparación").await;
         app.wait_text("[data-testid=asset]", "Site de telecomunicaciones 2")
             .await;
-        // In a job, the switch is added by holding its tag up to the camera, and another
-        // piece of equipment by a keyboard-wedge scanner typing its number.
+        // In a job: the camera is opened to take a photo; then the switch is added by
+        // holding its tag up to the camera (the equipment section takes the camera), and
+        // another piece of equipment by a keyboard-wedge scanner typing its number.
         app.click("#nav-hoy").await;
         app.click(&format!("[data-folio='{folio}']")).await;
+        app.type_in("#photo-caption", "Switch en el site").await;
+        app.click("#photo-camera").await;
+        app.el("[data-testid=preview]").await;
         app.click("#equipment-scan").await;
         app.wait_text("[data-testid=equipment]", "Catalyst 2960").await;
         app.wedge("#equipment-tag", "451").await;
         let listed = app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000451").await;
         assert!(listed.contains("no registrada"), "{listed}");
         app.shot("09b-equipos").await;
-        // A photo taken with the same camera, kept with the job.
-        app.type_in("#photo-caption", "Switch en el site").await;
-        app.click("#photo-camera").await;
+        // The photo section says the camera was taken, and takes it back on request.
+        app.click("[data-testid=camera-here]").await;
         let preview = app.el("[data-testid=preview]").await;
         preview.scroll_into_view().await.expect("preview on screen");
         app.shot("09c-camara").await;

@@ -200,9 +200,10 @@ pub fn run(
             Ok(frame) => {
                 failures = 0;
                 mailbox.put(for_decoding(&frame));
-                let shown = preview(&frame).is_none_or(|data_url| send(CameraEvent::Frame { data_url }));
+                let data_url = preview(&frame);
+                // Kept before it is shown: what the user sees can always be taken.
                 *latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame);
-                if !shown {
+                if data_url.is_some_and(|data_url| !send(CameraEvent::Frame { data_url })) {
                     break;
                 }
             }

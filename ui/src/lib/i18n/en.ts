@@ -13,6 +13,8 @@ export const en: Record<Key, string> = {
   "scan.no_camera": "There is no camera on this device. Use a barcode scanner, type the tag or pick a photo.",
   "scan.camera_failed": "The camera stopped responding or another app is using it. Close it and open Scan again; meanwhile use the scanner, type the tag or pick a photo.",
   "scan.switch": "Switch camera (now: {name})",
+  "scan.camera_elsewhere": "The camera is open in another part of this screen.",
+  "scan.camera_here": "Use the camera here",
   "scan.starting": "Starting the camera…",
   "scan.type": "Barcode scanner or type the tag (e.g. 123)",
   "scan.go": "Look up",

@@ -11,6 +11,8 @@ export const es = {
   "scan.no_camera": "No hay cámara en este dispositivo. Usa un lector de códigos, escribe la etiqueta o elige una foto.",
   "scan.camera_failed": "La cámara dejó de responder o la usa otra aplicación. Ciérrala y vuelve a abrir Escanear; mientras, usa el lector, escribe la etiqueta o elige una foto.",
   "scan.switch": "Cambiar cámara (ahora: {name})",
+  "scan.camera_elsewhere": "La cámara está abierta en otra sección de esta pantalla.",
+  "scan.camera_here": "Usar la cámara aquí",
   "scan.starting": "Encendiendo la cámara…",
   "scan.type": "Lector de códigos o escribe la etiqueta (p. ej. 123)",
   "scan.go": "Buscar",
