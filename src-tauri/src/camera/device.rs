@@ -11,7 +11,7 @@ use nokhwa::utils::{
     ApiBackend, CameraFormat, CameraIndex, FrameFormat, RequestedFormat, RequestedFormatType, Resolution,
 };
 
-use super::Source;
+use super::{CameraError, Source};
 
 pub struct Device {
     camera: Camera,
@@ -26,14 +26,12 @@ pub fn list() -> Vec<String> {
 
 impl Device {
     /// Open camera `index` for 1280×720 (enough for a tag at arm's length, light to decode).
-    pub fn open(index: u32) -> Result<Device, String> {
+    pub fn open(index: u32) -> Result<Device, CameraError> {
         let wanted = CameraFormat::new(Resolution::new(1280, 720), FrameFormat::MJPEG, 30);
         let format = RequestedFormat::new::<RgbFormat>(RequestedFormatType::Closest(wanted));
-        let mut camera = Camera::new(CameraIndex::Index(index), format)
-            .map_err(|e| format!("the camera could not be opened ({e}): close other apps that use it"))?;
-        camera
-            .open_stream()
-            .map_err(|e| format!("the camera did not start ({e}): close other apps that use it"))?;
+        let mut camera =
+            Camera::new(CameraIndex::Index(index), format).map_err(|e| CameraError::Open(e.to_string()))?;
+        camera.open_stream().map_err(|e| CameraError::Open(e.to_string()))?;
         Ok(Device { camera })
     }
 }
@@ -43,16 +41,13 @@ impl Source for Device {
         self.camera.info().human_name()
     }
 
-    fn next_frame(&mut self) -> Result<RgbImage, String> {
-        let buffer = self
-            .camera
-            .frame()
-            .map_err(|e| format!("the camera stopped sending pictures ({e})"))?;
+    fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
+        let buffer = self.camera.frame().map_err(|e| CameraError::Stopped(e.to_string()))?;
         // nokhwa's MJPEG path (mozjpeg) reports a corrupt picture by panicking: contain it,
         // skip that frame.
         std::panic::catch_unwind(move || buffer.decode_image::<RgbFormat>())
-            .map_err(|_| "a camera picture was corrupt".to_string())?
-            .map_err(|e| format!("a camera picture could not be read ({e})"))
+            .map_err(|_| CameraError::BadFrame("corrupt".into()))?
+            .map_err(|e| CameraError::BadFrame(e.to_string()))
     }
 }
 

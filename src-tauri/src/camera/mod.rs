@@ -13,7 +13,10 @@
 //! still work.
 
 pub mod device;
+mod error;
 pub mod synthetic;
+
+pub use error::CameraError;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,23 +55,22 @@ pub enum CameraEvent {
 pub trait Source {
     fn name(&self) -> String;
     /// The next frame, waiting for it as a camera does.
-    fn next_frame(&mut self) -> Result<RgbImage, String>;
+    fn next_frame(&mut self) -> Result<RgbImage, CameraError>;
 }
 
 /// Open the camera to use: the synthetic one if configured, else device camera `index`
 /// (wrapping around). Returns the source, its index and how many cameras there are.
-fn open(index: u32) -> Result<(Box<dyn Source>, u32, u32), CameraEvent> {
-    let no_camera = |reason: String| CameraEvent::NoCamera { reason };
+fn open(index: u32) -> Result<(Box<dyn Source>, u32, u32), CameraError> {
     if let Some(path) = std::env::var_os("BRIGADA_CAMERA_FRAMES") {
-        let cam = synthetic::Synthetic::open(&PathBuf::from(path)).map_err(no_camera)?;
+        let cam = synthetic::Synthetic::open(&PathBuf::from(path))?;
         return Ok((Box::new(cam), 0, 1));
     }
     let count = u32::try_from(device::list().len()).unwrap_or(u32::MAX);
     if count == 0 {
-        return Err(no_camera("no camera was found on this device".into()));
+        return Err(CameraError::NotFound);
     }
     let index = index % count;
-    let cam = device::Device::open(index).map_err(no_camera)?;
+    let cam = device::Device::open(index)?;
     Ok((Box::new(cam), index, count))
 }
 
@@ -163,8 +165,8 @@ pub fn run(
 ) {
     let (mut source, index, count) = match open(index) {
         Ok(opened) => opened,
-        Err(no_camera) => {
-            send(no_camera);
+        Err(e) => {
+            send(CameraEvent::NoCamera { reason: e.to_string() });
             return;
         }
     };
@@ -208,10 +210,10 @@ pub fn run(
                 }
             }
             // A corrupt frame now and then is normal; a camera that keeps failing is gone.
-            Err(reason) => {
+            Err(e) => {
                 failures += 1;
                 if failures >= 10 {
-                    send(CameraEvent::Failed { reason });
+                    send(CameraEvent::Failed { reason: e.to_string() });
                     break;
                 }
             }

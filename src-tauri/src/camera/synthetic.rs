@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
-use super::Source;
+use super::{CameraError, Source};
 
 /// About 15 frames a second, like a tablet camera in a dim room.
 const FRAME_INTERVAL: Duration = Duration::from_millis(66);
@@ -38,7 +38,7 @@ fn images_in(path: &Path) -> Vec<PathBuf> {
 
 impl Synthetic {
     /// The frames in `path`, or why there are none.
-    pub fn open(path: &Path) -> Result<Synthetic, String> {
+    pub fn open(path: &Path) -> Result<Synthetic, CameraError> {
         let frames: Vec<RgbImage> = images_in(path)
             .iter()
             .filter_map(|p| std::fs::read(p).ok())
@@ -46,10 +46,7 @@ impl Synthetic {
             .map(|img| img.to_rgb8())
             .collect();
         if frames.is_empty() {
-            return Err(format!(
-                "the synthetic camera {} has no readable images",
-                path.display()
-            ));
+            return Err(CameraError::NoImages(path.to_owned()));
         }
         Ok(Synthetic {
             frames,
@@ -64,7 +61,7 @@ impl Source for Synthetic {
         "synthetic".into()
     }
 
-    fn next_frame(&mut self) -> Result<RgbImage, String> {
+    fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
         if let Some(wait) = self.due.checked_duration_since(Instant::now()) {
             std::thread::sleep(wait);
         }
