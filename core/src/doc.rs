@@ -47,7 +47,7 @@ pub fn new_doc(author: &Author) -> Automerge {
 /// Run one Automerge decode of outside bytes. Its decoder can panic on some malformed
 /// input (an `unwrap` in its column decoder, found by fuzzing): that is contained and
 /// reported like any other malformed document, never taking the process down.
-fn decode<T>(id: &str, f: impl FnOnce() -> std::result::Result<T, automerge::AutomergeError>) -> Result<T> {
+fn decode<T, E: std::fmt::Display>(id: &str, f: impl FnOnce() -> std::result::Result<T, E>) -> Result<T> {
     let bad = |detail: String| Error::BadDocument {
         id: id.to_owned(),
         detail,
@@ -58,31 +58,36 @@ fn decode<T>(id: &str, f: impl FnOnce() -> std::result::Result<T, automerge::Aut
     }
 }
 
+/// A document from outside (an import, a test fixture): its bytes pre-checked
+/// ([`crate::chunks`]), then decoded contained.
 pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
+    crate::chunks::check(id, snapshot)?;
+    for c in changes {
+        crate::chunks::check(id, c)?;
+    }
+    load_stored(id, snapshot, changes)
+}
+
+/// A document as this store keeps it: its bytes were checked when they arrived (or were
+/// written here), so opening it — the hot path — does not inflate them twice.
+pub(crate) fn load_stored(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
     let mut doc = if snapshot.is_empty() {
         Automerge::new()
     } else {
-        crate::chunks::check(id, snapshot)?;
         decode(id, || Automerge::load(snapshot))?
     };
     for c in changes {
-        load_changes(id, &mut doc, c)?;
+        decode(id, || doc.load_incremental(c))?;
     }
     Ok(doc)
 }
 
 /// Apply one Automerge sync-protocol message from elsewhere (a device's to the server, the
-/// server's to a device): decoded, its changes checked for bundles like any other bytes
-/// from outside, a decoder panic contained. On error `doc` must be discarded.
+/// server's to a device): decoded, its changes pre-checked like any other bytes from
+/// outside, a decoder panic contained. On error `doc` must be discarded.
 pub fn receive_sync(id: &str, doc: &mut Automerge, state: &mut automerge::sync::State, bytes: &[u8]) -> Result<()> {
     use automerge::sync::SyncDoc;
-    let bad = |detail: String| Error::BadDocument {
-        id: id.to_owned(),
-        detail,
-    };
-    let message = std::panic::catch_unwind(|| automerge::sync::Message::decode(bytes))
-        .map_err(|_| bad("the sync message is malformed (the decoder rejected it)".into()))?
-        .map_err(|e| bad(format!("the sync message cannot be read: {e}")))?;
+    let message = decode(id, || automerge::sync::Message::decode(bytes))?;
     for chunk in message.changes.iter() {
         crate::chunks::check(id, chunk)?;
     }

@@ -65,7 +65,7 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<Automerge>> {
     let changes = stmt
         .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Some(doc::load(id, &snapshot, &changes)?))
+    Ok(Some(doc::load_stored(id, &snapshot, &changes)?))
 }
 
 /// Create the row for a new document with its full first save.
