@@ -438,3 +438,11 @@ pub fn camera_photo_of_tag(text: &str, seed: u64) -> Vec<u8> {
         .expect("jpeg");
     jpeg.into_inner()
 }
+
+/// A crafted input kept in `tests/fixtures/untrusted/` (each found by a fuzzer).
+pub fn untrusted_fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/untrusted")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

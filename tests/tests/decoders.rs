@@ -88,10 +88,7 @@ fn a_document_for_an_unknown_procedure_is_refused() {
 #[test]
 fn bytes_that_make_automerges_decoder_panic_are_a_clear_error() {
     // Found by the load_document fuzz target: Automerge's column decoder unwraps on it.
-    let bytes = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/untrusted/automerge-decoder-panic.bin"),
-    )
-    .unwrap();
+    let bytes = untrusted_fixture("automerge-decoder-panic.bin");
     let (_d, mut store, _, _) = a_document();
     let e = store.merge_document(&bytes).unwrap_err();
     assert_eq!(e.code(), "bad_document", "{e}");
@@ -109,10 +106,7 @@ fn an_automerge_bundle_is_refused_before_its_decoder_can_exhaust_memory() {
     // Found by the load_document fuzz target: 172 bytes whose bundle header makes automerge
     // 0.12 allocate 2 GiB. Brigada never sends bundles, so any is refused up front —
     // alone, after a good document, or as pushed changes.
-    let bundle = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/untrusted/automerge-bundle-oom.bin"),
-    )
-    .unwrap();
+    let bundle = untrusted_fixture("automerge-bundle-oom.bin");
     let (_d, mut store, _, good) = a_document();
     for bytes in [bundle.clone(), [good.clone(), bundle.clone()].concat()] {
         let e = brigada_core::doc::load("x", &bytes, &[]).unwrap_err();

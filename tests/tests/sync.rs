@@ -506,10 +506,7 @@ fn an_edit_made_while_a_sync_waits_on_the_network_is_sent_next_time() {
 #[test]
 fn a_sync_message_smuggling_an_automerge_bundle_is_refused() {
     use brigada_core::sync::Transport;
-    let bundle = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/untrusted/automerge-bundle-oom.bin"),
-    )
-    .unwrap();
+    let bundle = untrusted_fixture("automerge-bundle-oom.bin");
     let message = automerge::sync::Message {
         heads: vec![],
         need: vec![],

@@ -148,10 +148,7 @@ pub fn camera_photo(
             "the camera is not showing a picture yet: wait for the preview, or pick a photo file",
         )
     })?;
-    state.with(|s| {
-        s.attach_photo(&reference, &jpeg, &caption, step.as_deref(), keep_location)?;
-        Ok(s.view(&reference)?)
-    })
+    attach_photo(state, reference, jpeg, caption, step, keep_location)
 }
 
 /// A photo's caption and step, edited from the full view.
