@@ -34,7 +34,7 @@ const REFRESH_EVERY_MS: i64 = 5 * 60 * 1000;
 const RETRY_AFTER_MS: i64 = 60 * 1000;
 
 /// What the window shows about sync, kept current by the background thread.
-#[derive(Debug, Clone, Default, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 pub struct SyncState {
     /// The server answered the last health check.
     pub online: bool,
@@ -64,13 +64,17 @@ pub struct SyncState {
 
 fn publish(app: &AppHandle, change: impl FnOnce(&mut SyncState)) {
     let state = app.state::<AppState>();
-    let now = {
+    let changed = {
         let mut s = state.sync_state();
+        let before = s.clone();
         change(&mut s);
-        s.clone()
+        (*s != before).then(|| s.clone())
     };
-    // No window (closing): nothing to tell.
-    let _ = app.emit("sync-state", now);
+    // Only changes are told (the probe every 10 s usually changes nothing); no window
+    // (closing): nothing to tell.
+    if let Some(now) = changed {
+        let _ = app.emit("sync-state", now);
+    }
 }
 
 /// Refresh what waits to be sent and when the last sync was.
@@ -140,12 +144,10 @@ fn tick(app: &AppHandle) {
     count(app);
     let was_online = state.sync_state().online;
     let online = transport.reachable();
-    if online != was_online || !state.sync_state().probed {
-        publish(app, |s| {
-            s.online = online;
-            s.probed = true;
-        });
-    }
+    publish(app, |s| {
+        s.online = online;
+        s.probed = true;
+    });
     if !online {
         return;
     }
