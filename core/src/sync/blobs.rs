@@ -61,19 +61,11 @@ impl Store {
     pub fn pending_blobs(&self) -> Result<Vec<String>> {
         blobs::missing(self.conn())
     }
-
-    /// Upload what the server lacks, download what this device lacks.
-    pub fn sync_blobs(
-        &mut self,
-        t: &mut dyn BlobTransport,
-        progress: &mut dyn FnMut(&BlobSummary),
-    ) -> Result<BlobSummary> {
-        sync(&std::cell::RefCell::new(self), t, progress)
-    }
 }
 
-/// Blob sync with the store lent one step at a time (see [`super::lend`]): reading a blob,
-/// marking it sent and keeping a downloaded piece hold the store; the network does not.
+/// Upload what the server lacks, download what this device lacks, with the store lent one
+/// step at a time (see [`super::lend`]): reading a blob, marking it sent and keeping a
+/// downloaded piece hold the store; the network does not.
 pub fn sync(
     store: &impl Lend,
     t: &mut dyn BlobTransport,
