@@ -166,7 +166,7 @@ fn scan_reports_tags_assets_and_foreign_codes() {
         "asset add",
     );
     // A real photo of someone else's QR.
-    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/qr-photos/qrcode-1/1.webp");
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/testdata/qr-photos/qrcode-1/1.webp");
     let r = e.json(&["scan", photo.to_str().unwrap()]);
     assert!(r["tag"].is_null());
     assert!(!r["payload"].as_str().unwrap().is_empty());

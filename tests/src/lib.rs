@@ -146,9 +146,9 @@ pub fn decisions(proc_id: &str) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// Where the shared test data lives (beside the project root).
-pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+/// The test data kept in the repository (`tests/testdata`), so a clone alone passes.
+pub fn testdata_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
 
 /// Kill a writer child (`crash_writer`) with SIGKILL `rounds` times at random moments;
@@ -210,7 +210,7 @@ pub fn kill_rounds(writer: &Path, rounds: usize) -> usize {
 pub fn qr_cases() -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for set in ["qrcode-1", "qrcode-2"] {
-        let dir = shared_dir().join("testdata/qr-photos").join(set);
+        let dir = testdata_dir().join("qr-photos").join(set);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         let mut names: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
         names.sort();

@@ -1,4 +1,4 @@
-//! The QR decoder on real camera photos (`shared/testdata/qr-photos`): at least zbar's
+//! The QR decoder on real camera photos (`tests/testdata/qr-photos`, copied from the shared test data): at least zbar's
 //! 36 of 64, no wrong payload, no crash. Decoding runs through the CLI's isolated path in
 //! the app later; here the core decoder is called directly on every photo.
 
