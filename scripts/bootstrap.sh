@@ -50,9 +50,12 @@ if ! command -v npm >/dev/null; then
   echo "bootstrap: Node.js and npm are required for the UI: apt install nodejs npm (Node 20 or newer)" >&2
   exit 1
 fi
-# The UI's packages, exactly as locked; reinstalled only when the lock file changed.
-ui=$(cd "$(dirname "$0")/../ui" && pwd)
-if [ ! -f "$ui/node_modules/.package-lock.json" ] || [ "$ui/package-lock.json" -nt "$ui/node_modules/.package-lock.json" ]; then
-  echo "bootstrap: installing the UI's npm packages"
-  (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages, exactly as locked; reinstalled only when a lock file changed: the UI's,
+# and the JavaScript Automerge the tests edit expedientes with (tests/js).
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in "$root/ui" "$root/tests/js"; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "bootstrap: installing the npm packages of ${dir#"$root"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

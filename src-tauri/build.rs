@@ -7,6 +7,7 @@ pub const COMMANDS: &[&str] = &[
     "init_device",
     "unlock",
     "lock",
+    "set_locale",
     "procedures",
     "catalog",
     "list_expedientes",

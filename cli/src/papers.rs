@@ -1,5 +1,6 @@
 //! Paper: official documents as PDF, verification of signed papers, asset-tag labels.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -7,6 +8,7 @@ use brigada_core::forms::batch;
 use brigada_core::forms::verify::{Status, Verification};
 use brigada_core::forms::{self, Form};
 use brigada_core::pdf::{self, Layout, Paper};
+use brigada_core::sync::lend;
 use brigada_core::{Store, tag};
 use serde_json::json;
 
@@ -197,7 +199,7 @@ pub fn labels(out: &Out, store: &mut Store, a: &LabelArgs) -> Result<()> {
         if n == 0 || n > 10_000 {
             bail!("print 1 to 10000 labels at a time, not {n}");
         }
-        store.take_tags(n)?
+        lend::take_tags(&RefCell::new(&mut *store), n)?
     } else {
         a.reprint
             .iter()
@@ -219,7 +221,9 @@ pub fn labels(out: &Out, store: &mut Store, a: &LabelArgs) -> Result<()> {
 }
 
 pub fn tags(out: &Out, store: &mut Store, request: Option<u32>) -> Result<()> {
-    let range = request.map(|n| store.request_tags(n)).transpose()?;
+    let range = request
+        .map(|n| lend::request_tags(&RefCell::new(&mut *store), n))
+        .transpose()?;
     let left = store.tags_remaining()?;
     out.value(&json!({"reserved": range, "remaining": left}), |_| match range {
         Some(r) => format!(

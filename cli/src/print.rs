@@ -17,16 +17,25 @@ pub struct Out {
 impl Out {
     pub fn value<T: Serialize>(&self, v: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(v)?);
+            line(&serde_json::to_string_pretty(v)?)
         } else {
-            println!("{}", human(v));
+            line(&human(v))
         }
-        Ok(())
     }
 
     pub fn ok(&self, msg: &str) -> Result<()> {
         self.value(&serde_json::json!({"ok": true}), |_| msg.to_owned())
     }
+}
+
+/// Write one line to standard output. A reader that closed the pipe (`| head`) is an
+/// `io::Error` of kind `BrokenPipe`, which `main` ends on quietly, like other Unix tools.
+pub fn line(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
 }
 
 pub fn procedures(out: &Out, id: Option<&str>) -> Result<()> {

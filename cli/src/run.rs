@@ -1,5 +1,7 @@
 //! Dispatch: one core call per command.
 
+use brigada_core::error::io_words;
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -11,6 +13,7 @@ use brigada_core::model::Location;
 use brigada_core::scan::Scanned;
 use brigada_core::store::index::Filter;
 use brigada_core::store::{InitOptions, kdf::KdfParams};
+use brigada_core::sync::lend;
 use brigada_core::{Error, Store, catalog, qr, tag};
 use serde_json::json;
 
@@ -46,7 +49,7 @@ fn passphrase(confirm: bool) -> Result<String> {
 fn read_file(path: &Path) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path).map_err(|e| Error::BadFile {
         path: path.into(),
-        why: e.to_string(),
+        why: io_words(&e),
     })?;
     let max = brigada_core::store::blobs::MAX_BLOB;
     if meta.len() > max {
@@ -54,7 +57,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
     }
     Ok(std::fs::read(path).map_err(|e| Error::BadFile {
         path: path.into(),
-        why: e.to_string(),
+        why: io_words(&e),
     })?)
 }
 
@@ -67,8 +70,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::DecodeWorker { image } => {
             let bytes = read_file(image)?;
             let d = qr::decode_bytes(&bytes)?;
-            println!("{}", serde_json::to_string(&d)?);
-            return Ok(());
+            return print::line(&serde_json::to_string(&d)?);
         }
         Command::Scan { image } => return scan(&out, &cli.home, image),
         Command::Tag { tag: t, out: file } => return write_tag(&out, t, file),
@@ -407,29 +409,20 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(&blobs_dir).with_context(|| format!("cannot create {}", dir.display()))?;
     std::fs::write(dir.join("document.automerge"), &bytes)?;
     std::fs::write(dir.join("expediente.json"), serde_json::to_vec_pretty(&v)?)?;
-    let e = &v.expediente;
-    let hashes = e
-        .photos
-        .iter()
-        .map(|p| p.blob.clone())
-        .chain(
-            e.signatures
-                .iter()
-                .flat_map(|s| [s.strokes_blob.clone(), s.image_blob.clone()]),
-        )
-        .chain(e.solicitud.foto.clone());
+    // The one list of an expediente's blobs (photos with their thumbnails, signatures,
+    // the request's photo), as sync and the server use it.
     let mut n = 0;
-    for h in hashes {
-        std::fs::write(blobs_dir.join(&h), store.blob(&h)?)?;
+    for h in v.expediente.blobs() {
+        std::fs::write(blobs_dir.join(h), store.blob(h)?)?;
         n += 1;
     }
     out.value(&json!({"dir": dir, "blobs": n, "bytes": bytes.len()}), |_| {
-        format!("Exportado {} a {} ({} blobs)", e.folio, dir.display(), n)
+        format!("Exportado {} a {} ({} blobs)", v.expediente.folio, dir.display(), n)
     })
 }
 
 fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>, ca: Option<&str>) -> Result<()> {
-    let resp = store.enroll(url, code, ca)?;
+    let resp = lend::enroll(&RefCell::new(&mut *store), url, code, ca)?;
     let url = store.sync_setting("server_url")?.unwrap_or_default();
     out.value(
         &json!({"device_id": resp.device_id, "person": resp.person, "role": resp.role, "seccion": resp.seccion}),

@@ -32,6 +32,10 @@ impl Env {
             .arg(self.home())
             .args(args)
             .env("BRIGADA_PASSPHRASE", pass)
+            // These checks read the English locale; the Spanish default has its own test.
+            .env("LANG", "en_US.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
             .output()
             .unwrap()
     }
@@ -111,6 +115,12 @@ fn create_follow_sign_search_and_export() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     let history = e.json(&["history", &folio]);
     assert_eq!(history.as_array().unwrap().len(), 5);
+    // A step photo too: its picture and its thumbnail travel with an export.
+    assert!(
+        e.run(&["attach", &folio, paper.to_str().unwrap(), "--caption", "nodo"])
+            .status
+            .success()
+    );
     let out = e.dir.path().join("export");
     assert!(
         e.run(&["export", &folio, "--out", out.to_str().unwrap()])
@@ -118,7 +128,13 @@ fn create_follow_sign_search_and_export() {
             .success()
     );
     assert!(out.join("document.automerge").exists());
-    assert_eq!(std::fs::read_dir(out.join("blobs")).unwrap().count(), 3);
+    let photo = &e.json(&["show", &folio])["expediente"]["photos"][0];
+    for blob in [&photo["blob"], &photo["thumb"]] {
+        let h = blob.as_str().expect("a photo and its thumbnail");
+        assert!(out.join("blobs").join(h).exists(), "{h} missing from the export");
+    }
+    // Solicitud photo, signature strokes and image, the photo and its thumbnail.
+    assert_eq!(std::fs::read_dir(out.join("blobs")).unwrap().count(), 5);
 }
 
 #[test]
@@ -163,7 +179,7 @@ fn scan_reports_tags_assets_and_foreign_codes() {
     e.fails(
         &["asset", "show", "SESVER:DTI:ACT:999999"],
         "asset_not_found",
-        "asset add",
+        "register it first",
     );
     // A real photo of someone else's QR.
     let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/testdata/qr-photos/qrcode-1/1.webp");
@@ -188,7 +204,11 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
         "unknown_procedure",
         "brigada procedures",
     );
-    e.fails(&["new", "--procedure", "P1", "--area", " "], "invalid_field", "área");
+    e.fails(
+        &["new", "--procedure", "P1", "--area", " "],
+        "invalid_field",
+        "Requesting area",
+    );
     e.fails(&["step", &f, "5"], "illegal_transition", "current step is 1");
     e.fails(&["step", &f, "ZZ"], "unknown_step", "ZZ");
     e.fails(&["show", "RT-1999-X-0001"], "not_found", "brigada list");
@@ -234,7 +254,7 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             not_image.to_str().unwrap(),
         ],
         "invalid_input",
-        "strokes file",
+        "strokes are not valid",
     );
     e.fails(
         &["asset", "add", "--tag", "ABC", "--kind", "radio"],
@@ -256,7 +276,7 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
     // A wrong passphrase: its own exit code, nothing touched.
     let out = e.run_with("equivocada", &["list"]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Wrong passphrase"));
     // A home that was never initialised.
     let out = Command::new(env!("CARGO_BIN_EXE_brigada"))
         .args(["--home", "/nonexistent/brigada", "list"])
@@ -392,7 +412,7 @@ fn documents_print_verify_and_labels_from_the_command_line() {
             &p("x.pdf"),
         ],
         "invalid_input",
-        "--draft",
+        "as a draft",
     );
     std::fs::write(p("other.pdf"), b"%PDF-1.7 nothing here").unwrap();
     e.fails(&["verify", &p("other.pdf")], "error", "no Brigada verification code");
@@ -420,4 +440,72 @@ fn brigada_core_png() -> Vec<u8> {
 
 fn image_blank() -> image::GrayImage {
     image::GrayImage::from_pixel(320, 240, image::Luma([255]))
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    use std::process::Stdio;
+    let e = Env::new();
+    let folio = e.json(&[
+        "new",
+        "--procedure",
+        "P1",
+        "--area",
+        "Urgencias",
+        "--request",
+        "oficio 1/2026",
+    ])["folio"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // `brigada --json show REF | head -c 100` where head has gone before brigada writes:
+    // the read end is closed at once (the store's unlock takes far longer than that).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brigada"))
+        .arg("--home")
+        .arg(e.home())
+        .args(["--json", "show", &folio])
+        .env("BRIGADA_PASSPHRASE", "demo-1234")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.is_empty(), "a closed pipe must end quietly, got {err:?}");
+    assert_eq!(
+        out.status.code(),
+        Some(141),
+        "the status a shell gives a program stopped by a closed pipe"
+    );
+}
+
+#[test]
+fn errors_are_in_spanish_by_default_and_in_english_when_lang_says_so() {
+    let e = Env::new();
+    let run = |lang: &str| {
+        Command::new(env!("CARGO_BIN_EXE_brigada"))
+            .arg("--home")
+            .arg(e.home())
+            .args(["new", "--procedure", "P1", "--area", " "])
+            .env("BRIGADA_PASSPHRASE", "demo-1234")
+            .env("LANG", lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .output()
+            .unwrap()
+    };
+    for lang in ["es_MX.UTF-8", "C.UTF-8", ""] {
+        let err = String::from_utf8_lossy(&run(lang).stderr).into_owned();
+        assert_eq!(
+            err.trim(),
+            "error[invalid_field]: El dato «Área solicitante» no es válido: no puede quedar vacío.",
+            "LANG={lang:?}"
+        );
+    }
+    let err = String::from_utf8_lossy(&run("en_US.UTF-8").stderr).into_owned();
+    assert_eq!(
+        err.trim(),
+        "error[invalid_field]: Invalid value for «Requesting area»: it cannot be empty."
+    );
 }

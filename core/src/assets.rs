@@ -1,5 +1,6 @@
 //! Operations on assets: register, look up by tag, change status, list.
 
+use brigada_record::msg;
 use chrono::Utc;
 use serde::Serialize;
 
@@ -36,14 +37,14 @@ fn doc_id(tag: &str) -> String {
 impl Store {
     pub fn add_asset(&mut self, n: NewAsset) -> Result<Asset> {
         let tag = crate::tag::parse_typed(&n.tag).ok_or_else(|| Error::InvalidField {
-            field: "tag".into(),
-            why: format!("{:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)", n.tag),
+            field: msg!("field.tag").to_string(),
+            why: msg!("tag.not_a_tag", text = n.tag.trim()),
         })?;
         let kind = n.kind.trim().to_lowercase();
         if !ASSET_KINDS.contains(&kind.as_str()) {
             return Err(Error::InvalidField {
-                field: "kind".into(),
-                why: format!("use one of {}", ASSET_KINDS.join(", ")),
+                field: msg!("field.asset_kind").to_string(),
+                why: msg!("field.one_of", choices = ASSET_KINDS.join(", ")),
             });
         }
         let id = doc_id(&tag);
@@ -78,7 +79,7 @@ impl Store {
         let tag = crate::tag::parse_typed(tag_text).ok_or_else(|| Error::AssetNotFound(tag_text.trim().to_owned()))?;
         let id = doc_id(&tag);
         let d = documents::load(self.conn(), &id)?.ok_or(Error::AssetNotFound(tag))?;
-        doc::read(&id, &d)
+        Ok(doc::read(&id, &d)?)
     }
 
     pub fn asset_view(&self, tag_text: &str) -> Result<AssetView> {
@@ -152,7 +153,7 @@ fn set_asset_field(a: &mut Asset, key: &str, v: &str) -> Result<()> {
         } else {
             Err(Error::InvalidField {
                 field: field.into(),
-                why: format!("use one of {}", allowed.join(", ")),
+                why: msg!("field.one_of", choices = allowed.join(", ")),
             })
         }
     };
@@ -171,14 +172,14 @@ fn set_asset_field(a: &mut Asset, key: &str, v: &str) -> Result<()> {
         "sala" => a.location.sala = v.into(),
         "tag" => {
             return Err(Error::InvalidField {
-                field: key.into(),
-                why: "a tag never changes: register a new asset".into(),
+                field: msg!("field.tag").to_string(),
+                why: msg!("tag.never_changes"),
             });
         }
         other => {
             return Err(Error::InvalidField {
                 field: other.into(),
-                why: "known fields: kind, status, brand, model, serial, inventory_number, notes, unidad, area, edificio, piso, sala".into(),
+                why: msg!("asset.unknown_field"),
             });
         }
     }

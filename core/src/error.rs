@@ -3,120 +3,217 @@
 //! Every error says what was wrong and what to do about it, because the CLI prints it as
 //! one line and the app shows it to a technician standing in a hospital corridor. The
 //! [`Error::code`] is stable and machine-readable (`{code, message}` for the UI); callers
-//! match on the variant or the code, never on the message text.
+//! match on the variant or the code, never on the message text. The text itself is a
+//! [`Message`] of the one catalog (`brigada_record::messages`), in the reader's language.
 
+use std::fmt;
 use std::path::PathBuf;
+
+pub use brigada_record::ErrorCode;
+use brigada_record::messages::Message;
+use brigada_record::msg;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("no Brigada data in {0}: run `brigada init --device-name NAME` first")]
     NotInitialised(PathBuf),
-    #[error("Brigada data already exists in {0}: use it, or choose another --home")]
     AlreadyInitialised(PathBuf),
-    #[error("wrong passphrase: nothing was changed; try again with the passphrase given at `init`")]
     WrongPassphrase,
-    #[error("the passphrase is empty: give at least 4 characters")]
     WeakPassphrase,
-    #[error(
-        "{path} is not a Brigada database (or it is damaged): {detail}. Restore it from a backup or sync a fresh copy"
-    )]
-    CorruptDatabase { path: PathBuf, detail: String },
-    #[error(
-        "the database has schema version {found} but this program knows only up to {known}: update Brigada; the database was not touched"
-    )]
-    DatabaseTooNew { found: i64, known: i64 },
-    #[error("unknown procedure {0:?}: run `brigada procedures` to list them")]
+    /// `detail` is the database engine's own words, kept for the log and the support desk.
+    CorruptDatabase {
+        path: PathBuf,
+        detail: String,
+    },
+    DatabaseTooNew {
+        found: i64,
+        known: i64,
+    },
     UnknownProcedure(String),
-    #[error("procedure {id} has no step {step:?}: run `brigada show REF` to see the steps")]
-    UnknownStep { id: String, step: String },
-    #[error("step {step} is not allowed now: {why}")]
-    IllegalTransition { step: String, why: String },
-    #[error("step {step} still needs: {missing}")]
-    MissingEvidence { step: String, missing: String },
-    #[error("invalid answer {answer:?} for step {step}: expected one of {allowed}")]
+    UnknownStep {
+        id: String,
+        step: String,
+    },
+    IllegalTransition {
+        step: String,
+        why: Message,
+    },
+    MissingEvidence {
+        step: String,
+        missing: Vec<Message>,
+    },
     InvalidAnswer {
         step: String,
         answer: String,
         allowed: String,
     },
-    #[error("no expediente matches {0:?}: give its id or folio (see `brigada list`)")]
     NotFound(String),
-    #[error("no asset with tag {0:?}: register it with `brigada asset add`")]
     AssetNotFound(String),
-    #[error("asset tag {0} is already registered: use `brigada asset show {0}`")]
     DuplicateTag(String),
-    #[error("invalid value for {field}: {why}")]
-    InvalidField { field: String, why: String },
-    #[error("{0}")]
-    InvalidInput(String),
-    #[error("{path}: {why}")]
-    BadFile { path: PathBuf, why: String },
-    #[error("the file is {size} bytes; attachments may be at most {max} bytes: reduce it and try again")]
-    TooLarge { size: u64, max: u64 },
-    #[error("blob {0} is missing or damaged: sync again to fetch it")]
+    /// `field` is what the person knows the field as (its label), not an internal id.
+    InvalidField {
+        field: String,
+        why: Message,
+    },
+    InvalidInput(Message),
+    BadFile {
+        path: PathBuf,
+        why: Message,
+    },
+    TooLarge {
+        size: u64,
+        max: u64,
+    },
     BlobDamaged(String),
-    #[error("the QR code could not be read: {0}")]
-    QrNotFound(String),
-    #[error("the stored document {id} cannot be loaded: {detail}")]
-    BadDocument { id: String, detail: String },
-    #[error(
-        "this device is not enrolled with a sync server: run `brigada enroll URL CODE` with the code from the administrator"
-    )]
+    QrNotFound(Message),
+    BadDocument {
+        id: String,
+        detail: Message,
+    },
     NotEnrolled,
-    #[error(
-        "the server refused this device ({0}): it was revoked or never enrolled; ask the administrator for a new enrolment code. Nothing stored here was lost"
-    )]
+    /// The server's own sentence (in the language the device asked for).
     Unauthorized(String),
-    #[error("the server refused access: {0}")]
     Forbidden(String),
-    #[error("Brigada was locked while working: unlock it and try again; nothing was lost")]
     Locked,
-    #[error("cannot reach the sync server at {url}: {why}. Nothing was lost; sync again when the network is back")]
-    Network { url: String, why: String },
-    #[error("the sync server answered {status}: {message}")]
-    Server { status: u16, code: String, message: String },
-    #[error("database error: {0}")]
+    Network {
+        url: String,
+        why: Message,
+    },
+    Server {
+        status: u16,
+        code: String,
+        message: String,
+    },
     Sql(#[from] rusqlite::Error),
-    #[error("file error: {0}")]
     Io(#[from] std::io::Error),
-    #[error("document error: {0}")]
     Automerge(#[from] automerge::AutomergeError),
 }
 
 impl Error {
     /// Stable, machine-readable code for the UI and for scripts.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
-            Error::NotInitialised(_) => "not_initialised",
-            Error::AlreadyInitialised(_) => "already_initialised",
-            Error::WrongPassphrase => "wrong_passphrase",
-            Error::WeakPassphrase => "weak_passphrase",
-            Error::CorruptDatabase { .. } => "corrupt_database",
-            Error::DatabaseTooNew { .. } => "database_too_new",
-            Error::UnknownProcedure(_) => "unknown_procedure",
-            Error::UnknownStep { .. } => "unknown_step",
-            Error::IllegalTransition { .. } => "illegal_transition",
-            Error::MissingEvidence { .. } => "missing_evidence",
-            Error::InvalidAnswer { .. } => "invalid_answer",
-            Error::NotFound(_) => "not_found",
-            Error::AssetNotFound(_) => "asset_not_found",
-            Error::DuplicateTag(_) => "duplicate_tag",
-            Error::InvalidField { .. } => "invalid_field",
-            Error::InvalidInput(_) => "invalid_input",
-            Error::BadFile { .. } => "bad_file",
-            Error::TooLarge { .. } => "too_large",
-            Error::BlobDamaged(_) => "blob_damaged",
-            Error::QrNotFound(_) => "qr_not_found",
-            Error::BadDocument { .. } => "bad_document",
-            Error::NotEnrolled => "not_enrolled",
-            Error::Unauthorized(_) => "unauthorized",
-            Error::Forbidden(_) => "forbidden",
-            Error::Locked => "locked",
-            Error::Network { .. } => "network",
-            Error::Server { .. } => "server",
-            Error::Sql(_) => "database",
-            Error::Io(_) => "io",
-            Error::Automerge(_) => "document",
+            Error::NotInitialised(_) => C::NotInitialised,
+            Error::AlreadyInitialised(_) => C::AlreadyInitialised,
+            Error::WrongPassphrase => C::WrongPassphrase,
+            Error::WeakPassphrase => C::WeakPassphrase,
+            Error::CorruptDatabase { .. } => C::CorruptDatabase,
+            Error::DatabaseTooNew { .. } => C::DatabaseTooNew,
+            Error::UnknownProcedure(_) => C::UnknownProcedure,
+            Error::UnknownStep { .. } => C::UnknownStep,
+            Error::IllegalTransition { .. } => C::IllegalTransition,
+            Error::MissingEvidence { .. } => C::MissingEvidence,
+            Error::InvalidAnswer { .. } => C::InvalidAnswer,
+            Error::NotFound(_) => C::NotFound,
+            Error::AssetNotFound(_) => C::AssetNotFound,
+            Error::DuplicateTag(_) => C::DuplicateTag,
+            Error::InvalidField { .. } => C::InvalidField,
+            Error::InvalidInput(_) => C::InvalidInput,
+            Error::BadFile { .. } => C::BadFile,
+            Error::TooLarge { .. } => C::TooLarge,
+            Error::BlobDamaged(_) => C::BlobDamaged,
+            Error::QrNotFound(_) => C::QrNotFound,
+            Error::BadDocument { .. } => C::BadDocument,
+            Error::NotEnrolled => C::NotEnrolled,
+            Error::Unauthorized(_) => C::Unauthorized,
+            Error::Forbidden(_) => C::Forbidden,
+            Error::Locked => C::Locked,
+            Error::Network { .. } => C::Network,
+            Error::Server { .. } => C::Server,
+            Error::Sql(_) => C::Database,
+            Error::Io(_) => C::Io,
+            Error::Automerge(_) => C::Document,
+        }
+    }
+
+    /// What a person reads about this error.
+    pub fn message(&self) -> Message {
+        match self {
+            Error::NotInitialised(p) => msg!("not_initialised", path = p.display().to_string()),
+            Error::AlreadyInitialised(p) => msg!("already_initialised", path = p.display().to_string()),
+            Error::WrongPassphrase => msg!("wrong_passphrase"),
+            Error::WeakPassphrase => msg!("weak_passphrase"),
+            Error::CorruptDatabase { path, detail } => {
+                msg!("corrupt_database", path = path.display().to_string(), detail = detail)
+            }
+            Error::DatabaseTooNew { found, known } => msg!("database_too_new", found = *found, known = *known),
+            Error::UnknownProcedure(id) => msg!("unknown_procedure", id = id),
+            Error::UnknownStep { id, step } => msg!("unknown_step", procedure = id, step = step),
+            Error::IllegalTransition { step, why } => msg!("illegal_transition", step = step, why = why.clone()),
+            Error::MissingEvidence { step, missing } => {
+                msg!("missing_evidence", step = step, missing = missing.clone())
+            }
+            Error::InvalidAnswer { step, answer, allowed } => {
+                msg!("invalid_answer", step = step, answer = answer, allowed = allowed)
+            }
+            Error::NotFound(r) => msg!("not_found", reference = r),
+            Error::AssetNotFound(t) => msg!("asset_not_found", tag = t),
+            Error::DuplicateTag(t) => msg!("duplicate_tag", tag = t),
+            Error::InvalidField { field, why } => msg!("invalid_field", field = field, why = why.clone()),
+            Error::InvalidInput(m) => m.clone(),
+            Error::BadFile { path, why } => msg!("bad_file", path = path.display().to_string(), why = why.clone()),
+            Error::TooLarge { size, max } => msg!("too_large", size = megabytes(*size), max = megabytes(*max)),
+            Error::BlobDamaged(h) => msg!("blob_damaged", hash = h.chars().take(12).collect::<String>()),
+            Error::QrNotFound(why) => msg!("qr_not_found", why = why.clone()),
+            Error::BadDocument { id, detail } => msg!("bad_document", id = id, detail = detail.clone()),
+            Error::NotEnrolled => msg!("not_enrolled"),
+            Error::Unauthorized(m) => msg!("unauthorized", server = m),
+            Error::Forbidden(m) => msg!("forbidden", server = m),
+            Error::Locked => msg!("locked"),
+            Error::Network { url, why } => msg!("network", url = url, why = why.clone()),
+            Error::Server { status, message, .. } => msg!("server", status = *status, server = message),
+            Error::Sql(e) => msg!("database", detail = e.to_string()),
+            Error::Io(e) => msg!("io", detail = io_words(e)),
+            Error::Automerge(e) => msg!("document", detail = e.to_string()),
+        }
+    }
+}
+
+impl Error {
+    /// The message in `locale`, whatever this process's locale is (logs, tests).
+    pub fn render(&self, locale: brigada_record::messages::Locale) -> String {
+        self.message().render(locale)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+/// A size as people read it: "12.5 MB".
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// The operating system's error as a catalog message where its kind is a common one
+/// (its own words are English), else its words.
+pub fn io_words(e: &std::io::Error) -> Message {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => msg!("io.not_found"),
+        K::PermissionDenied => msg!("io.permission_denied"),
+        K::StorageFull => msg!("io.storage_full"),
+        K::ReadOnlyFilesystem => msg!("io.read_only"),
+        K::AlreadyExists => msg!("io.already_exists"),
+        _ => msg!("io.other", detail = e.to_string()),
+    }
+}
+
+impl From<brigada_record::Error> for Error {
+    fn from(e: brigada_record::Error) -> Error {
+        use brigada_record::Error as R;
+        match e {
+            R::UnknownProcedure(id) => Error::UnknownProcedure(id),
+            R::UnknownStep { id, step } => Error::UnknownStep { id, step },
+            R::IllegalTransition { step, why } => Error::IllegalTransition { step, why },
+            R::MissingEvidence { step, missing } => Error::MissingEvidence { step, missing },
+            R::InvalidAnswer { step, answer, allowed } => Error::InvalidAnswer { step, answer, allowed },
+            R::InvalidField { field, why } => Error::InvalidField { field, why },
+            R::InvalidInput(why) => Error::InvalidInput(why),
+            R::BadDocument { id, detail } => Error::BadDocument { id, detail },
+            R::Automerge(e) => Error::Automerge(e),
         }
     }
 }

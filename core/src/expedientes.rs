@@ -5,6 +5,8 @@
 //! change and rewrites the index row. When the function returns `Ok`, the edit is durable.
 
 use automerge::Automerge;
+use brigada_record::messages::Message;
+use brigada_record::msg;
 use chrono::Utc;
 use serde::Serialize;
 
@@ -74,14 +76,14 @@ impl Store {
         let area = n.area.trim();
         if area.is_empty() {
             return Err(Error::InvalidField {
-                field: "area".into(),
-                why: "the área solicitante is empty".into(),
+                field: msg!("field.area").to_string(),
+                why: msg!("field.empty"),
             });
         }
         let asset = match n.asset.as_deref() {
             Some(t) => Some(crate::tag::parse_typed(t).ok_or_else(|| Error::InvalidField {
-                field: "asset".into(),
-                why: format!("{t:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123)"),
+                field: msg!("field.equipo").to_string(),
+                why: msg!("tag.not_a_tag", text = t),
             })?),
             None => None,
         };
@@ -296,7 +298,7 @@ impl Store {
                     .find(|c| c.step == step)
                     .ok_or_else(|| Error::IllegalTransition {
                         step: step.clone(),
-                        why: "there is no conflict to resolve at this step".into(),
+                        why: msg!("step.no_conflict"),
                     })?;
                 let def = proc.known_step(&step)?;
                 if !def.answers.iter().any(|a| a.value == answer) {
@@ -335,22 +337,18 @@ impl Store {
         component: Option<&str>,
     ) -> Result<()> {
         if item.trim().is_empty() || unit.trim().is_empty() {
-            return Err(Error::InvalidInput(
-                "a material needs an item and a unit, e.g. --item \"Cable UTP cat 6\" --qty 305 --unit m".into(),
-            ));
+            return Err(Error::InvalidInput(msg!("material.incomplete")));
         }
         if !quantity.is_finite() || quantity <= 0.0 {
             return Err(Error::InvalidField {
-                field: "qty".into(),
-                why: format!("{quantity} is not a positive quantity"),
+                field: msg!("field.quantity").to_string(),
+                why: msg!("material.not_positive", quantity = quantity.to_string()),
             });
         }
         if let Some(c) = component {
             let available = index::list_components(self.conn(), true)?;
             if !available.iter().any(|x| x.id == c) {
-                return Err(Error::InvalidInput(format!(
-                    "component {c} is not available in the inventory (see `brigada components`)"
-                )));
+                return Err(Error::InvalidInput(msg!("component.unavailable", component = c)));
             }
         }
         self.edit(
@@ -372,9 +370,7 @@ impl Store {
 
     pub fn add_part(&mut self, r: &str, description: &str, serial: Option<&str>) -> Result<()> {
         if description.trim().is_empty() {
-            return Err(Error::InvalidInput(
-                "a part needs a description, e.g. \"Memoria RAM DDR4 8 GB\"".into(),
-            ));
+            return Err(Error::InvalidInput(msg!("part.no_description")));
         }
         self.edit(
             r,
@@ -395,8 +391,8 @@ impl Store {
 
     pub fn add_equipment(&mut self, r: &str, tag_text: &str) -> Result<()> {
         let tag = crate::tag::parse_typed(tag_text).ok_or_else(|| Error::InvalidField {
-            field: "equipo".into(),
-            why: format!("{tag_text:?} is not a Brigada tag (expected e.g. SESVER:DTI:ACT:000123, or its number 123)"),
+            field: msg!("field.equipo").to_string(),
+            why: msg!("tag.not_a_tag", text = tag_text.trim()),
         })?;
         self.edit(
             r,
@@ -413,9 +409,7 @@ impl Store {
     pub fn assign(&mut self, r: &str, person: &str) -> Result<()> {
         let person = person.trim();
         if person.is_empty() {
-            return Err(Error::InvalidInput(
-                "say who to assign it to: --to \"Nombre Apellido\"".into(),
-            ));
+            return Err(Error::InvalidInput(msg!("assign.nobody")));
         }
         self.edit(
             r,
@@ -431,7 +425,7 @@ impl Store {
 
     pub fn comment(&mut self, r: &str, text: &str) -> Result<()> {
         if text.trim().is_empty() {
-            return Err(Error::InvalidInput("the comment is empty".into()));
+            return Err(Error::InvalidInput(msg!("comment.empty")));
         }
         self.edit(
             r,
@@ -516,10 +510,11 @@ impl Store {
                 if let Some(s) = &step {
                     proc.known_step(s)?;
                 }
-                let photo =
-                    exp.photos.iter_mut().find(|p| p.id == photo_id).ok_or_else(|| {
-                        Error::InvalidInput(format!("no photo {photo_id} in this expediente: reload it"))
-                    })?;
+                let photo = exp
+                    .photos
+                    .iter_mut()
+                    .find(|p| p.id == photo_id)
+                    .ok_or_else(|| Error::InvalidInput(msg!("photo.not_here")))?;
                 photo.caption = caption.trim().into();
                 photo.step = step.clone();
                 Ok(())
@@ -549,17 +544,18 @@ impl Store {
         let role = role.trim().to_lowercase();
         if !procedure::SIGNATURE_ROLES.contains(&role.as_str()) {
             return Err(Error::InvalidField {
-                field: "role".into(),
-                why: format!(
-                    "{role:?} is not a role; use one of {}",
-                    procedure::SIGNATURE_ROLES.join(", ")
+                field: msg!("field.role").to_string(),
+                why: msg!(
+                    "signature.unknown_role",
+                    role = role,
+                    roles = procedure::SIGNATURE_ROLES.join(", ")
                 ),
             });
         }
         if name.trim().is_empty() {
             return Err(Error::InvalidField {
-                field: "name".into(),
-                why: "the signer's name is required".into(),
+                field: msg!("field.signer").to_string(),
+                why: msg!("field.empty"),
             });
         }
         let parsed = Strokes::parse(strokes)?;
@@ -666,7 +662,7 @@ impl Store {
         if uuid::Uuid::parse_str(&id).is_err() {
             return Err(Error::BadDocument {
                 id,
-                detail: "its id is not a UUID".into(),
+                detail: msg!("document.bad_id"),
             });
         }
         let now = time::now_ms();
@@ -779,14 +775,14 @@ expediente_props!(
 fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> Result<()> {
     let key = key.trim();
     let v = value.trim().to_owned();
-    let bad = |why: String| Error::InvalidField {
-        field: key.to_owned(),
+    let bad = |why: Message| Error::InvalidField {
+        field: proc.field_label(key).to_string(),
         why,
     };
     match key {
         "area" => {
             if v.is_empty() {
-                return Err(bad("the área solicitante cannot be empty".into()));
+                return Err(bad(msg!("field.empty")));
             }
             exp.area = v
         }
@@ -795,7 +791,7 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
         "solicitud.tipo" => {
             let t = v.to_lowercase().replace('é', "e");
             if !SOLICITUD_TIPOS.contains(&t.as_str()) {
-                return Err(bad(format!("use one of {}", SOLICITUD_TIPOS.join(", "))));
+                return Err(bad(msg!("field.one_of", choices = SOLICITUD_TIPOS.join(", "))));
             }
             exp.solicitud.tipo = t;
         }
@@ -814,11 +810,7 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
                     .copied()
                     .chain(proc.fields.iter().map(|f| f.id.as_str()))
                     .collect();
-                bad(format!(
-                    "{} has no such field; known fields: {}",
-                    proc.id,
-                    known.join(", ")
-                ))
+                bad(msg!("field.unknown", procedure = &proc.id, known = known.join(", ")))
             })?;
             let stored = match def.kind {
                 FieldKind::Text => v,
@@ -826,7 +818,7 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
                     v.parse::<f64>()
                         .ok()
                         .filter(|n| n.is_finite())
-                        .ok_or_else(|| bad(format!("{v:?} is not a number")))?;
+                        .ok_or_else(|| bad(msg!("field.not_number", text = &v)))?;
                     v
                 }
                 FieldKind::Date => {
@@ -837,7 +829,7 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
                 FieldKind::Choice => {
                     let c = v.to_lowercase();
                     if !def.choices.contains(&c) {
-                        return Err(bad(format!("use one of {}", def.choices.join(", "))));
+                        return Err(bad(msg!("field.one_of", choices = def.choices.join(", "))));
                     }
                     c
                 }
@@ -860,21 +852,18 @@ pub fn image_media_type(bytes: &[u8]) -> Result<&'static str> {
             max: blobs::MAX_BLOB,
         });
     }
-    let fmt = image::guess_format(bytes)
-        .map_err(|_| Error::InvalidInput("the file is not an image (JPEG, PNG or WebP expected)".into()))?;
+    let fmt = image::guess_format(bytes).map_err(|_| Error::InvalidInput(msg!("image.not_image")))?;
     let mt = match fmt {
         image::ImageFormat::Jpeg => "image/jpeg",
         image::ImageFormat::Png => "image/png",
         image::ImageFormat::WebP => "image/webp",
         other => {
-            return Err(Error::InvalidInput(format!(
-                "{other:?} images are not accepted: use JPEG, PNG or WebP"
-            )));
+            return Err(Error::InvalidInput(msg!("image.format", format = format!("{other:?}"))));
         }
     };
     image::ImageReader::with_format(std::io::Cursor::new(bytes), fmt)
         .into_dimensions()
-        .map_err(|e| Error::InvalidInput(format!("the image is damaged: {e}")))?;
+        .map_err(|e| Error::InvalidInput(msg!("image.damaged", detail = e.to_string())))?;
     Ok(mt)
 }
 

@@ -1,4 +1,7 @@
-//! brigada-core: the heart of Brigada, the DTI field kit.
+//! brigada-core: the heart of Brigada, the DTI field kit: everything a device does.
+//!
+//! What a device shares with the sync server (the model, documents, procedures, tag ids,
+//! the protocol) is the `brigada-record` crate, re-exported here under the same names.
 //!
 //! - [`procedure`]: the department's procedures as data, and the engine that derives a
 //!   job's state from its step log;
@@ -11,24 +14,21 @@
 //! - [`catalog`]: unidades, áreas, secciones, técnicos and providers;
 //! - [`sync`]: the sync protocol, the sans-IO client engine and its HTTP transport.
 
+pub use brigada_record::{chunks, doc, messages, model, msg, procedure, time};
+
 pub mod assets;
 pub mod catalog;
-pub mod chunks;
-pub mod doc;
 pub mod error;
 pub mod expedientes;
 pub mod forms;
-pub mod model;
 pub mod pdf;
 pub mod photo;
-pub mod procedure;
 pub mod qr;
 pub mod scan;
 pub mod signature;
 pub mod store;
 pub mod sync;
 pub mod tag;
-pub mod time;
 
 pub use error::{Error, Result};
 pub use store::Store;

@@ -6,6 +6,7 @@
 //! A 12-megapixel photo from a tablet is ~4 MB; kept this way it is ~0.5 MB, which is what
 //! makes photos sync in reasonable time from a hospital with a weak link.
 
+use brigada_record::msg;
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -28,9 +29,7 @@ pub struct Prepared {
 }
 
 fn bad(e: impl std::fmt::Display) -> Error {
-    Error::InvalidInput(format!(
-        "the file is not an image that could be read ({e}): use a JPEG, PNG or WebP picture from the camera or the gallery"
-    ))
+    Error::InvalidInput(msg!("image.unreadable", detail = e.to_string()))
 }
 
 fn encode(img: &DynamicImage, quality: u8, exif: Option<Vec<u8>>) -> Result<Vec<u8>> {
@@ -57,9 +56,11 @@ fn bounded_decoder(bytes: &[u8]) -> Result<impl ImageDecoder + '_> {
     // crafted file cannot exhaust memory (decode, rotate and resize each hold a copy).
     let (w, h) = decoder.dimensions();
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err(Error::InvalidInput(format!(
-            "the photo is {w}×{h} pixels; the largest accepted is {} megapixels: take it again at a normal size",
-            MAX_PIXELS / 1_000_000
+        return Err(Error::InvalidInput(msg!(
+            "image.too_many_pixels",
+            width = w,
+            height = h,
+            max = MAX_PIXELS / 1_000_000
         )));
     }
     Ok(decoder)
@@ -103,6 +104,7 @@ pub fn prepare(bytes: &[u8], keep_location: bool) -> Result<Prepared> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brigada_record::messages::Locale::En;
 
     fn jpeg_of(w: u32, h: u32) -> Vec<u8> {
         let img = DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
@@ -153,7 +155,7 @@ mod tests {
     #[test]
     fn garbage_is_a_clear_error() {
         let e = prepare(b"not a photo", false).err().unwrap();
-        assert!(e.to_string().contains("JPEG, PNG or WebP"), "{e}");
+        assert!(e.render(En).contains("JPEG, PNG or WebP"), "{e}");
         // A PNG header claiming 60000×60000 pixels is refused before anything is decoded.
         let mut png = Vec::new();
         png.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR");
@@ -162,7 +164,7 @@ mod tests {
         png.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
         let e = prepare(&png, false).err().unwrap();
         assert!(
-            e.to_string().contains("megapixels") || e.to_string().contains("could be read"),
+            e.render(En).contains("megapixels") || e.render(En).contains("could be read"),
             "{e}"
         );
     }

@@ -2,6 +2,7 @@
 //! typed by hand, a photo): a known asset, a Brigada tag not registered yet, a printed
 //! Brigada document to verify, or somebody else's QR (said plainly, with its text).
 
+use brigada_record::msg;
 use serde::Serialize;
 
 use crate::assets::AssetView;
@@ -23,7 +24,7 @@ impl Store {
     pub fn interpret_scan(&self, text: &str) -> Result<Scanned> {
         let text = text.trim();
         if text.is_empty() {
-            return Err(Error::InvalidInput("nothing was scanned or typed".into()));
+            return Err(Error::InvalidInput(msg!("scan.empty")));
         }
         // A keyboard-wedge scanner or a person may give just the number of a tag.
         if let Some(t) = tag::parse_typed(text) {

@@ -6,6 +6,7 @@
 //! canonical content signed — so a later edit shows as "signed an earlier version", and a
 //! swapped image or altered content fails verification.
 
+use brigada_record::msg;
 use ed25519_dalek::{Signer, SigningKey};
 use image::{GrayImage, Luma};
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,7 @@ pub struct Strokes {
 impl Strokes {
     /// Accepts `{"strokes": [[[x,y],…],…]}` or a bare `[[[x,y],…],…]`.
     pub fn parse(bytes: &[u8]) -> Result<Strokes> {
-        let bad = |why: String| Error::InvalidInput(format!("the strokes file is not valid: {why}"));
+        let bad = |why: String| Error::InvalidInput(msg!("signature.bad_strokes", detail = why));
         let s: Strokes = match serde_json::from_slice::<Strokes>(bytes) {
             Ok(s) => s,
             Err(_) => Strokes {
@@ -140,6 +141,7 @@ pub fn seal(key: &SigningKey, st: &Statement<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brigada_record::messages::Locale::En;
 
     #[test]
     fn strokes_parse_both_shapes_and_reject_garbage() {
@@ -147,7 +149,7 @@ mod tests {
         assert!(Strokes::parse(br#"[[[0,0],[10,5],[20,0]]]"#).is_ok());
         for bad in [&b"not json"[..], b"[]", br#"[[[0,0]]]"#, br#"[[[0,"x"]]]"#, b"\xff\xfe"] {
             let e = Strokes::parse(bad).unwrap_err();
-            assert!(e.to_string().contains("strokes file is not valid"), "{e}");
+            assert!(e.render(En).contains("strokes are not valid"), "{e}");
         }
     }
 

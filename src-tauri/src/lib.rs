@@ -27,6 +27,7 @@ pub fn run() {
             session::init_device,
             session::unlock,
             session::lock,
+            session::set_locale,
             expedientes::procedures,
             expedientes::catalog,
             expedientes::list_expedientes,

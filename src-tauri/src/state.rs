@@ -3,6 +3,7 @@
 //! Commands run on Tauri's worker threads (`async` commands); the store is behind a
 //! mutex, so edits are serialised exactly as the core's one-writer rule wants.
 
+use brigada_core::msg;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -106,7 +107,7 @@ impl AppState {
         let mut g = self.guard();
         let store = g
             .as_mut()
-            .ok_or_else(|| AppError::new(ErrorCode::Locked, "the app is locked: enter the passphrase or PIN"))?;
+            .ok_or_else(|| AppError::new(ErrorCode::Locked, msg!("locked")))?;
         f(store)
     }
 }

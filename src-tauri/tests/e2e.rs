@@ -45,7 +45,8 @@ fn prepared_home(dir: &Path, server: &brigada_sync::Running, device: &str, perso
     )
     .expect("store");
     let (_, code) = brigada_sync::add_device(server.storage.as_ref(), person, role, "RT").expect("device");
-    store.enroll(&server.url(), Some(&code), None).expect("enrolment");
+    brigada_core::sync::lend::enroll(&std::cell::RefCell::new(&mut store), &server.url(), Some(&code), None)
+        .expect("enrolment");
     home
 }
 
@@ -481,4 +482,93 @@ fn first_run_creates_the_device_and_enrols_it_by_scanning_the_enrolment_qr() {
     let store = Store::open(&home, "pino verde 2026").expect("the passphrase chosen at first run");
     assert_eq!(store.device().name, "Tablet 12");
     assert!(store.sync_setting("token").unwrap().is_some(), "enrolled");
+}
+
+#[test]
+fn every_process_a_window_test_starts_ends_with_it() {
+    let (_dir, _server, home) = setup();
+    runtime().block_on(async {
+        let app = App::launch(&home).await;
+        app.unlock().await;
+        let group = app.process_group();
+        let running = harness::processes_in_group(group);
+        assert!(
+            running.iter().any(|p| p.contains("WebKitWebDriver")) && running.iter().any(|p| p.contains("brigada-app")),
+            "the group holds the driver and the app while the test runs: {running:?}"
+        );
+        app.quit().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let left = harness::processes_in_group(group);
+            if left.is_empty() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "left behind after the test: {left:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+}
+
+#[test]
+fn the_longest_real_data_fits_the_tablet_upright_and_sideways() {
+    // The longest names the department really has, and unbroken codes, on an office device
+    // (it sees every screen a técnico sees, and Oficina).
+    let dir = tempfile::tempdir().unwrap();
+    let server = brigada_sync::spawn("127.0.0.1:0", &dir.path().join("server")).unwrap();
+    let person = "María Guadalupe Hernández Villalobos de la Fuente";
+    let home = prepared_home(dir.path(), &server, "Oficina Central 01", person, Role::Oficina);
+    let folio = {
+        let mut store = Store::open(&home, PASS).unwrap();
+        let c = store
+            .create_expediente(brigada_core::expedientes::NewExpediente {
+                procedure: "P1".into(),
+                area: "Coordinación de Enseñanza e Investigación en Salud y Jefatura de Urgencias Pediátricas".into(),
+                unidad: Some(
+                    "Hospital Regional de Alta Especialidad de Xalapa \"Dr. Luis F. Nachón\", Torre de Especialidades"
+                        .into(),
+                ),
+                request: Some("DTI/SESVER/RT/OF-004512/2026-BIS-CORRECCIÓN".into()),
+                ..Default::default()
+            })
+            .expect("job");
+        store
+            .set_fields(
+                &c.id,
+                &[
+                    ("solicitud.fecha".into(), "2026-11-20".into()),
+                    (
+                        "ubicacion".into(),
+                        "Sótano 2, cuarto de telecomunicaciones SITE-NORTE-B/RACK-07/PANEL-24".into(),
+                    ),
+                ],
+            )
+            .expect("fields");
+        store.assign(&c.id, person).expect("assign");
+        store
+            .comment(
+                &c.id,
+                "https://servidor-dti.salud-veracruz.example.mx:8787/expedientes/RT-2026-OC01-0001/fotos",
+            )
+            .expect("comment");
+        c.folio
+    };
+    runtime().block_on(async {
+        let app = App::launch(&home).await;
+        app.unlock().await;
+        app.wait_text("[data-testid=expedientes]", &folio).await;
+        app.shot("20-datos-largos-hoy").await;
+        app.check_touch("hoy-datos-largos").await;
+        app.click(&format!("[data-folio='{folio}']")).await;
+        app.wait_text("[data-testid=folio]", &folio).await;
+        app.shot("21-datos-largos-expediente").await;
+        app.check_touch("expediente-datos-largos").await;
+        app.click("#nav-oficina").await;
+        app.wait_text("[data-testid=oficina]", &folio).await;
+        app.shot("22-datos-largos-oficina").await;
+        app.check_touch("oficina-datos-largos").await;
+        app.quit().await;
+    });
 }

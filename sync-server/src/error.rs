@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use brigada_core::sync::protocol::ErrorBody;
+use brigada_record::protocol::ErrorBody;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -59,8 +59,8 @@ impl From<rusqlite::Error> for ServerError {
     }
 }
 
-impl From<brigada_core::Error> for ServerError {
-    fn from(e: brigada_core::Error) -> Self {
+impl From<brigada_record::Error> for ServerError {
+    fn from(e: brigada_record::Error) -> Self {
         ServerError::BadRequest(e.to_string())
     }
 }

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post};
-use brigada_core::sync::protocol::{
+use brigada_record::protocol::{
     self, DeviceKey, EnrollRequest, EnrollResponse, MAX_TAGS_PER_REQUEST, SyncRequest, TagRange, TagRequest,
 };
 

@@ -7,9 +7,9 @@
 //! - [`devices`]: roles, enrolment codes and tokens (stored hashed).
 
 pub mod devices;
+pub mod enrol_qr;
 pub mod error;
 pub mod http;
-pub mod memory;
 pub mod storage;
 pub mod sync;
 

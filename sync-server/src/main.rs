@@ -113,7 +113,7 @@ fn run() -> Result<()> {
             if let Some(dir) = png.parent() {
                 std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
             }
-            std::fs::write(&png, brigada_core::qr::encode_png(&payload, 8)?)
+            std::fs::write(&png, brigada_sync::enrol_qr::png(&payload, 8)?)
                 .with_context(|| format!("cannot write {}", png.display()))?;
             if json {
                 println!(
@@ -183,8 +183,11 @@ fn run() -> Result<()> {
 }
 
 fn serve(listen: &str, data: &std::path::Path, tls: Option<brigada_sync::Tls>) -> Result<()> {
+    // Colour only on a terminal: a log file or a pipe (journald, `| tee`) gets plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let storage = brigada_sync::open_storage(data)?;

@@ -10,13 +10,15 @@
 //!    response only count as held once the device returns with that response's cursor —
 //!    a lost response is simply sent again.
 
+use brigada_record::messages::Message;
+use brigada_record::msg;
 use std::collections::HashSet;
 
 use automerge::sync::SyncDoc;
 use automerge::{Automerge, ChangeHash, ReadDoc};
-use brigada_core::model::{Asset, Expediente};
-use brigada_core::sync::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
-use brigada_core::{doc, procedure};
+use brigada_record::model::{Asset, Expediente};
+use brigada_record::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
+use brigada_record::{doc, procedure};
 
 use crate::devices::Device;
 use crate::error::{Result, ServerError};
@@ -46,8 +48,8 @@ fn missing_for(d: &Automerge, have: &[Head]) -> Vec<u8> {
 }
 
 /// Read scope metadata out of a document, checking that it is a valid one of its kind.
-fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_core::Result<DocMeta> {
-    let mismatch = |detail: String| brigada_core::Error::BadDocument {
+fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_record::Result<DocMeta> {
+    let mismatch = |detail: Message| brigada_record::Error::BadDocument {
         id: id.to_owned(),
         detail,
     };
@@ -55,13 +57,10 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_cor
         DocKind::Expediente => {
             let e: Expediente = doc::read(id, d)?;
             if e.id != id {
-                return Err(mismatch(format!("the document says it is {}", e.id)));
+                return Err(mismatch(msg!("document.wrong_id", id = &e.id)));
             }
             procedure::get(&e.procedure_id, e.procedure_version)?;
-            let blobs = brigada_core::store::index::blob_hashes(&e)
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
+            let blobs = e.blobs().into_iter().map(str::to_owned).collect();
             Ok(DocMeta {
                 kind,
                 seccion: e.seccion,
@@ -73,7 +72,7 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_cor
         DocKind::Asset => {
             let a: Asset = doc::read(id, d)?;
             if format!("asset:{}", a.tag) != id {
-                return Err(mismatch(format!("the asset document holds tag {}", a.tag)));
+                return Err(mismatch(msg!("document.wrong_tag", tag = &a.tag)));
             }
             Ok(DocMeta {
                 kind,
@@ -140,7 +139,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         // what they share.
         let mut reply = Vec::new();
         if push.sync.is_empty() {
-            if let Err(e) = brigada_core::doc::load_changes(&push.id, &mut d, &push.changes) {
+            if let Err(e) = brigada_record::doc::load_changes(&push.id, &mut d, &push.changes) {
                 rejected.push(reject(
                     &push.id,
                     RejectReason::Invalid,
@@ -160,7 +159,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             // Each request starts from a fresh protocol state: the device keeps the
             // negotiation's memory and drives it to the end, so the server stays stateless.
             let mut state = automerge::sync::State::new();
-            if let Err(e) = brigada_core::doc::receive_sync(&push.id, &mut d, &mut state, &push.sync) {
+            if let Err(e) = brigada_record::doc::receive_sync(&push.id, &mut d, &mut state, &push.sync) {
                 rejected.push(reject(
                     &push.id,
                     RejectReason::Invalid,

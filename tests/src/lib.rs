@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 
 pub mod fixture;
+pub mod memory;
 pub use fixture::{realistic_expedientes, uuid_v7};
 
 use brigada_core::expedientes::NewExpediente;

@@ -1,6 +1,7 @@
 //! Replicas that edit the same expediente offline converge, lose nothing, and report
 //! contradictory decisions as conflicts.
 
+use brigada_core::messages::Locale::En;
 use std::collections::BTreeSet;
 
 use brigada_core::Store;
@@ -66,7 +67,7 @@ fn contradictory_decisions_on_two_devices_are_a_conflict_until_resolved() {
     assert_eq!(a.view(&job).unwrap().heads, b.view(&job).unwrap().heads);
     // No step may be recorded over an open conflict.
     let e = a.record_step(&job, "4", Some("si"), None).unwrap_err();
-    assert!(e.to_string().contains("resolve it first"), "{e}");
+    assert!(e.render(En).contains("resolve it first"), "{e}");
     // B resolves; after sync both see the same path and nobody's answer is deleted.
     b.resolve(&job, "3", "si", Some("Se confirmó con el área")).unwrap();
     exchange(&mut [&mut a, &mut b], &job);

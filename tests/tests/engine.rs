@@ -1,5 +1,6 @@
 //! The procedure engine against every branch of P1–P7, driven through the real store.
 
+use brigada_core::messages::Locale::En;
 use brigada_core::procedure::{self, engine::EscalationState};
 use brigada_core::store::index::Filter;
 use brigada_core::{Error, tag};
@@ -55,20 +56,22 @@ fn no_installing_before_viability_is_decided() {
     drive(&mut store, &job, &[("1", None), ("2", None)]).unwrap();
     let e = store.record_step(&job, "5", None, None).unwrap_err();
     assert!(matches!(e, Error::IllegalTransition { .. }), "{e}");
-    assert!(e.to_string().contains("current step is 3"), "{e}");
+    assert!(e.render(En).contains("current step is 3"), "{e}");
     // The decision needs its evidence and a valid answer.
     let e = store.record_step(&job, "3", Some("si"), None).unwrap_err();
     assert!(matches!(e, Error::MissingEvidence { .. }), "{e}");
-    assert!(e.to_string().contains("trayectoria"), "{e}");
+    // By its label, never its id.
+    assert!(e.render(En).contains("«Trayectoria"), "{e}");
+    assert!(!e.render(En).contains("trayectoria"), "{e}");
     satisfy(&mut store, &job, "3").unwrap();
     let e = store.record_step(&job, "3", Some("quizas"), None).unwrap_err();
-    assert!(e.to_string().contains("si, no"), "{e}");
+    assert!(e.render(En).contains("«Sí"), "{e}");
     let e = store.record_step(&job, "3", None, None).unwrap_err();
-    assert_eq!(e.code(), "invalid_answer");
+    assert_eq!(e.code().as_str(), "invalid_answer");
     let e = store.record_step(&job, "2", None, None).unwrap_err();
-    assert!(e.to_string().contains("already recorded"), "{e}");
+    assert!(e.render(En).contains("already recorded"), "{e}");
     let e = store.record_step(&job, "99", None, None).unwrap_err();
-    assert_eq!(e.code(), "unknown_step");
+    assert_eq!(e.code().as_str(), "unknown_step");
     // Nothing of the refused attempts was stored.
     assert_eq!(store.view(&job).unwrap().expediente.log.len(), 2);
 }
@@ -80,7 +83,8 @@ fn the_engine_lists_answers_missing_evidence_and_documents() {
     drive(&mut store, &job, &[("1", None), ("2", None), ("3", Some("no"))]).unwrap();
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.current.as_deref(), Some("3A"));
-    assert_eq!(st.missing, vec!["firma «acuse»".to_string()]);
+    // What the step needs, worded for the técnico (Spanish by default), no internal ids.
+    assert_eq!(st.missing, vec!["la firma de acuse de recibido".to_string()]);
     assert_eq!(
         st.documents_to_produce[0].title(),
         "Justificación técnica de inviabilidad"
@@ -190,7 +194,7 @@ fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
     let e = store
         .add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id))
         .unwrap_err();
-    assert!(e.to_string().contains("not available"), "{e}");
+    assert!(e.render(En).contains("not available"), "{e}");
 }
 
 #[test]

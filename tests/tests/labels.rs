@@ -2,10 +2,19 @@
 //! same tag, printing offline from a device's own range, and label sheets that decode
 //! back to the right ids once rasterised.
 
+use std::cell::RefCell;
+
+use brigada_core::messages::Locale::En;
 use brigada_core::pdf::{self, Layout};
+use brigada_core::sync::lend;
 use brigada_core::{Error, qr, tag};
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
+
+/// Take tags as the CLI and the app do: the store lent around the call to the server.
+fn take(store: &mut brigada_core::Store, count: u32) -> brigada_core::Result<Vec<String>> {
+    lend::take_tags(&RefCell::new(store), count)
+}
 
 /// Cut each label out of the rasterised pages and decode it with the project's decoder.
 fn decode_labels(pdf_bytes: &[u8], layout: Layout, n: usize) -> Vec<String> {
@@ -66,15 +75,15 @@ fn two_offices_never_print_the_same_tag_and_print_offline_from_their_range() {
     tec.sync().unwrap();
 
     // Both offices print while online: ranges are reserved on demand.
-    let ta = a.store.take_tags(40).unwrap();
-    let tb = b.store.take_tags(40).unwrap();
-    let ta2 = a.store.take_tags(5).unwrap();
+    let ta = take(&mut a.store, 40).unwrap();
+    let tb = take(&mut b.store, 40).unwrap();
+    let ta2 = take(&mut a.store, 5).unwrap();
     let all: std::collections::BTreeSet<&String> = ta.iter().chain(&tb).chain(&ta2).collect();
     assert_eq!(all.len(), 85, "no tag printed twice");
     assert!(!all.contains(&legacy), "a registered tag is not printed again");
     assert!(ta.iter().chain(&ta2).all(|t| tag::parse(t).as_ref() == Some(t)));
     // A técnico's tablet does not print tags.
-    let e = tec.store.request_tags(10).unwrap_err();
+    let e = lend::request_tags(&RefCell::new(&mut tec.store), 10).unwrap_err();
     assert!(matches!(e, Error::Forbidden(_)), "{e}");
 
     // Offline: office A still prints from what remains of its own range, and no more.
@@ -86,10 +95,10 @@ fn two_offices_never_print_the_same_tag_and_print_offline_from_their_range() {
         reqwest::blocking::get(format!("{url}/healthz")).is_err(),
         "the server is down"
     );
-    let offline = a.store.take_tags(10).unwrap();
+    let offline = take(&mut a.store, 10).unwrap();
     assert!(offline.iter().all(|t| !all.contains(t)));
-    let e = a.store.take_tags(left as u32 + 1).unwrap_err();
-    assert!(e.to_string().contains("Connect to the office server"), "{e}");
+    let e = take(&mut a.store, left as u32 + 1).unwrap_err();
+    assert!(e.render(En).contains("Connect to the office server"), "{e}");
     assert_eq!(
         a.store.tags_remaining().unwrap(),
         left - 10,

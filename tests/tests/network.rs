@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use brigada_core::Store;
 use brigada_core::sync::Transport;
+use brigada_scenarios::memory::MemoryTransport;
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
-use brigada_sync::memory::MemoryTransport;
 use brigada_sync::storage::{Enrolment, Storage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -25,7 +25,7 @@ impl Transport for Flaky {
     fn exchange(&mut self, request: &[u8]) -> brigada_core::Result<Vec<u8>> {
         let lost = || brigada_core::Error::Network {
             url: "sim".into(),
-            why: "lost".into(),
+            why: brigada_core::msg!("network.timeout"),
         };
         if self.lossy {
             match self.rng.gen_range(0..10) {

@@ -1,6 +1,7 @@
 //! The encrypted store: passphrases, damaged and foreign files, migrations, blobs,
 //! compaction, the audit trail.
 
+use brigada_core::messages::Locale::En;
 use std::path::Path;
 
 use brigada_core::store::{Store, blobs, documents, schema};
@@ -24,7 +25,7 @@ fn a_wrong_passphrase_is_refused_and_changes_nothing() {
     let before = std::fs::read(home.join("brigada.db")).unwrap();
     let e = Store::open(&home, "otra-clave").err().unwrap();
     assert!(matches!(e, Error::WrongPassphrase), "{e}");
-    assert!(e.to_string().contains("nothing was changed"));
+    assert!(e.render(En).contains("nothing was changed"));
     assert_eq!(std::fs::read(home.join("brigada.db")).unwrap(), before);
     let store = Store::open(&home, PASS).unwrap();
     assert_eq!(store.view(&job).unwrap().expediente.area, "Urgencias");
@@ -54,14 +55,17 @@ fn a_corrupt_or_foreign_database_is_a_clear_error() {
     rusqlite_plain(&foreign);
     std::fs::copy(&foreign, home.join("brigada.db")).unwrap();
     let e = Store::open(&home, PASS).err().unwrap();
-    assert_eq!(e.code(), "corrupt_database", "{e}");
-    assert!(e.to_string().contains("backup"), "{e}");
+    assert_eq!(e.code().as_str(), "corrupt_database", "{e}");
+    assert!(e.render(En).contains("backup"), "{e}");
     // Random bytes.
     std::fs::write(home.join("brigada.db"), vec![0x5au8; 8192]).unwrap();
-    assert_eq!(Store::open(&home, PASS).err().unwrap().code(), "corrupt_database");
+    assert_eq!(
+        Store::open(&home, PASS).err().unwrap().code().as_str(),
+        "corrupt_database"
+    );
     // A damaged device.json.
     std::fs::write(home.join("device.json"), b"{not json").unwrap();
-    assert_eq!(Store::open(&home, PASS).err().unwrap().code(), "bad_file");
+    assert_eq!(Store::open(&home, PASS).err().unwrap().code().as_str(), "bad_file");
     // No store at all.
     let e = Store::open(&dir.path().join("nowhere"), PASS).err().unwrap();
     assert!(e.to_string().contains("brigada init"), "{e}");
@@ -138,7 +142,7 @@ fn blobs_are_deduplicated_and_verified_on_read() {
         .conn()
         .execute("UPDATE blobs SET data = x'00' WHERE hash = ?1", [&h1])
         .unwrap();
-    assert_eq!(store.blob(&h1).unwrap_err().code(), "blob_damaged");
+    assert_eq!(store.blob(&h1).unwrap_err().code().as_str(), "blob_damaged");
 }
 
 #[test]
@@ -146,12 +150,15 @@ fn attachments_that_are_not_images_or_too_large_are_refused() {
     let (_d, mut store) = temp_store("Tablet 15");
     let job = new_job(&mut store, "P1");
     let e = store.attach(&job, b"%PDF-1.4 not an image", "x", None).unwrap_err();
-    assert!(e.to_string().contains("not an image"), "{e}");
+    assert!(e.render(En).contains("not an image"), "{e}");
     let mut truncated = small_png();
     truncated.truncate(30);
     assert!(store.attach(&job, &truncated, "x", None).is_err());
     let big = vec![0u8; blobs::MAX_BLOB as usize + 1];
-    assert_eq!(store.attach(&job, &big, "x", None).unwrap_err().code(), "too_large");
+    assert_eq!(
+        store.attach(&job, &big, "x", None).unwrap_err().code().as_str(),
+        "too_large"
+    );
     assert!(store.view(&job).unwrap().expediente.photos.is_empty());
 }
 
@@ -200,12 +207,12 @@ fn bad_field_values_are_clear_errors_and_store_nothing() {
     for (k, v, needle) in [
         ("proveedor", "movistar", "telmex"),
         ("reporte_levantado_en", "ayer", "2026-11-27 09:30"),
-        ("nada", "x", "known fields"),
+        ("nada", "x", "has no such field"),
         ("solicitud.fecha", "20/11/2026", "YYYY-MM-DD"),
         ("solicitud.tipo", "fax", "oficio"),
     ] {
         let e = store.set_fields(&job, &[(k.into(), v.into())]).unwrap_err();
-        assert!(e.to_string().contains(needle), "{k}: {e}");
+        assert!(e.render(En).contains(needle), "{k}: {e}");
     }
     assert_eq!(store.history(&job).unwrap().len(), 1);
 }
@@ -219,12 +226,12 @@ fn duplicate_tags_and_bad_tags_are_refused() {
         ..Default::default()
     };
     store.add_asset(a.clone()).unwrap();
-    assert_eq!(store.add_asset(a.clone()).unwrap_err().code(), "duplicate_tag");
+    assert_eq!(store.add_asset(a.clone()).unwrap_err().code().as_str(), "duplicate_tag");
     let bad = brigada_core::assets::NewAsset {
         tag: "ACT-5".into(),
         ..a.clone()
     };
-    assert_eq!(store.add_asset(bad).unwrap_err().code(), "invalid_field");
+    assert_eq!(store.add_asset(bad).unwrap_err().code().as_str(), "invalid_field");
     let bad_kind = brigada_core::assets::NewAsset {
         tag: tag::format(6),
         kind: "tostadora".into(),
@@ -330,7 +337,11 @@ fn a_photos_caption_and_step_can_be_corrected_but_not_its_picture() {
     store.edit_photo(&job, &photo.id, "sin paso", None).unwrap();
     assert_eq!(store.view(&job).unwrap().expediente.photos[0].step, None);
     assert_eq!(
-        store.edit_photo(&job, &photo.id, "x", Some("99")).unwrap_err().code(),
+        store
+            .edit_photo(&job, &photo.id, "x", Some("99"))
+            .unwrap_err()
+            .code()
+            .as_str(),
         "unknown_step"
     );
     assert!(store.edit_photo(&job, "no-such-photo", "x", None).is_err());

@@ -3,6 +3,7 @@
 
 use brigada_core::Error;
 use brigada_core::expedientes::NewExpediente;
+use brigada_core::messages::Locale::En;
 use brigada_core::sync::http::{HttpTransport, enroll};
 use brigada_core::sync::protocol::{self, EnrollRequest};
 use brigada_scenarios::*;
@@ -218,7 +219,7 @@ fn malformed_requests_get_a_clear_4xx() {
     };
     let (st, body) = post(b"garbage".to_vec(), Some(&token));
     assert_eq!(st, 400);
-    assert!(body["message"].as_str().unwrap().contains("malformed"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("mal formado"), "{body}");
     let (st, _) = post(vec![], None);
     assert_eq!(st, 401);
     let (st, _) = post(vec![], Some("not-a-token"));
@@ -253,7 +254,7 @@ fn malformed_requests_get_a_clear_4xx() {
     enroll(&s.running.url(), &req, None).unwrap();
     let e = enroll(&s.running.url(), &req, None).unwrap_err();
     assert!(matches!(e, Error::Unauthorized(_)), "{e}");
-    assert!(e.to_string().contains("new enrolment code"), "{e}");
+    assert!(e.render(En).contains("new enrolment code"), "{e}");
 }
 
 fn reqwest_client() -> reqwest::blocking::Client {
@@ -362,7 +363,7 @@ fn uploads_and_downloads_resume_where_they_stopped() {
         got.extend_from_slice(piece);
         Err(brigada_core::Error::Network {
             url: "test".into(),
-            why: "cable pulled".into(),
+            why: brigada_core::msg!("network.no_connection", detail = "cable pulled"),
         })
     });
     assert!(cut.is_err());
@@ -431,7 +432,7 @@ fn https_with_the_offices_own_certificate() {
     // A certificate nobody told the device to trust is refused, with a way out.
     let e = enroll(&url, &req, None).unwrap_err();
     assert!(matches!(e, Error::Network { .. }), "{e}");
-    assert!(e.to_string().contains("--ca-cert"), "{e}");
+    assert!(e.render(En).contains("certificate is not trusted"), "{e}");
     // Trusting the office's certificate: enrol and sync over TLS.
     let resp = enroll(&url, &req, Some(&ca)).unwrap();
     store.save_enrolment(&url, &resp, Some(&ca)).unwrap();
@@ -537,11 +538,12 @@ fn a_sync_message_smuggling_an_automerge_bundle_is_refused() {
         .find(|r| r.id == job)
         .expect("the document is refused");
     assert_eq!(r.reason, protocol::RejectReason::Invalid);
-    assert!(r.message.contains("bundle"), "{}", r.message);
+    // The server words its reasons in Spanish, its users' language.
+    assert!(r.message.contains("paquete de Automerge"), "{}", r.message);
     // The device side refuses the same from a server.
     let mut doc = automerge::Automerge::new();
     let e = brigada_core::doc::receive_sync("x", &mut doc, &mut automerge::sync::State::new(), &message).unwrap_err();
-    assert!(e.to_string().contains("bundle"), "{e}");
+    assert!(e.render(En).contains("bundle"), "{e}");
     // The server is still up, and the job still syncs.
     a.store.comment(&job, "después").unwrap();
     a.sync().unwrap();

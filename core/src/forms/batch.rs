@@ -1,6 +1,8 @@
 //! Choosing documents to print together: a day, a week, a sección, or a list of
 //! expedientes — what the office files at the end of the day.
 
+use brigada_record::messages::Message;
+use brigada_record::msg;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use chrono_tz::America::Mexico_City;
 
@@ -66,12 +68,12 @@ impl Store {
     /// would be printed.
     pub fn forms_to_print(&self, req: &PrintRequest, progress: &mut dyn FnMut(usize, usize)) -> Result<Vec<Form>> {
         let kind = req.document.as_deref().map(super::parse_kind).transpose()?;
-        let bad = |m: &str| Err(Error::InvalidInput(m.into()));
+        let bad = |m: Message| Err(Error::InvalidInput(m));
         let batch_criteria = req.day.is_some() || req.week.is_some() || req.seccion.is_some();
         let forms = match (req.references.as_slice(), kind) {
             ([r], Some(k)) if req.draft => vec![self.form(r, k, true)?],
             _ if req.draft => {
-                return bad("a draft is one document of one expediente: give one expediente and the document");
+                return bad(msg!("print.draft_is_one"));
             }
             ([r], Some(k)) if !batch_criteria => vec![self.form(r, k, false)?],
             _ => {
@@ -81,7 +83,7 @@ impl Store {
                     _ => None,
                 };
                 if req.references.is_empty() && range.is_none() && req.seccion.is_none() {
-                    return bad("say what to print: expedientes, a day, a week or a sección");
+                    return bad(msg!("print.what"));
                 }
                 let sel = Selection {
                     references: req.references.clone(),
@@ -94,7 +96,7 @@ impl Store {
             }
         };
         if forms.is_empty() {
-            return bad("no signed documents match: nothing was printed");
+            return bad(msg!("print.nothing"));
         }
         Ok(forms)
     }

@@ -14,6 +14,7 @@ pub mod verify;
 pub mod wording;
 
 use automerge::{Automerge, ChangeHash};
+use brigada_record::msg;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -86,10 +87,11 @@ pub struct FormInfo {
 
 pub fn parse_kind(text: &str) -> Result<DocumentKind> {
     serde_json::from_value(serde_json::Value::String(text.trim().to_lowercase())).map_err(|_| Error::InvalidField {
-        field: "document".into(),
-        why: format!(
-            "{text:?} is not a document kind; use one of {}",
-            ALL_KINDS.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
+        field: msg!("field.document").to_string(),
+        why: msg!(
+            "document.unknown_kind",
+            text = text.trim(),
+            kinds = ALL_KINDS.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
         ),
     })
 }
@@ -225,12 +227,12 @@ impl Store {
     ) -> Result<Form> {
         if proc.steps_for_document(kind).is_empty() {
             return Err(Error::InvalidField {
-                field: "document".into(),
-                why: format!(
-                    "procedure {} does not produce a {}; run `brigada pdf {} --list` to see its documents",
-                    proc.id,
-                    kind.title(),
-                    exp.folio
+                field: msg!("field.document").to_string(),
+                why: msg!(
+                    "document.not_produced_by",
+                    procedure = &proc.id,
+                    document = kind.title(),
+                    folio = &exp.folio
                 ),
             });
         }
@@ -245,10 +247,10 @@ impl Store {
             .map(|x| x.stamp.at)
             .max();
         if !draft && sigs.is_empty() && issued.is_none() {
-            return Err(Error::InvalidInput(format!(
-                "{} has not produced a {} yet: finish its step first, or print the current content as a draft with --draft",
-                exp.folio,
-                kind.title()
+            return Err(Error::InvalidInput(msg!(
+                "document.not_yet",
+                folio = &exp.folio,
+                document = kind.title()
             )));
         }
         let last = sigs.last().copied().filter(|_| !draft);
@@ -257,10 +259,7 @@ impl Store {
             Some(s) => {
                 let at = at_heads(&exp.id, d, &s.heads).ok_or_else(|| Error::BadDocument {
                     id: exp.id.clone(),
-                    detail: format!(
-                        "the version signed by {} is not in this copy; sync and try again",
-                        s.name
-                    ),
+                    detail: msg!("document.signed_version_missing", signer = &s.name),
                 })?;
                 (at, Some(s.stamp.at))
             }

@@ -8,6 +8,7 @@
 //! changed since make it `changed-after-signing`.
 
 use automerge::Automerge;
+use brigada_record::msg;
 use ed25519_dalek::{Signature as EdSignature, Verifier, VerifyingKey};
 use serde::Serialize;
 
@@ -219,9 +220,9 @@ impl Store {
     /// Check a printed paper by the text of its verification QR.
     pub fn verify_printed(&self, qr_text: &str) -> Result<Verification> {
         let p: Printed = parse_qr_text(qr_text).ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "{:?} is not a Brigada document code (it starts with brigada-doc:v1:)",
-                qr_text.chars().take(80).collect::<String>()
+            Error::InvalidInput(msg!(
+                "verify.not_brigada",
+                text = qr_text.chars().take(80).collect::<String>()
             ))
         })?;
         let (d, exp, proc) = self.load_doc(&p.expediente_id).map_err(|_| {

@@ -4,6 +4,7 @@
 //! "Página 1 de 3" is drawn, and keeps layout code free of PDF details. Units are
 //! points (1/72 in), origin at the top-left corner, y downwards; text `y` is the baseline.
 
+use brigada_record::msg;
 use krilla::Document;
 use krilla::color::luma;
 use krilla::geom::{PathBuilder, Point, Rect};
@@ -128,7 +129,7 @@ impl Page {
     /// included).
     pub fn qr(&mut self, x: f32, y: f32, size: f32, text: &str) -> Result<()> {
         let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-            .map_err(|e| Error::InvalidInput(format!("cannot make a QR code of {text:?}: {e}")))?;
+            .map_err(|e| Error::InvalidInput(msg!("qr.cannot_encode", detail = e.to_string())))?;
         let n = code.width();
         let quiet = 2;
         let module = size / (n + 2 * quiet) as f32;
@@ -280,8 +281,13 @@ pub fn write(pages: &[Page], title: &str, keywords: Vec<String>) -> Result<Vec<u
             .keywords(keywords),
     );
     for p in pages {
-        let settings = PageSettings::from_wh(p.width, p.height)
-            .ok_or_else(|| Error::InvalidInput(format!("page size {}×{} pt is not valid", p.width, p.height)))?;
+        let settings = PageSettings::from_wh(p.width, p.height).ok_or_else(|| {
+            Error::InvalidInput(msg!(
+                "pdf.page_size",
+                width = p.width.to_string(),
+                height = p.height.to_string()
+            ))
+        })?;
         let mut page = doc.start_page_with(settings);
         let mut surface = page.surface();
         for op in &p.ops {
@@ -291,5 +297,5 @@ pub fn write(pages: &[Page], title: &str, keywords: Vec<String>) -> Result<Vec<u
         page.finish();
     }
     doc.finish()
-        .map_err(|e| Error::InvalidInput(format!("the PDF could not be written: {e:?}")))
+        .map_err(|e| Error::InvalidInput(msg!("pdf.write_failed", detail = format!("{e:?}"))))
 }

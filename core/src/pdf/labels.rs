@@ -6,6 +6,7 @@
 use super::canvas::{Page, Weight, face};
 use crate::error::{Error, Result};
 use crate::tag;
+use brigada_record::msg;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -36,8 +37,8 @@ impl Layout {
             "letter-3x10" | "carta-3x10" | "sheet" => Ok(Layout::Letter3x10),
             "roll-50x25" | "rollo-50x25" | "roll" => Ok(Layout::Roll50x25),
             other => Err(Error::InvalidField {
-                field: "layout".into(),
-                why: format!("{other:?} is not a label layout; use letter-3x10 or roll-50x25"),
+                field: msg!("field.label_layout").to_string(),
+                why: msg!("labels.unknown_layout", text = other),
             }),
         }
     }

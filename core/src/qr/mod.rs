@@ -12,6 +12,7 @@
 //! child process (`brigada scan`). [`decode_image`] in-process is for tests, benchmarks and
 //! those child processes.
 
+use brigada_record::msg;
 use image::{GrayImage, Luma};
 use qrcode::QrCode;
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ pub struct Decoded {
 
 fn qr(text: &str) -> Result<QrCode> {
     QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| Error::InvalidInput(format!("cannot make a QR code of {text:?}: {e}")))
+        .map_err(|e| Error::InvalidInput(msg!("qr.cannot_encode", detail = e.to_string())))
 }
 
 /// PNG of a QR code, `module_px` pixels per module, with the standard quiet zone.
@@ -43,7 +44,7 @@ pub fn encode_png(text: &str, module_px: u32) -> Result<Vec<u8>> {
         .build();
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| Error::InvalidInput(format!("PNG encoding failed: {e}")))?;
+        .map_err(|e| Error::InvalidInput(msg!("image.png_failed", detail = e.to_string())))?;
     Ok(out.into_inner())
 }
 
@@ -85,7 +86,7 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<Decoded> {
 /// Decode the one QR code in a grey image (a camera frame).
 pub fn decode_image(img: &GrayImage) -> Result<Decoded> {
     if img.width() < 21 || img.height() < 21 {
-        return Err(Error::QrNotFound("the image is too small to hold a QR code".into()));
+        return Err(Error::QrNotFound(msg!("qr.too_small")));
     }
     let found = std::panic::catch_unwind(|| {
         let reader = zxingcpp::read()
@@ -104,29 +105,25 @@ pub fn decode_image(img: &GrayImage) -> Result<Decoded> {
                 .collect::<Vec<String>>()
         })
     })
-    .map_err(|_| Error::QrNotFound("the decoder failed on this image".into()))?
-    .map_err(|e| Error::QrNotFound(format!("the decoder refused the image: {e}")))?;
+    .map_err(|_| Error::QrNotFound(msg!("qr.decoder_failed")))?
+    .map_err(|e| Error::QrNotFound(msg!("qr.decoder_refused", detail = e.to_string())))?;
     let mut payloads = found;
     payloads.sort();
     payloads.dedup();
     match payloads.as_slice() {
-        [] => Err(Error::QrNotFound(
-            "no QR code found: hold the tag flat, fill the frame, avoid glare, or type the tag".into(),
-        )),
+        [] => Err(Error::QrNotFound(msg!("qr.none"))),
         [one] => Ok(Decoded {
             tag: crate::tag::parse(one),
             payload: one.clone(),
         }),
-        many => Err(Error::QrNotFound(format!(
-            "{} different QR codes are in view: frame only the tag",
-            many.len()
-        ))),
+        many => Err(Error::QrNotFound(msg!("qr.several", count = many.len()))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brigada_record::messages::Locale::En;
 
     #[test]
     fn a_generated_tag_decodes_back() {
@@ -152,7 +149,7 @@ mod tests {
 
     #[test]
     fn not_an_image_and_blank_images_are_clear_errors() {
-        assert!(decode_bytes(b"hello").unwrap_err().to_string().contains("not an image"));
+        assert!(decode_bytes(b"hello").unwrap_err().render(En).contains("not an image"));
         let blank = GrayImage::from_pixel(640, 480, Luma([255]));
         assert_eq!(decode_image(&blank).unwrap_err().code(), "qr_not_found");
         assert!(decode_image(&GrayImage::new(3, 3)).is_err());
@@ -167,6 +164,6 @@ mod tests {
         image::imageops::overlay(&mut canvas, &a, 10, 10);
         image::imageops::overlay(&mut canvas, &b, i64::from(a.width()) + 30, 10);
         let e = decode_image(&canvas).unwrap_err();
-        assert!(e.to_string().contains("2 different QR codes"), "{e}");
+        assert!(e.render(En).contains("2 different QR codes"), "{e}");
     }
 }

@@ -12,6 +12,8 @@
 //! The pipe protocol is deliberately tiny: the parent writes `width: u32 LE, height: u32
 //! LE, width×height grey bytes`; the child answers one JSON line per frame.
 
+use brigada_record::messages::Message;
+use brigada_record::msg;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -34,7 +36,7 @@ pub const FRAME_TIMEOUT: Duration = Duration::from_secs(5);
 #[serde(rename_all = "snake_case")]
 enum Reply {
     Found(Decoded),
-    NotFound(String),
+    NotFound(Message),
 }
 
 /// Read one frame from the pipe: `None` at a clean end of input.
@@ -64,7 +66,8 @@ pub fn serve(mut input: impl Read, mut output: impl Write) -> std::io::Result<()
     while let Some(frame) = read_frame(&mut input)? {
         let reply = match decode_image(&frame) {
             Ok(d) => Reply::Found(d),
-            Err(e) => Reply::NotFound(e.to_string()),
+            Err(Error::QrNotFound(why)) => Reply::NotFound(why),
+            Err(e) => Reply::NotFound(e.message()),
         };
         serde_json::to_writer(&mut output, &reply).map_err(std::io::Error::other)?;
         output.write_all(b"\n")?;
@@ -101,9 +104,7 @@ pub struct Isolated {
 }
 
 fn lost(why: impl std::fmt::Display) -> Error {
-    Error::QrNotFound(format!(
-        "the QR reader stopped on this image ({why}); it restarts by itself: try again, or type the tag"
-    ))
+    Error::QrNotFound(msg!("qr.reader_stopped", detail = why.to_string()))
 }
 
 impl Isolated {
@@ -167,10 +168,11 @@ impl Isolated {
 
     pub fn decode_within(&mut self, frame: &GrayImage, timeout: Duration) -> Result<Decoded> {
         if frame.width() > MAX_SIDE || frame.height() > MAX_SIDE || frame.width() == 0 || frame.height() == 0 {
-            return Err(Error::InvalidInput(format!(
-                "a {}×{} frame is outside what the reader takes (up to {MAX_SIDE} px a side)",
-                frame.width(),
-                frame.height()
+            return Err(Error::InvalidInput(msg!(
+                "qr.frame_size",
+                width = frame.width(),
+                height = frame.height(),
+                max = MAX_SIDE
             )));
         }
         if self.in_process {
@@ -220,6 +222,7 @@ impl Isolated {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use brigada_record::messages::Locale::En;
 
     fn framed(img: &GrayImage) -> Vec<u8> {
         let mut v = img.width().to_le_bytes().to_vec();
@@ -271,7 +274,7 @@ mod tests {
         let mut w = Isolated::new("sh", &["-c", "head -c 8 >/dev/null; exit 3"]);
         let img = GrayImage::from_pixel(40, 40, image::Luma([0]));
         let e = w.decode_within(&img, Duration::from_secs(5)).unwrap_err();
-        assert!(e.to_string().contains("try again"), "{e}");
+        assert!(e.render(En).contains("try again"), "{e}");
         assert_eq!(w.restarts, 1);
         assert!(w.isolated(), "a crash is not a reason to stop isolating");
         // A reader that never answers is replaced after the timeout.

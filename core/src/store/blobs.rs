@@ -4,6 +4,7 @@
 //! The key is the SHA-256 of the bytes: storing the same photo twice stores it once, and
 //! every read re-hashes, so a damaged blob is reported instead of shown.
 
+use brigada_record::msg;
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -110,9 +111,7 @@ pub fn append_partial(conn: &Connection, h: &str, offset: u64, chunk: &[u8]) -> 
     if offset == 0 {
         conn.execute("DELETE FROM blob_partials WHERE hash = ?1", [h])?;
     } else if partial_len(conn, h)? != offset {
-        return Err(Error::InvalidInput(format!(
-            "download of {h} resumed at the wrong offset {offset}"
-        )));
+        return Err(Error::InvalidInput(msg!("blob.wrong_offset", offset = offset)));
     }
     conn.execute(
         "INSERT INTO blob_partials (hash, offset, data) VALUES (?1, ?2, ?3)",

@@ -28,20 +28,7 @@ CREATE INDEX doc_changes_by_doc ON doc_changes (doc_id, seq);
 
 pub const COMPACT_AFTER: i64 = 64;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    Expediente,
-    Asset,
-}
-
-impl DocKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocKind::Expediente => "expediente",
-            DocKind::Asset => "asset",
-        }
-    }
-}
+pub use brigada_record::model::DocKind;
 
 pub fn exists(conn: &Connection, id: &str) -> Result<bool> {
     Ok(conn

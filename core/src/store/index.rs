@@ -166,27 +166,13 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
     )?;
     index_components(conn, e, st)?;
     conn.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [&e.id])?;
-    for h in blob_hashes(e) {
+    for h in e.blobs() {
         conn.execute(
             "INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?1, ?2)",
             [h, &e.id],
         )?;
     }
     Ok(())
-}
-
-/// Every blob an expediente references.
-pub fn blob_hashes(e: &Expediente) -> Vec<&str> {
-    e.photos
-        .iter()
-        .flat_map(|p| std::iter::once(p.blob.as_str()).chain(p.thumb.as_deref()))
-        .chain(
-            e.signatures
-                .iter()
-                .flat_map(|s| [s.strokes_blob.as_str(), s.image_blob.as_str()]),
-        )
-        .chain(e.solicitud.foto.as_deref())
-        .collect()
 }
 
 /// Everything a person might type to find a job.

@@ -5,6 +5,7 @@
 //! asked, so a typo never touches the database file.
 
 use argon2::{Algorithm, Argon2, Params, Version};
+use brigada_record::msg;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -52,13 +53,14 @@ pub fn derive(passphrase: &str, p: &KdfParams) -> Result<Key> {
     if passphrase.trim().chars().count() < 4 {
         return Err(Error::WeakPassphrase);
     }
-    let salt = hex::decode(&p.salt).map_err(|_| Error::InvalidInput("device.json has a damaged salt".into()))?;
+    let salt =
+        hex::decode(&p.salt).map_err(|_| Error::InvalidInput(msg!("store.device_json_damaged", detail = "salt")))?;
     let params = Params::new(p.m_cost, p.t_cost, p.p_cost, Some(32))
-        .map_err(|e| Error::InvalidInput(format!("device.json has bad key parameters: {e}")))?;
+        .map_err(|e| Error::InvalidInput(msg!("store.device_json_damaged", detail = e.to_string())))?;
     let mut key = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(passphrase.as_bytes(), &salt, key.as_mut())
-        .map_err(|e| Error::InvalidInput(format!("key derivation failed: {e}")))?;
+        .map_err(|e| Error::InvalidInput(msg!("store.key_derivation", detail = e.to_string())))?;
     Ok(key)
 }
 

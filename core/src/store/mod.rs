@@ -19,6 +19,7 @@ pub mod schema;
 pub mod sync_state;
 pub mod tag_ranges;
 
+use brigada_record::msg;
 use std::path::{Path, PathBuf};
 
 use automerge::ActorId;
@@ -115,18 +116,14 @@ impl Store {
         }
         let name = opts.device_name.trim();
         if name.is_empty() {
-            return Err(Error::InvalidInput(
-                "the device name is empty: give one, e.g. --device-name \"Tablet 07\"".into(),
-            ));
+            return Err(Error::InvalidInput(msg!("init.no_device_name")));
         }
         let code = opts
             .code
             .map(|c| c.trim().to_ascii_uppercase())
             .unwrap_or_else(|| code_from_name(name));
         if !valid_code(&code) {
-            return Err(Error::InvalidInput(format!(
-                "device code {code:?} must be 1–6 capital letters or digits, e.g. T07"
-            )));
+            return Err(Error::InvalidInput(msg!("init.bad_code", code = &code)));
         }
         let key = kdf::derive(passphrase, &opts.kdf)?;
         std::fs::create_dir_all(home)?;
@@ -297,7 +294,7 @@ pub fn read_device(home: &Path) -> Result<Device> {
     };
     serde_json::from_slice(&bytes).map_err(|e| Error::BadFile {
         path,
-        why: format!("device.json is damaged ({e}); restore it from a backup"),
+        why: msg!("store.device_json_damaged", detail = e.to_string()),
     })
 }
 

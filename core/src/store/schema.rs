@@ -5,6 +5,7 @@
 //! transaction, so a crash mid-upgrade leaves the old schema intact. A database whose
 //! version is newer than this list is refused and left untouched.
 
+use brigada_record::msg;
 use rusqlite::Connection;
 
 use super::{blobs, documents, index, keys, meta, sync_state, tag_ranges};
@@ -81,8 +82,13 @@ pub fn migrate(conn: &mut Connection, upto: usize) -> Result<i64> {
     }
     let tx = conn.transaction()?;
     for m in &MIGRATIONS[found as usize..upto] {
-        tx.execute_batch(m.sql)
-            .map_err(|e| Error::InvalidInput(format!("migration of {} failed: {e}", m.module)))?;
+        tx.execute_batch(m.sql).map_err(|e| {
+            Error::InvalidInput(msg!(
+                "store.migration_failed",
+                module = m.module,
+                detail = e.to_string()
+            ))
+        })?;
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;

@@ -1,5 +1,6 @@
 //! The HTTP transport (reqwest, rustls) and enrolment.
 
+use brigada_record::msg;
 use std::time::Duration;
 
 use super::Transport;
@@ -20,16 +21,14 @@ fn client(ca: Option<&str>) -> Result<reqwest::blocking::Client> {
         .timeout(Duration::from_secs(300));
     if let Some(pem) = ca {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-            .map_err(|e| Error::InvalidInput(format!("the server certificate file is not PEM: {e}")))?;
+            .map_err(|e| Error::InvalidInput(msg!("tls.not_pem", detail = e.to_string())))?;
         if certs.is_empty() {
-            return Err(Error::InvalidInput(
-                "the server certificate file holds no certificate".into(),
-            ));
+            return Err(Error::InvalidInput(msg!("tls.no_certificate")));
         }
         b = b.tls_certs_only(certs);
     }
     b.build()
-        .map_err(|e| Error::InvalidInput(format!("cannot start the HTTP client: {e}")))
+        .map_err(|e| Error::InvalidInput(msg!("http.client", detail = e.to_string())))
 }
 
 fn network(url: &str, e: reqwest::Error) -> Error {
@@ -41,13 +40,13 @@ fn network(url: &str, e: reqwest::Error) -> Error {
         src = s.source();
     }
     let why = if e.is_timeout() {
-        "the server did not answer in time".to_owned()
+        msg!("network.timeout")
     } else if e.is_connect() && cause.to_lowercase().contains("certificate") {
-        format!("the server's certificate is not trusted ({cause}); enrol with --ca-cert FILE")
+        msg!("network.untrusted", detail = cause)
     } else if e.is_connect() {
-        format!("no connection ({cause})")
+        msg!("network.no_connection", detail = cause)
     } else {
-        e.to_string()
+        msg!("network.other", detail = e.to_string())
     };
     Error::Network {
         url: url.to_owned(),
@@ -144,9 +143,7 @@ impl Transport for HttpTransport {
 pub fn enroll(url: &str, req: &EnrollRequest, ca: Option<&str>) -> Result<EnrollResponse> {
     let base = url.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
-        return Err(Error::InvalidInput(format!(
-            "{url:?} is not a server address: write it like https://dti.example:8787"
-        )));
+        return Err(Error::InvalidInput(msg!("enrol.bad_url", url = url)));
     }
     let resp = client(ca)?
         .post(format!("{base}/v1/enroll"))
@@ -231,7 +228,7 @@ impl super::blobs::BlobTransport for HttpTransport {
             while filled < buf.len() {
                 let n = resp.read(&mut buf[filled..]).map_err(|e| Error::Network {
                     url: self.url.clone(),
-                    why: e.to_string(),
+                    why: msg!("network.other", detail = e.to_string()),
                 })?;
                 if n == 0 {
                     break;

@@ -9,14 +9,18 @@
 //! between steps: an edit made after a plan stays pending (the plan records the version
 //! it pushed) and goes in the next round.
 //!
+//! Every conversation with the server is driven from here for the same reason: a sync,
+//! an enrolment, a request for tag numbers. No `Store` method makes a network call.
+//!
 //! Two lenders exist: a `RefCell<&mut Store>` (the CLI and tests, which own their store)
 //! and the app's mutex-guarded store.
 
 use std::cell::RefCell;
 
-use super::{Progress, Summary, Transport, blobs, protocol};
+use super::{Progress, Summary, Transport, blobs, http, protocol};
 use crate::error::{Error, Result};
 use crate::store::{Store, keys, sync_state};
+use crate::tag;
 
 /// Lends the store for one step.
 pub trait Lend {
@@ -27,6 +31,49 @@ impl Lend for RefCell<&mut Store> {
     fn lend<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         f(&mut self.borrow_mut())
     }
+}
+
+/// Enrol this device (`target`: the server address with `code`, or the enrolment QR's
+/// text): the store is lent to say who the device is and to keep the server's answer.
+pub fn enroll(
+    store: &impl Lend,
+    target: &str,
+    code: Option<&str>,
+    ca: Option<&str>,
+) -> Result<protocol::EnrollResponse> {
+    let (url, code) = super::enrolment_target(target, code)?;
+    let request = store.lend(|s| Ok(s.enrol_request(code)))?;
+    let resp = http::enroll(&url, &request, ca)?;
+    store.lend(|s| s.save_enrolment(&url, &resp, ca))?;
+    Ok(resp)
+}
+
+/// Ask the server for a new block of `count` tag numbers and keep it.
+pub fn request_tags(store: &impl Lend, count: u32) -> Result<protocol::TagRange> {
+    let t = store.lend(|s| s.http_transport())?;
+    let range = t.allocate_tags(count)?;
+    store.lend(|s| s.keep_tag_range(range))?;
+    Ok(range)
+}
+
+/// Take `count` fresh tags for printing, marked used before they are returned. When this
+/// device's ranges are short and the server is reachable, a new block is reserved first;
+/// offline, only the device's own ranges are used.
+pub fn take_tags(store: &impl Lend, count: u32) -> Result<Vec<String>> {
+    let have = store.lend(|s| s.tags_remaining())?;
+    if have < u64::from(count) {
+        let missing = u32::try_from(u64::from(count) - have).unwrap_or(u32::MAX);
+        let want = missing.clamp(tag::REQUEST_BLOCK, protocol::MAX_TAGS_PER_REQUEST);
+        if let Err(e) = request_tags(store, want) {
+            return Err(Error::InvalidInput(brigada_record::msg!(
+                "tag.range_short",
+                have = have,
+                count = count,
+                why = e.message()
+            )));
+        }
+    }
+    store.lend(|s| s.take_reserved_tags(count))
 }
 
 /// Sync with the enrolled server over HTTP: documents, then blobs, then the devices' keys.

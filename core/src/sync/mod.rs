@@ -11,10 +11,11 @@
 pub mod blobs;
 pub mod http;
 pub mod lend;
-pub mod protocol;
+pub use brigada_record::protocol;
 
 use automerge::sync::SyncDoc;
 use automerge::{Automerge, ReadDoc};
+use brigada_record::msg;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -79,46 +80,40 @@ fn heads_of(d: &Automerge) -> Vec<Head> {
     d.get_heads().iter().map(protocol::head_of).collect()
 }
 
+/// Where to enrol and with which code: `target` is the server address (with `code`), or
+/// the text of the enrolment QR (`brigada-enroll:URL#CODE`).
+pub fn enrolment_target(target: &str, code: Option<&str>) -> Result<(String, String)> {
+    match (target.trim().strip_prefix("brigada-enroll:"), code) {
+        (Some(rest), None) => {
+            let (u, c) = rest
+                .rsplit_once('#')
+                .ok_or_else(|| Error::InvalidInput(msg!("enrol.qr_damaged")))?;
+            Ok((u.to_owned(), c.to_owned()))
+        }
+        (None, Some(c)) if !c.trim().is_empty() => Ok((target.trim().to_owned(), c.trim().to_owned())),
+        _ => Err(Error::InvalidInput(msg!("enrol.what_to_give"))),
+    }
+}
+
 impl Store {
+    /// What this device tells the server when it enrols with `code`.
+    pub fn enrol_request(&self, code: String) -> protocol::EnrollRequest {
+        let d = self.device();
+        protocol::EnrollRequest {
+            code,
+            device_name: d.name.clone(),
+            device_code: d.code.clone(),
+            public_key: self.public_key_hex(),
+        }
+    }
+
     pub fn sync_setting(&self, key: &str) -> Result<Option<String>> {
         sync_state::setting(self.conn(), key)
     }
 
-    /// Remember the server and this device's token after enrolment.
-    /// `ca` is the server's certificate authority (PEM) when it uses its own.
-    /// Enrol this device: `target` is the server address (with `code`), or the text of
-    /// the enrolment QR (`brigada-enroll:URL#CODE`). `ca` pins the office's own CA (PEM).
-    pub fn enroll(&mut self, target: &str, code: Option<&str>, ca: Option<&str>) -> Result<protocol::EnrollResponse> {
-        let (url, code) = match (target.trim().strip_prefix("brigada-enroll:"), code) {
-            (Some(rest), None) => {
-                let (u, c) = rest
-                    .rsplit_once('#')
-                    .ok_or_else(|| Error::InvalidInput("the enrolment QR text is damaged: scan it again".into()))?;
-                (u.to_owned(), c.to_owned())
-            }
-            (None, Some(c)) if !c.trim().is_empty() => (target.trim().to_owned(), c.trim().to_owned()),
-            _ => {
-                return Err(Error::InvalidInput(
-                    "give the server address and the code (e.g. https://servidor:8787 ABCD-EFGH-…), or scan the enrolment QR"
-                        .into(),
-                ));
-            }
-        };
-        let d = self.device().clone();
-        let resp = http::enroll(
-            &url,
-            &protocol::EnrollRequest {
-                code,
-                device_name: d.name.clone(),
-                device_code: d.code.clone(),
-                public_key: self.public_key_hex(),
-            },
-            ca,
-        )?;
-        self.save_enrolment(&url, &resp, ca)?;
-        Ok(resp)
-    }
-
+    /// Remember the server and this device's token after enrolment (`lend::enroll` asks the
+    /// server; this keeps its answer). `ca` is the server's certificate authority (PEM)
+    /// when it uses its own.
     pub fn save_enrolment(&mut self, url: &str, e: &protocol::EnrollResponse, ca: Option<&str>) -> Result<()> {
         self.write(|tx| {
             if let Some(pem) = ca {

@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use brigada_core::doc::HistoryEntry;
 use brigada_core::expedientes::{Created, NewExpediente, View};
 use brigada_core::forms::FormInfo;
+use brigada_core::msg;
 use brigada_core::procedure::{self, Procedure};
 use brigada_core::store::index::{Filter, Row};
 use brigada_core::{catalog, model::Signature};
@@ -142,12 +143,8 @@ pub fn camera_photo(
     step: Option<String>,
     keep_location: bool,
 ) -> Result<View> {
-    let jpeg = crate::camera::snapshot(&state.camera_frame).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::InvalidInput,
-            "the camera is not showing a picture yet: wait for the preview, or pick a photo file",
-        )
-    })?;
+    let jpeg = crate::camera::snapshot(&state.camera_frame)
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, msg!("camera.no_picture_yet")))?;
     attach_photo(state, reference, jpeg, caption, step, keep_location)
 }
 
@@ -239,7 +236,7 @@ pub fn blob_data_url(state: State<'_, AppState>, hash: String) -> Result<String>
         } else if bytes.starts_with(&[0xff, 0xd8]) {
             "image/jpeg"
         } else {
-            return Err(AppError::new(ErrorCode::BadFile, "this blob is not an image"));
+            return Err(AppError::new(ErrorCode::BadFile, msg!("image.not_image")));
         };
         Ok(format!("data:{mime};base64,{}", STANDARD.encode(&bytes)))
     })

@@ -1,6 +1,8 @@
 //! Printing official documents: one document (original and copy), a draft, or the day's
 //! or week's batch, saved as a PDF in the print folder and opened with the system viewer.
 
+use brigada_core::error::io_words;
+use brigada_core::msg;
 use std::path::{Path, PathBuf};
 
 use brigada_core::forms::batch::PrintRequest;
@@ -77,7 +79,7 @@ pub async fn print_forms(
 ) -> Result<Printed> {
     tauri::async_runtime::spawn_blocking(move || {
         let paper = Paper::parse(&paper)
-            .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, format!("{paper:?} is not a paper size")))?;
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, msg!("print.paper", paper = &paper)))?;
         let report = |stage: &str| {
             let on_progress = on_progress.clone();
             let stage = stage.to_owned();
@@ -97,7 +99,16 @@ pub async fn print_forms(
         let path = dir.join(file_name(&request));
         std::fs::create_dir_all(&dir)
             .and_then(|()| write_atomically(&path, &bytes))
-            .map_err(|e| AppError::new(ErrorCode::BadFile, format!("cannot save {}: {e}", path.display())))?;
+            .map_err(|e| {
+                AppError::new(
+                    ErrorCode::BadFile,
+                    msg!(
+                        "print.cannot_save",
+                        path = path.display().to_string(),
+                        why = io_words(&e)
+                    ),
+                )
+            })?;
         Ok(Printed {
             path: path.display().to_string(),
             documents: forms.len(),
@@ -109,7 +120,7 @@ pub async fn print_forms(
         })
     })
     .await
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("the print worker stopped: {e}")))?
+    .map_err(|e| AppError::new(ErrorCode::Internal, msg!("internal", detail = e.to_string())))?
 }
 
 /// Open a PDF this app printed with the system's viewer (to print it on paper).
@@ -121,11 +132,8 @@ pub fn open_printed(app: AppHandle, path: String) -> Result<()> {
         (Some(d), Some(f)) if f.starts_with(&d) => app
             .opener()
             .open_path(f.display().to_string(), None::<&str>)
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("no program could open the PDF: {e}"))),
-        _ => Err(AppError::new(
-            ErrorCode::BadFile,
-            "only PDFs printed by Brigada can be opened from here",
-        )),
+            .map_err(|e| AppError::new(ErrorCode::Internal, msg!("print.no_viewer", detail = e.to_string()))),
+        _ => Err(AppError::new(ErrorCode::BadFile, msg!("print.only_ours"))),
     }
 }
 

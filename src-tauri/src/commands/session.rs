@@ -89,3 +89,10 @@ pub fn lock(state: State<'_, AppState>) -> Result<()> {
     state.set(None);
     Ok(())
 }
+
+/// The language the person chose in the app (es-MX or en): every message the app sends
+/// from now on is in it.
+#[tauri::command]
+pub fn set_locale(locale: brigada_core::messages::Locale) {
+    brigada_core::messages::set_locale(locale);
+}

@@ -1,5 +1,7 @@
 //! Enrolment and sync, with progress streamed to the UI over a channel.
 
+use brigada_core::msg;
+use brigada_core::sync::lend;
 use brigada_core::sync::{Progress, Summary};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -11,25 +13,17 @@ use crate::commands::session::{Session, session_of};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::state::AppState;
 
-/// Network calls use the core's blocking HTTP client: run them on a blocking thread, off
-/// the async runtime and off the UI.
-async fn blocking<T: Send + 'static>(
-    app: AppHandle,
-    f: impl FnOnce(&mut brigada_core::Store) -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tauri::async_runtime::spawn_blocking(move || app.state::<AppState>().with(f))
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the sync worker stopped: {e}")))?
-}
-
 #[tauri::command]
 pub async fn enroll(app: AppHandle, target: String, code: Option<String>) -> Result<Session> {
     let nudge = app.clone();
-    blocking(app, move |s| {
-        s.enroll(&target, code.as_deref().filter(|c| !c.trim().is_empty()), None)?;
-        session_of(s)
+    // The store is lent around the call to the server, never held across it.
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        lend::enroll(&*state, &target, code.as_deref().filter(|c| !c.trim().is_empty()), None)?;
+        state.with(|s| session_of(s))
     })
     .await
+    .map_err(|e| AppError::new(ErrorCode::Internal, msg!("internal", detail = e.to_string())))?
     // Enrolled: the first sync starts now, not at the next turn.
     .inspect(|_| nudge.state::<AppState>().nudge_sync())
 }
@@ -45,7 +39,7 @@ pub async fn sync_now(app: AppHandle, on_progress: Channel<Progress>) -> Result<
         })
     })
     .await
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("the sync worker stopped: {e}")))?
+    .map_err(|e| AppError::new(ErrorCode::Internal, msg!("internal", detail = e.to_string())))?
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -21,13 +21,43 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// A process killed when dropped.
+/// A process killed when dropped. tauri-driver starts WebKitWebDriver, which starts the
+/// app, which starts its QR worker: that tree runs in a process group of its own, and the
+/// whole group is killed, so no test leaves a process behind.
 struct Proc(Child);
+impl Proc {
+    fn group(mut cmd: Command) -> std::io::Result<Proc> {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0).spawn().map(Proc)
+    }
+}
 impl Drop for Proc {
     fn drop(&mut self) {
+        // Its group (if it leads one); then the process itself, reaped.
+        // SAFETY: kill(2) with a negative pid signals the group; no memory is touched.
+        unsafe { libc::kill(-(self.0.id() as i32), libc::SIGKILL) };
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Live (not zombie) processes in process group `pgid`, as "pid name".
+pub fn processes_in_group(pgid: u32) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid pgrp …": comm may hold spaces, so split after the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string() {
+            out.push(head.replacen(" (", " ", 1));
+        }
+    }
+    out
 }
 
 /// An Xvfb display of our own; its number is read back from `-displayfd`.
@@ -63,16 +93,14 @@ impl App {
     pub async fn launch_bin(bin: &Path, home: &Path, env: &[(&str, &Path)]) -> App {
         let (xvfb, display) = xvfb();
         let (port, native) = (free_port(), free_port());
-        let td = Command::new("tauri-driver")
-            .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        let mut cmd = Command::new("tauri-driver");
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("DISPLAY", &display)
             .env("BRIGADA_HOME", home)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("tauri-driver is needed (cargo install tauri-driver --locked)");
-        let td = Proc(td);
+            .stderr(Stdio::null());
+        let td = Proc::group(cmd).expect("tauri-driver is needed (cargo install tauri-driver --locked)");
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         // tauri-driver listens at once, but the WebKitWebDriver it starts behind it may take a
@@ -236,6 +264,11 @@ impl App {
             assert!(problems.is_empty(), "{screen} at {w}×{h}: {problems:#?}");
         }
         self.driver.set_window_rect(0, 0, 1280, 800).await.expect("window size");
+    }
+
+    /// The process group of tauri-driver and everything it started.
+    pub fn process_group(&self) -> u32 {
+        self._tauri_driver.0.id()
     }
 
     pub async fn quit(self) {

@@ -12,7 +12,7 @@ pub mod blobs;
 pub mod sqlite;
 
 use automerge::Automerge;
-use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse, TagRange};
+use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange};
 
 use crate::devices::{Device, Role};
 use crate::error::Result;
@@ -41,7 +41,7 @@ pub struct Enrolment {
     pub public_key: String,
 }
 
-pub use brigada_core::store::documents::DocKind;
+pub use brigada_record::DocKind;
 
 /// What the server reads out of a document to decide who may see it.
 #[derive(Debug, Clone, PartialEq)]

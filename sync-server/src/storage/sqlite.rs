@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use automerge::Automerge;
-use brigada_core::sync::protocol::{Head, SyncRequest, SyncResponse, TagRange};
+use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{DocKind, DocMeta, DocRepo, Enrolment, Scope, Storage, pack, unpack};
@@ -244,17 +244,17 @@ impl Storage for SqliteStorage {
             let registered = tx
                 .prepare("SELECT id FROM docs WHERE kind = 'asset'")?
                 .query_map([], |r| r.get::<_, String>(0))?
-                .filter_map(|id| id.ok()?.strip_prefix("asset:").and_then(brigada_core::tag::number))
+                .filter_map(|id| id.ok()?.strip_prefix("asset:").and_then(brigada_record::tag::number))
                 .max()
                 .unwrap_or(0);
             let last = allocated.max(registered);
             let first = last + 1;
             let end = first.saturating_add(count.max(1) - 1);
-            if end > brigada_core::tag::MAX_NUMBER {
+            if end > brigada_record::tag::MAX_NUMBER {
                 return Err(ServerError::Forbidden(format!(
                     "only {} tag numbers are left of {}: no more ranges can be handed out",
-                    brigada_core::tag::MAX_NUMBER.saturating_sub(last),
-                    brigada_core::tag::MAX_NUMBER
+                    brigada_record::tag::MAX_NUMBER.saturating_sub(last),
+                    brigada_record::tag::MAX_NUMBER
                 )));
             }
             tx.execute(

@@ -52,6 +52,7 @@ export const backend = {
     call<Session>("init_device", { deviceName, person, seccion, passphrase }),
   unlock: (passphrase: string) => call<Session>("unlock", { passphrase }),
   lock: () => call<void>("lock"),
+  setLocale: (locale: "es-MX" | "en") => call<void>("set_locale", { locale }),
   procedures: () => call<Procedure[]>("procedures"),
   catalog: () => call<Catalog>("catalog"),
   list: (q: ListQuery) => call<Row[]>("list_expedientes", { q }),

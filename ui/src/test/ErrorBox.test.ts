@@ -6,11 +6,15 @@ import ErrorBox from "../lib/ui/ErrorBox.svelte";
 afterEach(cleanup);
 
 describe("ErrorBox", () => {
-  it("says what went wrong in plain Spanish, with the detail", () => {
-    render(ErrorBox, { error: new BackendError("network", "cannot reach http://servidor:8787") });
-    const alert = screen.getByRole("alert");
-    expect(alert.textContent).toContain("No hay conexión con el servidor");
-    expect(alert.textContent).toContain("servidor:8787");
+  it("shows the app's own sentence as it came, nothing appended", () => {
+    const sentence = "No hay conexión con el servidor http://servidor:8787: sin conexión. No se perdió nada.";
+    render(ErrorBox, { error: new BackendError("network", sentence) });
+    expect(screen.getByRole("alert").textContent).toBe(sentence);
+  });
+
+  it("gives the generic sentence to an error that came without words", () => {
+    render(ErrorBox, { error: new BackendError("internal", "") });
+    expect(screen.getByRole("alert").textContent).toBe("No se pudo completar la acción.");
   });
 
   it("shows nothing without an error", () => {

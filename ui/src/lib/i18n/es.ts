@@ -182,21 +182,6 @@ export const es = {
   "enroll.code": "Código de inscripción",
   "enroll.submit": "Inscribir",
   "error.generic": "No se pudo completar la acción.",
-  "error.wrong_passphrase": "Contraseña o PIN incorrecto. No se cambió nada; inténtalo de nuevo.",
-  "error.weak_passphrase": "La contraseña es muy corta: usa al menos 4 caracteres.",
-  "error.locked": "La aplicación está bloqueada: escribe tu contraseña o PIN.",
-  "error.missing_evidence": "Al paso le falta información antes de registrarlo.",
-  "error.illegal_transition": "Ese paso no corresponde ahora.",
-  "error.invalid_field": "Un dato no es válido.",
-  "error.invalid_input": "Un dato no es válido.",
-  "error.not_found": "No se encontró.",
-  "error.network": "No hay conexión con el servidor. Tus cambios están guardados aquí; sincroniza cuando haya red.",
-  "error.unauthorized": "El servidor no reconoce este dispositivo: pide un código de inscripción nuevo.",
-  "error.forbidden": "El servidor no permite esa operación a este dispositivo.",
-  "error.not_enrolled": "Este dispositivo no está inscrito en un servidor todavía.",
-  "error.bad_file": "El archivo no es una imagen que se pueda usar (JPEG, PNG o WebP).",
-  "error.too_large": "El archivo es demasiado grande.",
-  "error.server": "El servidor respondió con un error.",
 } as const;
 
 export type Key = keyof typeof es;

@@ -23,10 +23,10 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
-/** A translated sentence for an error code from the app, else the generic one. */
-export function errorText(code: string): string {
-  const key = `error.${code}` as Key;
-  return key in es ? t(key) : t("error.generic");
+/** The sentence for an error that came without one (the app's own errors always carry
+ *  theirs, worded by the one message catalog on the Rust side). */
+export function errorText(_code: string): string {
+  return t("error.generic");
 }
 
 export { type Key };

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::msg;
 
 pub const VERSION: u32 = 1;
 pub const CONTENT_TYPE: &str = "application/x-brigada-sync-v1";
@@ -152,7 +153,7 @@ pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
 }
 
 pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
-    postcard::from_bytes(bytes).map_err(|e| Error::InvalidInput(format!("malformed sync message: {e}")))
+    postcard::from_bytes(bytes).map_err(|e| Error::InvalidInput(msg!("sync.malformed", detail = e.to_string())))
 }
 
 pub fn head_of(h: &automerge::ChangeHash) -> Head {
@@ -165,8 +166,8 @@ pub fn change_hash(h: &Head) -> automerge::ChangeHash {
 
 /// What kind of document an id names: an expediente's UUID (canonical form) or
 /// `asset:` + a Brigada tag. `None` for anything else.
-pub fn kind_of_id(id: &str) -> Option<crate::store::documents::DocKind> {
-    use crate::store::documents::DocKind;
+pub fn kind_of_id(id: &str) -> Option<crate::model::DocKind> {
+    use crate::model::DocKind;
     match id.strip_prefix("asset:") {
         Some(t) => crate::tag::parse(t).filter(|x| x == t).map(|_| DocKind::Asset),
         None => uuid::Uuid::parse_str(id)

@@ -1,7 +1,7 @@
 //! The department's procedures (P1–P7) as versioned data, embedded at build time.
 //!
 //! The procedures change when the manual changes, not when the code does, so they live in
-//! `core/procedures/*.toml` and keep the manual's step numbering (`3A`, `5A.1`). Each
+//! `record/procedures/*.toml` and keep the manual's step numbering (`3A`, `5A.1`). Each
 //! expediente pins the id and version it follows; a new version of a procedure is a new
 //! file entry, never an edit of an old one that expedientes already follow.
 //! [`catalog`] parses and validates them once; [`engine`] runs an expediente along them.
@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::messages::{Arg, Message};
+use crate::msg;
 
 /// The embedded procedure files. Adding a version: add the file and a line here.
 const SOURCES: &[(&str, &str)] = &[
@@ -241,6 +243,15 @@ impl Procedure {
     }
 
     /// The step `id`, or the error that names the procedure and the unknown step.
+    /// A field as a person knows it: its label, never its id (an unknown id, which
+    /// validation keeps out of the procedures, shows as itself).
+    pub fn field_label(&self, id: &str) -> Arg {
+        match common_field_label(id) {
+            Some(m) => m.into(),
+            None => Arg::Text(self.field(id).map_or(id, |d| d.label.as_str()).to_owned()),
+        }
+    }
+
     pub fn known_step(&self, id: &str) -> crate::error::Result<&Step> {
         self.step(id).ok_or_else(|| crate::error::Error::UnknownStep {
             id: self.id.clone(),
@@ -329,6 +340,32 @@ pub const COMMON_FIELDS: &[&str] = &[
 
 pub fn is_common_field(id: &str) -> bool {
     COMMON_FIELDS.contains(&id)
+}
+
+/// Who signs in a role, as a person reads it (for "still needs the signature of …").
+pub fn role_name(role: &str) -> Arg {
+    match role {
+        "conformidad" => msg!("role.conformidad").into(),
+        "acuse" => msg!("role.acuse").into(),
+        "jefe" => msg!("role.jefe").into(),
+        "tecnico" => msg!("role.tecnico").into(),
+        other => Arg::Text(other.to_owned()),
+    }
+}
+
+/// What a person calls a common field (the procedures' own fields have their label in
+/// the procedure data).
+fn common_field_label(id: &str) -> Option<Message> {
+    Some(match id {
+        "area" => msg!("field.area"),
+        "unidad" => msg!("field.unidad"),
+        "seccion" => msg!("field.seccion"),
+        "solicitud.tipo" => msg!("field.solicitud_tipo"),
+        "solicitud.numero" => msg!("field.solicitud_numero"),
+        "solicitud.fecha" => msg!("field.solicitud_fecha"),
+        "solicitud.recibida_en" => msg!("field.solicitud_recibida_en"),
+        _ => return None,
+    })
 }
 
 /// All embedded procedures, parsed and validated once. Keyed by (id, version).

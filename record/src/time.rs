@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::America::Mexico_City;
 
 use crate::error::{Error, Result};
+use crate::msg;
 
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
@@ -34,20 +35,20 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
                 .map(|dt| dt.with_timezone(&Utc))
                 .ok_or_else(|| Error::InvalidField {
                     field: field.into(),
-                    why: format!("{t} does not exist in Mexico City time"),
+                    why: msg!("time.nonexistent", text = t),
                 });
         }
     }
     Err(Error::InvalidField {
         field: field.into(),
-        why: format!("{t:?} is not a date and time: write e.g. 2026-11-27 09:30 (Mexico City time)"),
+        why: msg!("time.not_datetime", text = t),
     })
 }
 
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::InvalidField {
         field: field.into(),
-        why: format!("{text:?} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-27"),
+        why: msg!("time.not_date", text = text.trim()),
     })
 }
 

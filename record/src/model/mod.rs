@@ -17,3 +17,19 @@ mod expediente;
 
 pub use asset::*;
 pub use expediente::*;
+
+/// The two kinds of document a store and the server keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    Expediente,
+    Asset,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Expediente => "expediente",
+            DocKind::Asset => "asset",
+        }
+    }
+}

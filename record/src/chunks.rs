@@ -13,6 +13,8 @@
 use std::io::Read;
 
 use crate::error::{Error, Result};
+use crate::messages::Message;
+use crate::msg;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DOCUMENT: u8 = 0;
@@ -24,10 +26,10 @@ const DEFLATE_BIT: u64 = 0b1000;
 /// 64 MiB leaves room for any real one and none for a bomb.
 pub const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 
-fn refuse(id: &str, why: &str) -> Error {
+fn refuse(id: &str, why: Message) -> Error {
     Error::BadDocument {
         id: id.to_owned(),
-        detail: format!("{why}: refused"),
+        detail: why,
     }
 }
 
@@ -102,7 +104,7 @@ pub fn check(id: &str, bytes: &[u8]) -> Result<()> {
         let kind = c.0[8];
         c.0 = &c.0[9..];
         if kind == BUNDLE {
-            return Err(refuse(id, "it holds an Automerge bundle, which Brigada never sends"));
+            return Err(refuse(id, msg!("document.bundle")));
         }
         let Some(data) = c.leb().and_then(|len| c.take(len)) else {
             return Ok(());
@@ -116,13 +118,7 @@ pub fn check(id: &str, bytes: &[u8]) -> Result<()> {
             _ => false,
         };
         if too_big {
-            return Err(refuse(
-                id,
-                &format!(
-                    "its compressed data would expand beyond {} MiB",
-                    MAX_INFLATED / 1024 / 1024
-                ),
-            ));
+            return Err(refuse(id, msg!("document.inflates", mib = MAX_INFLATED / 1024 / 1024)));
         }
     }
     Ok(())
@@ -136,6 +132,7 @@ mod tests {
     use automerge::{Automerge, ROOT};
 
     use super::*;
+    use crate::messages::Locale;
 
     fn leb(mut v: u64, out: &mut Vec<u8>) {
         loop {
@@ -193,7 +190,7 @@ mod tests {
         let b = bomb(MAX_INFLATED + (1 << 20));
         assert!(b.len() < 200 * 1024, "a small input: {} bytes", b.len());
         let e = check("x", &chunk(COMPRESSED, &b)).unwrap_err();
-        assert!(e.to_string().contains("expand beyond 64 MiB"), "{e}");
+        assert!(e.message().render(Locale::En).contains("expand beyond 64 MiB"), "{e}");
     }
 
     #[test]
@@ -206,7 +203,7 @@ mod tests {
         data.push(0);
         data.extend(&b);
         let e = check("x", &chunk(DOCUMENT, &data)).unwrap_err();
-        assert!(e.to_string().contains("expand beyond"), "{e}");
+        assert!(e.message().render(Locale::En).contains("expand beyond"), "{e}");
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! An in-memory transport: the device's request goes straight to the server's storage,
 //! no HTTP. For simulated-network tests (drops, duplicates) and benchmarks of the
-//! protocol itself.
+//! protocol itself. It drives the core's sync engine against the server's storage, so it
+//! lives with the tests, which see both.
 
 use std::sync::Arc;
 
 use brigada_core::sync::Transport;
 use brigada_core::sync::protocol::{self, SyncRequest};
 
-use crate::devices::Device;
-use crate::storage::Storage;
+use brigada_sync::devices::Device;
+use brigada_sync::storage::Storage;
 
 pub struct MemoryTransport {
     pub storage: Arc<dyn Storage>,

@@ -18,7 +18,9 @@ use serde::Serialize;
 
 use super::{DocumentKind, Procedure, Step, StepKind};
 use crate::error::{Error, Result};
+use crate::messages::Message;
 use crate::model::{Expediente, LogEntry, Stamp};
+use crate::msg;
 use crate::time;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -239,7 +241,9 @@ pub fn status(proc: &Procedure, exp: &Expediente, now: DateTime<Utc>) -> Status 
             deadline: w.deadline_hours.map(|h| last_time + i64::from(h) * 3_600_000),
         })
     });
-    let missing = cur_step.map(|s| missing_evidence(proc, s, exp)).unwrap_or_default();
+    let missing = cur_step
+        .map(|s| missing_evidence(proc, s, exp).iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
     let answers = cur_step
         .map(|s| s.answers.iter().map(|a| (a.value.clone(), a.label.clone())).collect())
         .unwrap_or_default();
@@ -301,14 +305,14 @@ pub fn status(proc: &Procedure, exp: &Expediente, now: DateTime<Utc>) -> Status 
     }
 }
 
-/// What the step still needs, in words a technician understands.
-pub fn missing_evidence(proc: &Procedure, step: &Step, exp: &Expediente) -> Vec<String> {
+/// What the step still needs, in words a technician understands (no internal ids: a
+/// field by its label, a signature by who signs).
+pub fn missing_evidence(proc: &Procedure, step: &Step, exp: &Expediente) -> Vec<Message> {
     let mut out = Vec::new();
     let r = &step.requires;
     for f in &r.fields {
         if exp.field(f).is_none() {
-            let label = proc.field(f).map(|d| d.label.as_str()).unwrap_or(f);
-            out.push(format!("campo «{label}» ({f})"));
+            out.push(msg!("missing.field", label = proc.field_label(f)));
         }
     }
     let photos = exp
@@ -317,7 +321,11 @@ pub fn missing_evidence(proc: &Procedure, step: &Step, exp: &Expediente) -> Vec<
         .filter(|p| p.step.as_deref() == Some(&step.id))
         .count();
     if (photos as u32) < r.photos {
-        out.push(format!("{} foto(s) del paso {}", r.photos - photos as u32, step.id));
+        out.push(msg!(
+            "missing.photos",
+            count = r.photos - photos as u32,
+            step = &step.id
+        ));
     }
     for role in &r.signatures {
         let signed = exp
@@ -325,17 +333,17 @@ pub fn missing_evidence(proc: &Procedure, step: &Step, exp: &Expediente) -> Vec<
             .iter()
             .any(|s| &s.role == role && s.step.as_deref() == Some(&step.id));
         if !signed {
-            out.push(format!("firma «{role}»"));
+            out.push(msg!("missing.signature", role = super::role_name(role)));
         }
     }
     if r.materials && exp.materials.is_empty() {
-        out.push("lista de materiales o refacciones".into());
+        out.push(msg!("missing.materials"));
     }
     if r.equipment && exp.equipment.is_empty() {
-        out.push("equipo involucrado (etiqueta del activo)".into());
+        out.push(msg!("missing.equipment"));
     }
     if r.parts && exp.parts.is_empty() {
-        out.push("piezas reutilizables extraídas".into());
+        out.push(msg!("missing.parts"));
     }
     out
 }
@@ -354,27 +362,22 @@ pub fn check_record(
     if let Some(c) = st.conflicts.first() {
         return Err(Error::IllegalTransition {
             step: step_id.to_owned(),
-            why: format!(
-                "step {} has contradictory answers from two devices; resolve it first (`brigada conflicts REF`)",
-                c.step
-            ),
+            why: msg!("step.conflict_first", conflict = &c.step),
         });
     }
     let Some(current) = st.current.as_deref() else {
         return Err(Error::IllegalTransition {
             step: step_id.to_owned(),
-            why: "the procedure has already ended".into(),
+            why: msg!("step.ended"),
         });
     };
     if current != step_id {
         let done = st.path.iter().any(|v| v.step == step_id);
+        let title = proc.step(current).map(|s| s.title.as_str()).unwrap_or("");
         let why = if done {
-            format!("it was already recorded; the current step is {current}")
+            msg!("step.already_recorded", current = current, title = title)
         } else {
-            format!(
-                "the current step is {current} ({})",
-                proc.step(current).map(|s| s.title.as_str()).unwrap_or("")
-            )
+            msg!("step.not_current", current = current, title = title)
         };
         return Err(Error::IllegalTransition {
             step: step_id.to_owned(),
@@ -399,7 +402,7 @@ pub fn check_record(
         (k, Some(_)) if k != StepKind::Decision => {
             return Err(Error::IllegalTransition {
                 step: step_id.to_owned(),
-                why: "it is not a decision; record it without --answer".into(),
+                why: msg!("step.not_decision"),
             });
         }
         _ => {}
@@ -408,16 +411,17 @@ pub fn check_record(
     if !missing.is_empty() {
         return Err(Error::MissingEvidence {
             step: step_id.to_owned(),
-            missing: missing.join(", "),
+            missing,
         });
     }
     Ok(st.current_round)
 }
 
+/// The answers of a decision as people see them: «Sí, es viable», «No es viable».
 fn allowed(step: &Step) -> String {
     step.answers
         .iter()
-        .map(|a| a.value.as_str())
+        .map(|a| format!("«{}»", a.label))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -10,6 +10,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::messages::Message;
+use crate::msg;
 
 /// Who is writing: the person, their device, and the device's Automerge actor.
 #[derive(Debug, Clone)]
@@ -48,13 +50,13 @@ pub fn new_doc(author: &Author) -> Automerge {
 /// input (an `unwrap` in its column decoder, found by fuzzing): that is contained and
 /// reported like any other malformed document, never taking the process down.
 fn decode<T, E: std::fmt::Display>(id: &str, f: impl FnOnce() -> std::result::Result<T, E>) -> Result<T> {
-    let bad = |detail: String| Error::BadDocument {
+    let bad = |detail: Message| Error::BadDocument {
         id: id.to_owned(),
         detail,
     };
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r.map_err(|e| bad(e.to_string())),
-        Err(_) => Err(bad("the bytes are malformed (the decoder rejected them)".into())),
+        Ok(r) => r.map_err(|e| bad(msg!("document.undecodable", detail = e.to_string()))),
+        Err(_) => Err(bad(msg!("document.malformed"))),
     }
 }
 
@@ -70,7 +72,7 @@ pub fn load(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge>
 
 /// A document as this store keeps it: its bytes were checked when they arrived (or were
 /// written here), so opening it — the hot path — does not inflate them twice.
-pub(crate) fn load_stored(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
+pub fn load_stored(id: &str, snapshot: &[u8], changes: &[Vec<u8>]) -> Result<Automerge> {
     let mut doc = if snapshot.is_empty() {
         Automerge::new()
     } else {
@@ -101,9 +103,9 @@ pub fn load_changes(id: &str, doc: &mut Automerge, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn read<T: Hydrate>(id: &str, doc: &Automerge) -> Result<T> {
-    autosurgeon::hydrate(doc).map_err(|e| Error::BadDocument {
+    autosurgeon::hydrate(&TextAsString(doc)).map_err(|e| Error::BadDocument {
         id: id.to_owned(),
-        detail: e.to_string(),
+        detail: msg!("document.unexpected_shape", detail = e.to_string()),
     })
 }
 
@@ -137,7 +139,7 @@ pub fn write_with(
     };
     let message = serde_json::to_string(&note).unwrap_or_default();
     doc.transact_with(|_| CommitOptions::default().with_message(message).with_time(at_ms), f)
-        .map_err(|f| Error::InvalidInput(format!("could not record the change: {}", f.error)))?;
+        .map_err(|f| Error::InvalidInput(msg!("document.write_failed", detail = f.error.to_string())))?;
     if doc.get_heads() == before {
         return Ok(None);
     }
@@ -173,4 +175,78 @@ pub fn heads_hex(doc: &Automerge) -> Vec<String> {
     let mut h: Vec<String> = doc.get_heads().iter().map(ChangeHash::to_string).collect();
     h.sort();
     h
+}
+
+/// A document as hydration sees it: collaborative text (`ObjType::Text`) where a string is
+/// expected reads as that string. Brigada writes plain strings, but any Automerge client
+/// may edit an expediente, and the official JavaScript library writes text objects by
+/// default; their edits must open like anyone else's, not as a damaged document.
+struct TextAsString<'a>(&'a Automerge);
+
+impl autosurgeon::ReadDoc for TextAsString<'_> {
+    type Parents<'b>
+        = automerge::Parents<'b>
+    where
+        Self: 'b;
+
+    fn get_heads(&self) -> Vec<ChangeHash> {
+        self.0.get_heads()
+    }
+
+    fn get<P: Into<automerge::Prop>>(
+        &self,
+        obj: &automerge::ObjId,
+        prop: P,
+    ) -> std::result::Result<Option<(automerge::Value<'_>, automerge::ObjId)>, automerge::AutomergeError> {
+        use automerge::{ObjType, ReadDoc, ScalarValue, Value};
+        match ReadDoc::get(self.0, obj, prop)? {
+            Some((Value::Object(ObjType::Text), id)) => {
+                let text = ReadDoc::text(self.0, &id)?;
+                Ok(Some((
+                    Value::Scalar(std::borrow::Cow::Owned(ScalarValue::Str(text.into()))),
+                    id,
+                )))
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn object_type<O: AsRef<automerge::ObjId>>(&self, obj: O) -> Option<automerge::ObjType> {
+        autosurgeon::ReadDoc::object_type(self.0, obj)
+    }
+
+    fn map_range<'b, O: AsRef<automerge::ObjId>, R: std::ops::RangeBounds<String> + 'b>(
+        &'b self,
+        obj: O,
+        range: R,
+    ) -> automerge::iter::MapRange<'b> {
+        autosurgeon::ReadDoc::map_range(self.0, obj, range)
+    }
+
+    fn list_range<O: AsRef<automerge::ObjId>, R: std::ops::RangeBounds<usize>>(
+        &self,
+        obj: O,
+        range: R,
+    ) -> automerge::iter::ListRange<'_> {
+        autosurgeon::ReadDoc::list_range(self.0, obj, range)
+    }
+
+    fn length<O: AsRef<automerge::ObjId>>(&self, obj: O) -> usize {
+        autosurgeon::ReadDoc::length(self.0, obj)
+    }
+
+    fn text<O: AsRef<automerge::ObjId>>(&self, obj: O) -> std::result::Result<String, automerge::AutomergeError> {
+        autosurgeon::ReadDoc::text(self.0, obj)
+    }
+
+    fn parents<O: AsRef<automerge::ObjId>>(
+        &self,
+        obj: O,
+    ) -> std::result::Result<Self::Parents<'_>, automerge::AutomergeError> {
+        autosurgeon::ReadDoc::parents(self.0, obj)
+    }
+
+    fn is_empty(&self) -> bool {
+        autosurgeon::ReadDoc::is_empty(self.0)
+    }
 }

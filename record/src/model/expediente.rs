@@ -185,4 +185,20 @@ impl Expediente {
         };
         (!v.trim().is_empty()).then_some(v)
     }
+
+    /// Every blob this expediente refers to (photos and their thumbnails, signature strokes
+    /// and images, the request's photo): what a sync, an export and the server's blob
+    /// checks must carry with it. The one list; nothing else enumerates them.
+    pub fn blobs(&self) -> Vec<&str> {
+        self.photos
+            .iter()
+            .flat_map(|p| std::iter::once(p.blob.as_str()).chain(p.thumb.as_deref()))
+            .chain(
+                self.signatures
+                    .iter()
+                    .flat_map(|s| [s.strokes_blob.as_str(), s.image_blob.as_str()]),
+            )
+            .chain(self.solicitud.foto.as_deref())
+            .collect()
+    }
 }

@@ -1,0 +1,43 @@
+//! The enrolment QR the administrator prints or sends: `brigada-enroll:URL#CODE` as a PNG.
+//!
+//! The server only ever writes this one picture, so it draws the QR's modules itself with
+//! the `png` encoder instead of taking an image library for it.
+
+use qrcode::{Color, EcLevel, QrCode};
+
+/// Modules of white around the code, as the QR standard asks for readers to find it.
+const QUIET_ZONE: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QrError {
+    #[error("the enrolment text does not fit in a QR code: {0}")]
+    TooLong(#[from] qrcode::types::QrError),
+    #[error("the PNG could not be written: {0}")]
+    Png(#[from] png::EncodingError),
+}
+
+/// A black-on-white PNG of `text`, `module_px` pixels per module, with the quiet zone.
+pub fn png(text: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    let px = module_px.max(1) as usize;
+    let side = (modules + 2 * QUIET_ZONE) * px;
+    let mut grey = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c == Color::Dark {
+            let (mx, my) = (i % modules + QUIET_ZONE, i / modules + QUIET_ZONE);
+            for y in my * px..(my + 1) * px {
+                grey[y * side + mx * px..y * side + (mx + 1) * px].fill(0);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, side as u32, side as u32);
+    enc.set_color(png::ColorType::Grayscale);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header()?;
+    writer.write_image_data(&grey)?;
+    writer.finish()?;
+    Ok(out)
+}
