@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 # profiling): its own target folder, so the two builds do not undo each other.
 target=${DEB_TARGET_DIR:-$HOME/.cache/brigada/deb-target}
 export CARGO_TARGET_DIR=$target CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=true
+# Name the app and its frontend: the CLI would otherwise take the first folder with a
+# package.json it finds (tests/js is one).
+export TAURI_APP_PATH=$PWD/src-tauri TAURI_FRONTEND_PATH=$PWD/ui
 npx --prefix ui tauri build --bundles deb
 deb=$(ls -t "$target"/release/bundle/deb/*.deb | head -1)
 echo "deb: $deb ($(du -h "$deb" | cut -f1))"
