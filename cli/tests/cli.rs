@@ -26,14 +26,19 @@ impl Env {
         self.run_with("demo-1234", args)
     }
 
+    /// These checks read the English locale; the Spanish default has its own test.
     fn run_with(&self, pass: &str, args: &[&str]) -> Output {
+        self.run_in(pass, "en_US.UTF-8", args)
+    }
+
+    /// Run with `LANG=lang` (and no LC_ALL or LC_MESSAGES to override it).
+    fn run_in(&self, pass: &str, lang: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_brigada"))
             .arg("--home")
             .arg(self.home())
             .args(args)
             .env("BRIGADA_PASSPHRASE", pass)
-            // These checks read the English locale; the Spanish default has its own test.
-            .env("LANG", "en_US.UTF-8")
+            .env("LANG", lang)
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
             .output()
@@ -483,18 +488,7 @@ fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
 #[test]
 fn errors_are_in_spanish_by_default_and_in_english_when_lang_says_so() {
     let e = Env::new();
-    let run = |lang: &str| {
-        Command::new(env!("CARGO_BIN_EXE_brigada"))
-            .arg("--home")
-            .arg(e.home())
-            .args(["new", "--procedure", "P1", "--area", " "])
-            .env("BRIGADA_PASSPHRASE", "demo-1234")
-            .env("LANG", lang)
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .output()
-            .unwrap()
-    };
+    let run = |lang: &str| e.run_in("demo-1234", lang, &["new", "--procedure", "P1", "--area", " "]);
     for lang in ["es_MX.UTF-8", "C.UTF-8", ""] {
         let err = String::from_utf8_lossy(&run(lang).stderr).into_owned();
         assert_eq!(

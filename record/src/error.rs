@@ -27,8 +27,6 @@ macro_rules! codes {
         }
 
         impl ErrorCode {
-            pub const ALL: &[ErrorCode] = &[$(ErrorCode::$variant),*];
-
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(ErrorCode::$variant => $code),*

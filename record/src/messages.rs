@@ -144,9 +144,9 @@ fn catalog() -> &'static HashMap<String, Entry> {
     C.get_or_init(|| toml::from_str(CATALOG).unwrap_or_default())
 }
 
-/// Every key of the catalog with its Spanish and English text (for the tests and the
-/// catalog's check).
-pub fn entries() -> Vec<(&'static str, &'static str, &'static str)> {
+/// Every key of the catalog with its Spanish and English text (for the checks below).
+#[cfg(test)]
+fn entries() -> Vec<(&'static str, &'static str, &'static str)> {
     let mut v: Vec<_> = catalog()
         .iter()
         .map(|(k, e)| (k.as_str(), e.es.as_str(), e.en.as_str()))
@@ -156,18 +156,6 @@ pub fn entries() -> Vec<(&'static str, &'static str, &'static str)> {
 }
 
 impl Message {
-    pub fn new(key: &'static str) -> Message {
-        Message {
-            key: Cow::Borrowed(key),
-            args: Vec::new(),
-        }
-    }
-
-    pub fn with(mut self, name: &'static str, value: impl Into<Arg>) -> Message {
-        self.args.push((Cow::Borrowed(name), value.into()));
-        self
-    }
-
     /// The sentence in `locale`, placeholders `{name}` filled. A key missing from the
     /// catalog (a defect the tests catch) shows as the key itself, never as nothing.
     pub fn render(&self, locale: Locale) -> String {
@@ -230,7 +218,8 @@ impl fmt::Display for Arg {
 }
 
 /// The placeholders of a catalog text, sorted (for the consistency checks).
-pub fn placeholders(text: &str) -> Vec<&str> {
+#[cfg(test)]
+fn placeholders(text: &str) -> Vec<&str> {
     let mut v: Vec<&str> = text
         .split('{')
         .skip(1)

@@ -309,18 +309,8 @@ impl Server {
     pub fn device(&self, name: &str, person: &str, role: brigada_sync::devices::Role, seccion: &str) -> Device {
         let (dir, mut store) = temp_store(name);
         let (d, code) = brigada_sync::add_device(self.running.storage.as_ref(), person, role, seccion).unwrap();
-        let resp = brigada_core::sync::http::enroll(
-            &self.running.url(),
-            &brigada_core::sync::protocol::EnrollRequest {
-                code,
-                device_name: name.into(),
-                device_code: store.device().code.clone(),
-                public_key: store.public_key_hex(),
-            },
-            None,
-        )
-        .unwrap();
-        store.save_enrolment(&self.running.url(), &resp, None).unwrap();
+        let url = self.running.url();
+        brigada_core::sync::lend::enroll(&std::cell::RefCell::new(&mut store), &url, Some(&code), None).unwrap();
         assert_eq!(store.device().person, person);
         Device { dir, store, id: d.id }
     }
