@@ -43,7 +43,7 @@ impl AppState {
                 std::env::current_exe().unwrap_or_else(|_| PathBuf::from("brigada-app")),
                 &[QR_WORKER_ARG],
             ))),
-            camera_frame: Arc::default(),
+            camera_frame: crate::camera::LatestFrame::default(),
             syncing: Mutex::new(()),
             sync_state: Mutex::new(SyncState::default()),
             nudge: (Mutex::new(false), Condvar::new()),

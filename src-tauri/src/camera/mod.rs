@@ -141,16 +141,43 @@ impl Mailbox {
 }
 
 /// The newest whole camera picture, for "Tomar foto" (empty while no camera runs).
-pub type LatestFrame = Arc<Mutex<Option<RgbImage>>>;
+///
+/// Each picture is kept with the stop flag of the camera session that took it. When the
+/// user moves the camera from one view to another, the old session stops while the new
+/// one already runs: the old one may neither overwrite the new session's picture nor
+/// clear it on its way out (it did, and "Tomar foto" then found no picture).
+#[derive(Clone, Default)]
+pub struct LatestFrame(Arc<Mutex<Option<Kept>>>);
 
-/// The newest picture as a JPEG for the photo pipeline (which sizes and re-encodes it).
-pub fn snapshot(latest: &LatestFrame) -> Option<Vec<u8>> {
-    let frame = latest.lock().unwrap_or_else(|p| p.into_inner()).clone()?;
-    let mut jpeg = std::io::Cursor::new(Vec::new());
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
-        .encode_image(&frame)
-        .ok()?;
-    Some(jpeg.into_inner())
+/// A picture and the stop flag of the session that took it.
+type Kept = (Arc<AtomicBool>, RgbImage);
+
+impl LatestFrame {
+    /// Keep `frame` as the newest picture of the session `owner`, unless it was stopped.
+    fn keep(&self, owner: &Arc<AtomicBool>, frame: RgbImage) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !owner.load(Ordering::Relaxed) {
+            *slot = Some((owner.clone(), frame));
+        }
+    }
+
+    /// Session `owner` ended: drop its picture (a newer session's stays).
+    fn release(&self, owner: &Arc<AtomicBool>) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.as_ref().is_some_and(|(o, _)| Arc::ptr_eq(o, owner)) {
+            *slot = None;
+        }
+    }
+
+    /// The newest picture as a JPEG for the photo pipeline (which sizes and re-encodes it).
+    pub fn snapshot(&self) -> Option<Vec<u8>> {
+        let frame = self.0.lock().unwrap_or_else(|p| p.into_inner()).as_ref()?.1.clone();
+        let mut jpeg = std::io::Cursor::new(Vec::new());
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+            .encode_image(&frame)
+            .ok()?;
+        Some(jpeg.into_inner())
+    }
 }
 
 /// Run camera `index` until `stop` is set or the receiver is gone, sending events to
@@ -204,7 +231,7 @@ pub fn run(
                 mailbox.put(for_decoding(&frame));
                 let data_url = preview(&frame);
                 // Kept before it is shown: what the user sees can always be taken.
-                *latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame);
+                latest.keep(&stop, frame);
                 if data_url.is_some_and(|data_url| !send(CameraEvent::Frame { data_url })) {
                     break;
                 }
@@ -220,7 +247,44 @@ pub fn run(
         }
     }
     stop.store(true, Ordering::Relaxed);
-    *latest.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    latest.release(&stop);
     mailbox.ready.notify_one();
     let _ = decoding.join();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picture(shade: u8) -> RgbImage {
+        RgbImage::from_pixel(4, 4, image::Rgb([shade, shade, shade]))
+    }
+
+    fn shade_of(latest: &LatestFrame) -> Option<u8> {
+        let jpeg = latest.snapshot()?;
+        Some(image::load_from_memory(&jpeg).unwrap().to_rgb8().get_pixel(1, 1).0[0])
+    }
+
+    #[test]
+    fn moving_the_camera_to_another_view_keeps_the_new_views_picture() {
+        let latest = LatestFrame::default();
+        let (old, new) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        latest.keep(&old, picture(20));
+        assert!(shade_of(&latest).is_some_and(|s| s.abs_diff(20) < 4));
+        // Another view takes the camera: the old session is told to stop, the new one runs.
+        old.store(true, Ordering::Relaxed);
+        latest.keep(&new, picture(200));
+        // The old session's last frame, already captured, arrives late; then it ends.
+        latest.keep(&old, picture(20));
+        latest.release(&old);
+        let shade = shade_of(&latest).expect("the new session's picture is still there to take");
+        assert!(
+            shade.abs_diff(200) < 4,
+            "the picture is the new session's, not the old one's: {shade}"
+        );
+        // When the new session ends too, nothing stale is left to take.
+        new.store(true, Ordering::Relaxed);
+        latest.release(&new);
+        assert!(latest.snapshot().is_none());
+    }
 }

@@ -143,7 +143,9 @@ pub fn camera_photo(
     step: Option<String>,
     keep_location: bool,
 ) -> Result<View> {
-    let jpeg = crate::camera::snapshot(&state.camera_frame)
+    let jpeg = state
+        .camera_frame
+        .snapshot()
         .ok_or_else(|| AppError::new(ErrorCode::InvalidInput, msg!("camera.no_picture_yet")))?;
     attach_photo(state, reference, jpeg, caption, step, keep_location)
 }
