@@ -23,14 +23,15 @@ run: build
 	BRIGADA_APP_BIN=$(CARGO_TARGET_DIR)/release/brigada-app scripts/run-app.sh
 
 ## test: every test of the workspace (unit, property, migration, crash, CLI, QR on real
-## photos, the app end to end), each fuzz target briefly, then the .deb built and checked.
+## photos, the app end to end), each fuzz target briefly, then the tested build packaged as
+## a .deb and checked (`make deb` builds the release package).
 test: lint
 	npm --prefix ui run --silent check
 	npm --prefix ui test --silent
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
-	scripts/deb.sh
+	scripts/deb.sh --tested
 
 ## deb: the installable package for Debian/Ubuntu, checked (contents, dependencies, runs).
 deb: ui

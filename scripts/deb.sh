@@ -1,24 +1,38 @@
 #!/usr/bin/env bash
-# Build the installable .deb (`make deb`) and check it: its contents, its dependencies,
-# and that the packaged program runs (its QR reader worker decodes a frame).
+# Build the installable .deb and check it: its contents, its dependencies, and that the
+# packaged program runs (its QR reader worker decodes a frame).
+#   scripts/deb.sh           the release package (`make deb`), built in its own target folder
+#   scripts/deb.sh --tested  `make test`'s check: packages the debug build the tests have just
+#                            run (same packaging and checks, no third compile of the whole tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The package ships without debug info (the release profile keeps line tables for
-# profiling): its own target folder, so the two builds do not undo each other.
-target=${DEB_TARGET_DIR:-$HOME/.cache/brigada/deb-target}
-export CARGO_TARGET_DIR=$target CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=true
 # Name the app and its frontend: the CLI would otherwise take the first folder with a
 # package.json it finds (tests/js is one).
 export TAURI_APP_PATH=$PWD/src-tauri TAURI_FRONTEND_PATH=$PWD/ui
-npx --prefix ui tauri build --bundles deb
-deb=$(ls -t "$target"/release/bundle/deb/*.deb | head -1)
+if [ "${1:-}" = "--tested" ]; then
+  target=${CARGO_TARGET_DIR:-$HOME/.cache/brigada/target}
+  bundle=$target/debug/bundle/deb
+  [ -x "$target/debug/brigada-app" ] || { echo "deb: build the workspace first (make test does)" >&2; exit 1; }
+  rm -rf "$bundle"
+  CARGO_TARGET_DIR=$target npx --prefix ui tauri bundle --debug --bundles deb
+else
+  # The package ships without debug info (the release profile keeps line tables for
+  # profiling): its own target folder, so the two builds do not undo each other.
+  target=${DEB_TARGET_DIR:-$HOME/.cache/brigada/deb-target}
+  bundle=$target/release/bundle/deb
+  CARGO_TARGET_DIR=$target CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=true \
+    npx --prefix ui tauri build --bundles deb
+fi
+deb=$(ls -t "$bundle"/*.deb | head -1)
 echo "deb: $deb ($(du -h "$deb" | cut -f1))"
 contents=$(dpkg-deb -c "$deb")
 for f in usr/bin/brigada-app usr/share/applications/Brigada.desktop; do
   grep -Eq " (\./)?$f\$" <<<"$contents" || { echo "deb: $f is missing from the package" >&2; exit 1; }
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-grep -q "libwebkit2gtk-4.1" <<<"$depends" || { echo "deb: no WebKitGTK dependency: $depends" >&2; exit 1; }
+for dep in libwebkit2gtk-4.1 libssl3; do
+  grep -q "$dep" <<<"$depends" || { echo "deb: no $dep dependency: $depends" >&2; exit 1; }
+done
 # Unpack and run the packaged binary's QR worker on one blank 30×30 frame: it must answer.
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
