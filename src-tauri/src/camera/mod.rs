@@ -226,6 +226,9 @@ pub fn run(
     let mut failures = 0;
     while !stop.load(Ordering::Relaxed) {
         match source.next_frame() {
+            // Stopped while the frame was coming (another view took the camera): a stopped
+            // session shows nothing more, or its picture would stand in for the new one's.
+            Ok(_) if stop.load(Ordering::Relaxed) => break,
             Ok(frame) => {
                 failures = 0;
                 mailbox.put(for_decoding(&frame));

@@ -132,8 +132,21 @@ impl App {
             Ok(e) => e,
             Err(err) => {
                 self.shot("failure").await;
-                panic!("{css} did not appear: {err}")
+                panic!("{css} did not appear: {err}{}", self.alerts().await)
             }
+        }
+    }
+
+    /// What the error boxes on screen say (for a failing test's message).
+    async fn alerts(&self) -> String {
+        let mut said = Vec::new();
+        for e in self.driver.find_all(By::Css("[role=alert]")).await.unwrap_or_default() {
+            said.push(e.text().await.unwrap_or_default());
+        }
+        if said.is_empty() {
+            String::new()
+        } else {
+            format!("; the screen shows the error(s) {said:?}")
         }
     }
 
@@ -164,7 +177,7 @@ impl App {
             }
             if Instant::now() > deadline {
                 self.shot("failure").await;
-                panic!("{css} never contained {needle:?}; it says {t:?}");
+                panic!("{css} never contained {needle:?}; it says {t:?}{}", self.alerts().await);
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
