@@ -3,13 +3,15 @@
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use brigada_core::forms::batch;
 use brigada_core::forms::verify::{Status, Verification};
 use brigada_core::forms::{self, Form};
+use brigada_core::messages::Message;
 use brigada_core::pdf::{self, Layout, Paper};
+use brigada_core::procedure::role_name;
 use brigada_core::sync::lend;
-use brigada_core::{Store, tag};
+use brigada_core::{Error, Store, msg, tag};
 use serde_json::json;
 
 use crate::cli::{LabelArgs, PdfArgs};
@@ -18,18 +20,22 @@ use crate::run::decode_isolated;
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("pdf.part");
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    let cannot = |p: &Path| msg!("file.cannot_write", path = p.display().to_string());
+    std::fs::write(&tmp, bytes).with_context(|| cannot(&tmp))?;
+    std::fs::rename(&tmp, path).with_context(|| cannot(path))?;
     Ok(())
 }
 
-fn progress_printer(out: &Out, what: &'static str) -> impl FnMut(usize, usize) {
+fn progress_printer(out: &Out, what: Message) -> impl FnMut(usize, usize) {
     let quiet = out.json;
     let mut last = std::time::Instant::now();
     move |done, total| {
         if !quiet && (done == total || last.elapsed().as_millis() > 250) {
             last = std::time::Instant::now();
-            eprint!("\r  {what}: {done} de {total}");
+            eprint!(
+                "\r{}",
+                msg!("cli.progress", what = what.clone(), done = done, total = total)
+            );
             if done == total {
                 eprintln!();
             }
@@ -38,28 +44,36 @@ fn progress_printer(out: &Out, what: &'static str) -> impl FnMut(usize, usize) {
 }
 
 pub fn pdf(out: &Out, store: &Store, a: &PdfArgs) -> Result<()> {
-    let paper =
-        Paper::parse(&a.paper).ok_or_else(|| anyhow!("{:?} is not a paper size: use letter, oficio or a4", a.paper))?;
+    let paper = Paper::parse(&a.paper).ok_or_else(|| Error::InvalidInput(msg!("print.paper", paper = &a.paper)))?;
     if a.list {
         let [r] = a.references.as_slice() else {
-            bail!("--list shows one expediente's documents: give one REF");
+            return Err(Error::InvalidInput(msg!("cli.list_one")).into());
         };
         let list = store.forms(r)?;
         return out.value(&list, |l| {
             l.iter()
                 .map(|f| {
-                    format!(
-                        "{:<32} {:<14} {} firma(s)",
-                        f.kind.slug(),
-                        if f.issued { "emitido" } else { "no emitido" },
-                        f.signatures
+                    let issued = if f.issued {
+                        msg!("cli.issued")
+                    } else {
+                        msg!("cli.not_issued")
+                    };
+                    msg!(
+                        "cli.form_line",
+                        kind = f.kind.title(),
+                        issued = issued,
+                        n = f.signatures
                     )
+                    .to_string()
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
         });
     }
-    let file: &PathBuf = a.out.as_ref().ok_or_else(|| anyhow!("give --out FILE.pdf"))?;
+    let file: &PathBuf = a
+        .out
+        .as_ref()
+        .ok_or_else(|| Error::InvalidInput(msg!("cli.give_out")))?;
     let req = batch::PrintRequest {
         references: a.references.clone(),
         document: a.document.clone(),
@@ -68,8 +82,12 @@ pub fn pdf(out: &Out, store: &Store, a: &PdfArgs) -> Result<()> {
         week: a.week.clone(),
         seccion: a.seccion.clone(),
     };
-    let forms: Vec<Form> = store.forms_to_print(&req, &mut progress_printer(out, "expedientes revisados"))?;
-    let bytes = pdf::forms(&forms, paper, &mut progress_printer(out, "documentos"))?;
+    let forms: Vec<Form> = store.forms_to_print(&req, &mut progress_printer(out, msg!("cli.progress_checked")))?;
+    let bytes = pdf::forms(
+        &forms,
+        paper,
+        &mut progress_printer(out, msg!("cli.progress_documents")),
+    )?;
     write_atomically(file, &bytes)?;
     let changed: Vec<&str> = forms
         .iter()
@@ -80,19 +98,22 @@ pub fn pdf(out: &Out, store: &Store, a: &PdfArgs) -> Result<()> {
         &json!({"file": file, "documents": forms.len(), "bytes": bytes.len(),
                 "codes": forms.iter().map(|f| &f.code).collect::<Vec<_>>(), "changed_after_signing": changed}),
         |_| {
-            let mut s = format!(
-                "{} documento(s) → {} ({} KiB)",
-                forms.len(),
-                file.display(),
-                bytes.len() / 1024
-            );
+            let file = file.display().to_string();
+            let mut s = msg!("cli.printed", n = forms.len(), file = file, kib = bytes.len() / 1024).to_string();
             for f in &forms {
-                s.push_str(&format!(
-                    "\n  {} {} · código {}",
-                    f.body.folio, f.body.title, f.short_code
-                ));
+                let b = &f.body;
+                s.push('\n');
+                s.push_str(
+                    &msg!(
+                        "cli.printed_one",
+                        folio = &b.folio,
+                        title = &b.title,
+                        code = &f.short_code
+                    )
+                    .to_string(),
+                );
                 if f.changed_after_signing.is_some() {
-                    s.push_str(" · el expediente cambió después de la firma");
+                    s.push_str(&msg!("cli.printed_changed").to_string());
                 }
             }
             s
@@ -100,13 +121,17 @@ pub fn pdf(out: &Out, store: &Store, a: &PdfArgs) -> Result<()> {
     )
 }
 
+/// A verification's outcome in words.
+pub fn verdict(status: Status) -> Message {
+    match status {
+        Status::Valid => msg!("cli.verdict_valid"),
+        Status::ChangedAfterSigning => msg!("cli.verdict_changed"),
+        Status::Invalid => msg!("cli.verdict_invalid"),
+    }
+}
+
 fn human(v: &Verification) -> String {
-    let status = match v.status {
-        Status::Valid => "VÁLIDO",
-        Status::ChangedAfterSigning => "CAMBIÓ DESPUÉS DE LA FIRMA",
-        Status::Invalid => "NO VÁLIDO",
-    };
-    let mut s = format!("{status} — {}", v.folio);
+    let mut s = format!("{} — {}", verdict(v.status), v.folio);
     if let Some(d) = &v.document {
         s.push_str(&format!(" · {d}"));
     }
@@ -116,7 +141,7 @@ fn human(v: &Verification) -> String {
             "\n  {} {} ({}) {} · {}{}",
             if c.valid { "✓" } else { "✗" },
             c.name,
-            c.role,
+            role_name(&c.role),
             c.signed_at,
             c.device,
             c.reason.as_ref().map(|r| format!(" — {r}")).unwrap_or_default()
@@ -130,8 +155,8 @@ fn report(out: &Out, v: &Verification) -> Result<()> {
     out.value(v, human)?;
     match v.status {
         Status::Valid => Ok(()),
-        Status::ChangedAfterSigning => bail!("the document changed after signing"),
-        Status::Invalid => bail!("the signatures or the paper do not verify"),
+        Status::ChangedAfterSigning => Err(Error::InvalidInput(msg!("cli.verify_changed")).into()),
+        Status::Invalid => Err(Error::InvalidInput(msg!("cli.verify_invalid")).into()),
     }
 }
 
@@ -147,13 +172,11 @@ pub fn verify(out: &Out, store: &Store, target: &str) -> Result<()> {
             .unwrap_or("")
             .to_ascii_lowercase();
         if ext == "pdf" {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let shown = path.display().to_string();
+            let bytes = std::fs::read(path).with_context(|| msg!("file.cannot_read", path = &shown))?;
             let codes = pdf::codes_in(&bytes);
             if codes.is_empty() {
-                bail!(
-                    "{} carries no Brigada verification code: it is not a Brigada document, or it was re-saved by another program; scan its QR instead",
-                    path.display()
-                );
+                return Err(Error::InvalidInput(msg!("cli.verify_no_code", path = shown)).into());
             }
             let results: Vec<Verification> = codes
                 .iter()
@@ -176,16 +199,18 @@ pub fn verify(out: &Out, store: &Store, target: &str) -> Result<()> {
             })?;
             return match worst {
                 Status::Valid => Ok(()),
-                _ => bail!("not every document in {} verifies", path.display()),
+                _ => Err(Error::InvalidInput(msg!("cli.verify_not_all", path = shown)).into()),
             };
         }
         let d = decode_isolated(path)?;
         if forms::parse_qr_text(&d.payload).is_none() {
-            bail!(
-                "the QR in {} is not a Brigada document code (it says {:?})",
-                path.display(),
-                d.payload.chars().take(80).collect::<String>()
+            let text: String = d.payload.chars().take(80).collect();
+            let said = msg!(
+                "cli.verify_not_document",
+                path = path.display().to_string(),
+                text = text
             );
+            return Err(Error::InvalidInput(said).into());
         }
         return report(out, &store.verify_printed(&d.payload)?);
     }
@@ -197,26 +222,28 @@ pub fn labels(out: &Out, store: &mut Store, a: &LabelArgs) -> Result<()> {
     let tags: Vec<String> = if a.reprint.is_empty() {
         let n = a.count.unwrap_or(0);
         if n == 0 || n > 10_000 {
-            bail!("print 1 to 10000 labels at a time, not {n}");
+            return Err(Error::InvalidInput(msg!("cli.label_count", n = n)).into());
         }
         lend::take_tags(&RefCell::new(&mut *store), n)?
     } else {
         a.reprint
             .iter()
-            .map(|t| tag::parse(t).ok_or_else(|| anyhow!("{t:?} is not a tag: give e.g. SESVER:DTI:ACT:000123")))
+            .map(|t| tag::parse(t).ok_or_else(|| Error::InvalidInput(msg!("tag.not_a_tag", text = t)).into()))
             .collect::<Result<_>>()?
     };
     let bytes = pdf::labels(&tags, layout)?;
     write_atomically(&a.out, &bytes)?;
     let left = store.tags_remaining()?;
     out.value(&json!({"file": a.out, "tags": tags, "remaining": left}), |_| {
-        format!(
-            "{} etiqueta(s) {}…{} → {} · quedan {left} números reservados en este dispositivo",
-            tags.len(),
-            tags.first().map(String::as_str).unwrap_or(""),
-            tags.last().map(String::as_str).unwrap_or(""),
-            a.out.display()
+        msg!(
+            "cli.labels_printed",
+            n = tags.len(),
+            first = tags.first().map(String::as_str).unwrap_or(""),
+            last = tags.last().map(String::as_str).unwrap_or(""),
+            file = a.out.display().to_string(),
+            left = left
         )
+        .to_string()
     })
 }
 
@@ -226,11 +253,13 @@ pub fn tags(out: &Out, store: &mut Store, request: Option<u32>) -> Result<()> {
         .transpose()?;
     let left = store.tags_remaining()?;
     out.value(&json!({"reserved": range, "remaining": left}), |_| match range {
-        Some(r) => format!(
-            "Reservadas {}…{}; quedan {left} números para etiquetas",
-            tag::format(r.first),
-            tag::format(r.last)
-        ),
-        None => format!("Quedan {left} números reservados para etiquetas en este dispositivo"),
+        Some(r) => msg!(
+            "cli.tags_reserved",
+            first = tag::format(r.first),
+            last = tag::format(r.last),
+            left = left
+        )
+        .to_string(),
+        None => msg!("cli.tags_left", left = left).to_string(),
     })
 }

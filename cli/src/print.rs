@@ -1,13 +1,16 @@
-//! Human-readable output (Spanish, as the users read it) and the `--json` switch.
+//! Human-readable output, in the reader's language from the message catalog (Spanish by
+//! default, English when `LANG` says so), and the `--json` switch (keys and ids, for scripts).
 
 use anyhow::Result;
 use brigada_core::catalog::Catalog;
 use brigada_core::doc::HistoryEntry;
 use brigada_core::expedientes::View;
+use brigada_core::messages::Message;
 use brigada_core::procedure::engine::{Conflict, EscalationState, Status};
+use brigada_core::procedure::{DocumentKind, document_status_name, role_name, state_name};
 use brigada_core::store::index::{AssetRow, ComponentRow, Row};
 use brigada_core::time::display_ms;
-use brigada_core::{assets::AssetView, procedure};
+use brigada_core::{assets::AssetView, msg, procedure};
 use serde::Serialize;
 
 pub struct Out {
@@ -23,8 +26,8 @@ impl Out {
         }
     }
 
-    pub fn ok(&self, msg: &str) -> Result<()> {
-        self.value(&serde_json::json!({"ok": true}), |_| msg.to_owned())
+    pub fn ok(&self, said: Message) -> Result<()> {
+        self.value(&serde_json::json!({"ok": true}), |_| said.to_string())
     }
 }
 
@@ -75,148 +78,196 @@ pub fn procedures(out: &Out, id: Option<&str>) -> Result<()> {
 }
 
 pub fn catalog(c: &Catalog) -> String {
-    let mut s = String::from("Secciones:\n");
+    let mut s = format!("{}\n", msg!("cli.heading_secciones"));
     for x in &c.secciones {
         s.push_str(&format!("  {}  {}\n", x.code, x.name));
     }
-    s.push_str("Unidades:\n");
+    s.push_str(&format!("{}\n", msg!("cli.heading_unidades")));
     for u in &c.unidades {
         s.push_str(&format!("  {} ({}): {}\n", u.name, u.municipio, u.areas.join(", ")));
     }
-    s.push_str("Técnicos:\n");
+    s.push_str(&format!("{}\n", msg!("cli.heading_tecnicos")));
     for t in &c.tecnicos {
         s.push_str(&format!("  {} [{}]\n", t.name, t.seccion));
     }
-    s.push_str("Proveedores:\n");
+    s.push_str(&format!("{}\n", msg!("cli.heading_proveedores")));
     for p in &c.proveedores {
         s.push_str(&format!("  {} — {} ({})\n", p.name, p.phone, p.service));
     }
     s
 }
 
-pub fn rows(rows: &[Row]) -> String {
-    if rows.is_empty() {
-        return "Sin expedientes.".into();
+/// Lines of a list, or the sentence saying there is nothing.
+fn lines_or<T>(items: &[T], none: Message, line: impl Fn(&T) -> String) -> String {
+    if items.is_empty() {
+        return none.to_string();
     }
-    rows.iter()
-        .map(|r| {
-            let due = r
-                .next_deadline
-                .map(|d| format!("  vence {}", display_ms(d)))
-                .unwrap_or_default();
-            let wait = r
-                .waiting_reason
-                .as_ref()
-                .map(|w| format!("  ({w})"))
-                .unwrap_or_default();
-            format!(
-                "{}  {}  {:<10} paso {:<5} {} / {}{}{}",
-                r.folio,
-                r.procedure,
-                r.state,
-                r.current_step.as_deref().unwrap_or("—"),
-                r.area,
-                r.unidad,
-                wait,
-                due
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    items.iter().map(line).collect::<Vec<_>>().join("\n")
+}
+
+pub fn rows(rows: &[Row]) -> String {
+    lines_or(rows, msg!("cli.no_expedientes"), |r| {
+        let mut line = msg!(
+            "cli.row",
+            folio = &r.folio,
+            procedure = &r.procedure,
+            state = state_name(&r.state),
+            step = r.current_step.as_deref().unwrap_or("—"),
+            area = &r.area,
+            unidad = &r.unidad
+        )
+        .to_string();
+        if let Some(w) = &r.waiting_reason {
+            line.push_str(&format!("  ({w})"));
+        }
+        if let Some(d) = r.next_deadline {
+            line.push_str(&msg!("cli.row_due", at = display_ms(d)).to_string());
+        }
+        line
+    })
 }
 
 pub fn status(st: &Status) -> String {
-    let mut s = format!("Estado: {}", st.state);
+    let mut s = msg!("cli.status_state", state = state_name(st.state)).to_string();
     if let Some(c) = &st.current {
-        s.push_str(&format!(" · paso actual {c}"));
+        s.push_str(&msg!("cli.status_current", step = c).to_string());
     }
+    let mut line = |text: String| {
+        s.push('\n');
+        s.push_str(&text);
+    };
     if let Some(w) = &st.waiting {
-        s.push_str(&format!("\nEn espera: {} (desde {})", w.reason, display_ms(w.since)));
+        line(msg!("cli.status_waiting", reason = &w.reason, since = display_ms(w.since)).to_string());
     }
     if !st.answers.is_empty() {
         let a: Vec<_> = st.answers.iter().map(|(v, l)| format!("{v} = {l}")).collect();
-        s.push_str(&format!("\nRespuestas: {}", a.join(" · ")));
+        line(msg!("cli.status_answers", answers = a.join(" · ")).to_string());
     }
     if !st.missing.is_empty() {
-        s.push_str(&format!("\nFalta: {}", st.missing.join(", ")));
+        line(msg!("cli.status_missing", missing = st.missing.join(", ")).to_string());
     }
     if !st.documents_to_produce.is_empty() {
         let d: Vec<_> = st.documents_to_produce.iter().map(|d| d.title()).collect();
-        s.push_str(&format!("\nDocumentos a elaborar: {}", d.join(", ")));
+        line(msg!("cli.status_documents", documents = d.join(", ")).to_string());
     }
     for e in &st.escalations {
-        let when = e.due_at.map(display_ms).unwrap_or_else(|| "—".into());
-        let label = match e.state {
-            EscalationState::Overdue => "VENCIDO",
-            EscalationState::Pending => "pendiente",
-            EscalationState::Done => "hecho",
-            EscalationState::Stopped => "ya no aplica",
-            EscalationState::NotStarted => "sin fecha de reporte",
+        let state = match e.state {
+            EscalationState::Overdue => msg!("cli.escalation_overdue"),
+            EscalationState::Pending => msg!("cli.escalation_pending"),
+            EscalationState::Done => msg!("cli.escalation_done"),
+            EscalationState::Stopped => msg!("cli.escalation_stopped"),
+            EscalationState::NotStarted => msg!("cli.escalation_not_started"),
         };
-        s.push_str(&format!("\nEscalamiento {}: {} — {} ({label})", e.id, e.action, when));
-    }
-    if !st.conflicts.is_empty() {
-        s.push_str(&format!("\n{}", conflicts(&st.conflicts)));
+        let when = e.due_at.map(display_ms).unwrap_or_else(|| "—".into());
+        line(
+            msg!(
+                "cli.escalation",
+                id = &e.id,
+                action = &e.action,
+                when = when,
+                state = state
+            )
+            .to_string(),
+        );
     }
     if let Some(p) = &st.continues {
-        s.push_str(&format!("\nContinúa con el procedimiento {p}"));
+        line(msg!("cli.status_continues", procedure = p).to_string());
+    }
+    if !st.conflicts.is_empty() {
+        s.push('\n');
+        s.push_str(&conflicts(&st.conflicts));
     }
     s
 }
 
 pub fn view(v: &View) -> String {
     let e = &v.expediente;
-    let mut s = format!(
-        "{}  {} — {}\nÁrea: {} / {}  ·  Sección {}\nSolicitud: {} {} {}\nCreado {} por {} ({})\n",
-        e.folio,
-        e.procedure_id,
-        v.procedure_name,
-        e.area,
-        e.unidad,
-        e.seccion,
-        e.solicitud.tipo,
-        e.solicitud.numero,
-        e.solicitud.fecha,
-        display_ms(e.created_at),
-        e.created_by,
-        e.created_device
-    );
+    let proc = procedure::get(&e.procedure_id, e.procedure_version).ok();
+    let mut s = msg!(
+        "cli.view_head",
+        folio = &e.folio,
+        procedure = &e.procedure_id,
+        name = &v.procedure_name,
+        area = &e.area,
+        unidad = &e.unidad,
+        seccion = &e.seccion,
+        tipo = &e.solicitud.tipo,
+        numero = &e.solicitud.numero,
+        fecha = &e.solicitud.fecha,
+        at = display_ms(e.created_at),
+        by = &e.created_by,
+        device = &e.created_device
+    )
+    .to_string();
+    let mut line = |text: String| {
+        s.push('\n');
+        s.push_str(&text);
+    };
     if !e.assignees.is_empty() {
-        s.push_str(&format!("Asignado a: {}\n", e.assignees.join(", ")));
+        line(msg!("cli.view_assignees", list = e.assignees.join(", ")).to_string());
     }
-    for v in &v.status.path {
-        let a = v.answer.as_ref().map(|a| format!(" = {a}")).unwrap_or_default();
-        s.push_str(&format!("  ✔ paso {}{}\n", v.step, a));
+    for visit in &v.status.path {
+        let mut m = msg!("cli.view_step", step = &visit.step);
+        if let Some(a) = &visit.answer {
+            m = msg!("cli.view_step", step = format!("{} = {a}", visit.step));
+        }
+        line(m.to_string());
     }
     for (k, val) in &e.fields {
-        s.push_str(&format!("  {k}: {val}\n"));
+        // The field as the procedure names it, never its internal id.
+        let label = proc.map_or_else(|| k.clone(), |p| p.field_label(k).to_string());
+        line(format!("  {label}: {val}"));
     }
     for m in &e.materials {
-        s.push_str(&format!("  material: {} {} {}\n", m.quantity, m.unit, m.item));
+        line(
+            msg!(
+                "cli.view_material",
+                quantity = m.quantity.to_string(),
+                unit = &m.unit,
+                item = &m.item
+            )
+            .to_string(),
+        );
     }
     for t in &e.equipment {
-        s.push_str(&format!("  equipo: {t}\n"));
+        line(msg!("cli.view_equipment", tag = t).to_string());
     }
     for p in &e.photos {
-        s.push_str(&format!(
-            "  foto: {} (paso {}) {}\n",
-            p.caption,
-            p.step.as_deref().unwrap_or("—"),
-            &p.blob[..12]
-        ));
+        line(
+            msg!(
+                "cli.view_photo",
+                caption = &p.caption,
+                step = p.step.as_deref().unwrap_or("—"),
+                blob = p.blob.get(..12).unwrap_or(&p.blob)
+            )
+            .to_string(),
+        );
     }
     for g in &e.signatures {
-        s.push_str(&format!(
-            "  firma {}: {} — {} en {}\n",
-            g.role,
-            g.name,
-            display_ms(g.stamp.at),
-            g.stamp.device
-        ));
+        line(
+            msg!(
+                "cli.view_signature",
+                name = &g.name,
+                role = role_name(&g.role),
+                at = display_ms(g.stamp.at),
+                device = &g.stamp.device
+            )
+            .to_string(),
+        );
     }
     for d in &e.documents {
-        s.push_str(&format!("  documento: {} (paso {}) {}\n", d.kind, d.step, d.status));
+        let title = DocumentKind::from_slug(&d.kind).map_or_else(|| d.kind.clone(), |k| k.title().to_owned());
+        line(
+            msg!(
+                "cli.view_document",
+                title = title,
+                step = &d.step,
+                status = document_status_name(&d.status)
+            )
+            .to_string(),
+        );
     }
+    s.push('\n');
     s.push_str(&status(&v.status));
     s
 }
@@ -229,116 +280,98 @@ pub fn history(h: &[HistoryEntry]) -> String {
 }
 
 pub fn conflicts(c: &[Conflict]) -> String {
-    if c.is_empty() {
-        return "Sin conflictos.".into();
-    }
-    c.iter()
-        .map(|c| {
-            let opts: Vec<_> = c
-                .options
-                .iter()
-                .map(|o| {
-                    format!(
-                        "«{}» por {} en {} ({})",
-                        o.answer,
-                        o.stamp.by,
-                        o.stamp.device,
-                        display_ms(o.stamp.at)
-                    )
-                })
-                .collect();
-            format!(
-                "CONFLICTO en el paso {}: {}. Resuelve con: brigada resolve REF {} --answer …",
-                c.step,
-                opts.join(" vs "),
-                c.step
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines_or(c, msg!("cli.no_conflicts"), |c| {
+        let options: Vec<String> = c
+            .options
+            .iter()
+            .map(|o| {
+                msg!(
+                    "cli.conflict_option",
+                    answer = &o.answer,
+                    by = &o.stamp.by,
+                    device = &o.stamp.device,
+                    at = display_ms(o.stamp.at)
+                )
+                .to_string()
+            })
+            .collect();
+        msg!("cli.conflict", step = &c.step, options = options.join(" vs ")).to_string()
+    })
 }
 
 pub fn asset(v: &AssetView) -> String {
     let a = &v.asset;
-    let mut s = format!(
-        "{}  {} {} {}  serie {}  inv. {}\nUbicación: {} / {} {} {} {}\nEstado: {}\n",
-        a.tag,
-        a.kind,
-        a.brand,
-        a.model,
-        a.serial,
-        a.inventory_number,
-        a.location.unidad,
-        a.location.area,
-        a.location.edificio,
-        a.location.piso,
-        a.location.sala,
-        a.status
-    );
-    s.push_str("Historial:\n");
-    s.push_str(&rows(&v.history));
-    s
+    let l = &a.location;
+    format!(
+        "{}\n{}",
+        msg!(
+            "cli.asset_head",
+            tag = &a.tag,
+            kind = &a.kind,
+            brand = &a.brand,
+            model = &a.model,
+            serial = &a.serial,
+            inventory = &a.inventory_number,
+            unidad = &l.unidad,
+            area = &l.area,
+            edificio = &l.edificio,
+            piso = &l.piso,
+            sala = &l.sala,
+            status = &a.status
+        ),
+        rows(&v.history)
+    )
 }
 
 pub fn assets(rows: &[AssetRow]) -> String {
-    if rows.is_empty() {
-        return "Sin activos.".into();
-    }
-    rows.iter()
-        .map(|a| {
-            format!(
-                "{}  {:<12} {} {}  {}  {} / {}",
-                a.tag, a.kind, a.brand, a.model, a.status, a.unidad, a.area
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines_or(rows, msg!("cli.no_assets"), |a| {
+        format!(
+            "{}  {:<12} {} {}  {}  {} / {}",
+            a.tag, a.kind, a.brand, a.model, a.status, a.unidad, a.area
+        )
+    })
 }
 
 pub fn components(rows: &[ComponentRow]) -> String {
-    if rows.is_empty() {
-        return "Sin componentes en inventario.".into();
-    }
-    rows.iter()
-        .map(|c| {
-            format!(
-                "{}  {}  de {}{}",
-                c.id,
-                c.description,
-                c.from_asset.as_deref().unwrap_or("—"),
-                c.consumed_by
-                    .as_ref()
-                    .map(|x| format!("  (usado en {x})"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    lines_or(rows, msg!("cli.no_components"), |c| {
+        let mut line = msg!(
+            "cli.component",
+            id = &c.id,
+            description = &c.description,
+            from = c.from_asset.as_deref().unwrap_or("—")
+        )
+        .to_string();
+        if let Some(x) = &c.consumed_by {
+            line.push_str(&msg!("cli.component_used", folio = x).to_string());
+        }
+        line
+    })
 }
 
 pub fn sync_summary(s: &brigada_core::sync::Summary) -> String {
-    let p = &s.progress;
-    let mut out = format!(
-        "Sincronizado: {} enviados, {} recibidos, {} combinados ({} ida(s) y vuelta, {} bytes)",
-        p.docs_sent,
-        p.docs_received,
-        s.merged,
-        p.round_trips,
-        p.bytes_sent + p.bytes_received
-    );
-    let b = &s.blobs;
-    out.push_str(&format!(
-        "\nFotos y firmas: {} subidas, {} descargadas ({} KiB), {} pendientes",
-        b.uploaded,
-        b.downloaded,
-        (b.bytes_up + b.bytes_down) / 1024,
-        b.pending
-    ));
+    let (p, b) = (&s.progress, &s.blobs);
+    let mut out = vec![
+        msg!(
+            "cli.sync_done",
+            sent = p.docs_sent,
+            received = p.docs_received,
+            merged = s.merged,
+            trips = p.round_trips,
+            bytes = p.bytes_sent + p.bytes_received
+        ),
+        msg!(
+            "cli.sync_blobs",
+            up = b.uploaded,
+            down = b.downloaded,
+            kib = (b.bytes_up + b.bytes_down) / 1024,
+            pending = b.pending
+        ),
+    ];
     if !s.conflicts.is_empty() {
-        out.push_str(&format!("\nConflictos por resolver: {}", s.conflicts.join(", ")));
+        out.push(msg!("cli.sync_conflicts", list = s.conflicts.join(", ")));
     }
     for r in &s.rejected {
-        out.push_str(&format!("\nNo aceptado por el servidor: {} — {}", r.id, r.message));
+        out.push(msg!("cli.sync_rejected", id = &r.id, why = &r.message));
     }
-    out
+    out.iter().map(Message::to_string).collect::<Vec<_>>().join("\n")
 }

@@ -6,15 +6,16 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use brigada_core::assets::NewAsset;
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::model::Location;
+use brigada_core::procedure::role_name;
 use brigada_core::scan::Scanned;
 use brigada_core::store::index::Filter;
 use brigada_core::store::{InitOptions, kdf::KdfParams};
 use brigada_core::sync::lend;
-use brigada_core::{Error, Store, catalog, qr, tag};
+use brigada_core::{Error, Store, catalog, msg, qr, tag};
 use serde_json::json;
 
 use crate::cli::{AssetCommand, Cli, Command};
@@ -28,7 +29,7 @@ fn home(cli_home: Option<PathBuf>) -> Result<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .ok_or_else(|| anyhow!("cannot tell where to keep data: set --home or BRIGADA_HOME"))?;
+        .ok_or_else(|| Error::InvalidInput(msg!("cli.no_home")))?;
     Ok(base.join("brigada"))
 }
 
@@ -37,11 +38,11 @@ fn passphrase(confirm: bool) -> Result<String> {
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        bail!("no passphrase: set BRIGADA_PASSPHRASE or run in a terminal to be asked");
+        return Err(Error::InvalidInput(msg!("cli.no_passphrase")).into());
     }
-    let p = rpassword::prompt_password("Contraseña o PIN: ")?;
-    if confirm && rpassword::prompt_password("Repite la contraseña o PIN: ")? != p {
-        bail!("the two passphrases differ: nothing was created; try again");
+    let p = rpassword::prompt_password(msg!("cli.prompt_passphrase").to_string())?;
+    if confirm && rpassword::prompt_password(msg!("cli.prompt_repeat").to_string())? != p {
+        return Err(Error::InvalidInput(msg!("cli.passphrases_differ")).into());
     }
     Ok(p)
 }
@@ -98,7 +99,13 @@ pub fn run(cli: Cli) -> Result<()> {
         )?;
         let d = store.device();
         return out.value(&json!({"device": d.id, "code": d.code, "home": home}), |_| {
-            format!("Dispositivo «{}» ({}) listo en {}", d.name, d.code, home.display())
+            msg!(
+                "cli.device_ready",
+                name = &d.name,
+                code = &d.code,
+                home = home.display().to_string()
+            )
+            .to_string()
         });
     }
     let mut store = Store::open(&home, &passphrase(false)?)?;
@@ -119,7 +126,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 asset,
                 assignees: assign,
             })?;
-            out.value(&c, |c| format!("Expediente {} creado ({})", c.folio, c.id))
+            out.value(&c, |c| msg!("cli.created", folio = &c.folio, id = &c.id).to_string())
         }
         Command::List {
             query,
@@ -148,7 +155,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Set { reference, assignments } => {
             let pairs = assignments_of(&assignments)?;
             store.set_fields(&reference, &pairs)?;
-            out.ok(&format!("{} campo(s) guardado(s)", pairs.len()))
+            out.ok(msg!("cli.fields_saved", n = pairs.len()))
         }
         Command::Step {
             reference,
@@ -167,7 +174,7 @@ pub fn run(cli: Cli) -> Result<()> {
             component,
         } => {
             store.add_material(&reference, &item, qty, &unit, component.as_deref())?;
-            out.ok("Material registrado")
+            out.ok(msg!("cli.material_added"))
         }
         Command::Part {
             reference,
@@ -175,19 +182,19 @@ pub fn run(cli: Cli) -> Result<()> {
             serial,
         } => {
             store.add_part(&reference, &description, serial.as_deref())?;
-            out.ok("Pieza registrada")
+            out.ok(msg!("cli.part_added"))
         }
         Command::Equipment { reference, tag } => {
             store.add_equipment(&reference, &tag)?;
-            out.ok("Equipo agregado")
+            out.ok(msg!("cli.equipment_added"))
         }
         Command::Assign { reference, to } => {
             store.assign(&reference, &to)?;
-            out.ok(&format!("Asignado a {to}"))
+            out.ok(msg!("cli.assigned", to = to))
         }
         Command::Comment { reference, text } => {
             store.comment(&reference, &text)?;
-            out.ok("Comentario agregado")
+            out.ok(msg!("cli.comment_added"))
         }
         Command::Attach {
             reference,
@@ -202,8 +209,10 @@ pub fn run(cli: Cli) -> Result<()> {
             } else {
                 store.attach(&reference, &bytes, &caption, step.as_deref())
             }
-            .with_context(|| format!("{} was not attached", file.display()))?;
-            out.value(&json!({"blob": hash}), |_| format!("Foto guardada ({})", &hash[..12]))
+            .with_context(|| msg!("cli.not_attached", file = file.display().to_string()))?;
+            out.value(&json!({"blob": hash}), |_| {
+                msg!("cli.photo_saved", hash = hash.get(..12).unwrap_or(&hash)).to_string()
+            })
         }
         Command::Sign {
             reference,
@@ -215,10 +224,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let bytes = read_file(&strokes)?;
             let sig = store.sign(&reference, &role, &name, &bytes, step.as_deref())?;
             out.value(&sig, |s| {
-                format!(
-                    "Firma de {} ({}) registrada en el dispositivo {}",
-                    s.name, s.role, s.stamp.device
+                msg!(
+                    "cli.signed",
+                    name = &s.name,
+                    role = role_name(&s.role),
+                    device = &s.stamp.device
                 )
+                .to_string()
             })
         }
         Command::History { reference } => {
@@ -255,13 +267,14 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             out.value(
                 &json!({"id": v.expediente.id, "folio": v.expediente.folio, "heads": v.heads}),
-                |_| format!("Expediente {} combinado", v.expediente.folio),
+                |_| msg!("cli.merged", folio = &v.expediente.folio).to_string(),
             )
         }
         Command::Enroll { url, code, ca_cert } => {
             let ca = match ca_cert {
                 Some(p) => {
-                    Some(String::from_utf8(read_file(&p)?).map_err(|_| anyhow!("{} is not a PEM file", p.display()))?)
+                    let pem = String::from_utf8(read_file(&p)?);
+                    Some(pem.map_err(|_| Error::InvalidInput(msg!("cli.not_pem", path = p.display().to_string())))?)
                 }
                 None => None,
             };
@@ -287,7 +300,7 @@ fn assignments_of(args: &[String]) -> Result<Vec<(String, String)>> {
         .map(|a| {
             a.split_once('=')
                 .map(|(k, v)| (k.trim().to_owned(), v.to_owned()))
-                .ok_or_else(|| anyhow!("{a:?} is not FIELD=VALUE, e.g. trayectoria=\"Por plafón\""))
+                .ok_or_else(|| Error::InvalidInput(msg!("cli.not_assignment", arg = a)).into())
         })
         .collect()
 }
@@ -310,11 +323,11 @@ fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
                     sala: a.sala,
                 },
             })?;
-            out.value(&asset, |a| format!("Activo {} registrado", a.tag))
+            out.value(&asset, |a| msg!("cli.asset_added", tag = &a.tag).to_string())
         }
         AssetCommand::Set { tag, assignments } => {
             store.edit_asset(&tag, &assignments_of(&assignments)?)?;
-            out.ok("Activo actualizado")
+            out.ok(msg!("cli.asset_updated"))
         }
         AssetCommand::Show { tag } => {
             let v = store.asset_view(&tag)?;
@@ -333,7 +346,7 @@ fn asset(out: &Out, store: &mut Store, cmd: AssetCommand) -> Result<()> {
 /// photo cannot take this process down.
 pub fn decode_isolated(image: &Path) -> Result<qr::Decoded> {
     read_file(image)?;
-    let exe = std::env::current_exe().context("cannot find the brigada executable")?;
+    let exe = std::env::current_exe().map_err(|e| Error::InvalidInput(msg!("cli.no_program", why = io_words(&e))))?;
     let child = Process::new(exe)
         .arg("__decode")
         .arg(image)
@@ -345,11 +358,12 @@ pub fn decode_isolated(image: &Path) -> Result<qr::Decoded> {
         if msg.starts_with("error[") && !msg.starts_with("error[internal]") {
             bail!("{}", msg.split_once("]: ").map(|(_, m)| m).unwrap_or(msg));
         }
-        bail!(
-            "the QR decoder failed on {} ({}); try another photo or type the tag",
-            image.display(),
-            child.status
-        );
+        return Err(Error::QrNotFound(msg!(
+            "cli.decoder_failed",
+            path = image.display().to_string(),
+            status = child.status.to_string()
+        ))
+        .into());
     }
     Ok(serde_json::from_slice(&child.stdout)?)
 }
@@ -368,23 +382,32 @@ fn scan(out: &Out, home_arg: &Option<PathBuf>, image: &Path) -> Result<()> {
     };
     let result = json!({"payload": d.payload, "tag": d.tag, "asset": asset, "document": document});
     out.value(&result, |_| match (&d.tag, &asset, &document) {
-        (Some(t), Some(a), _) => format!("Etiqueta {t}: {} {} {} ({})", a.kind, a.brand, a.model, a.status),
-        (Some(t), None, _) => format!("Etiqueta {t}: activo no registrado (brigada asset add --tag {t} …)"),
-        (None, _, Some(v)) => format!(
-            "Documento {} de {}: {:?} — {}",
-            v.document.clone().unwrap_or_default(),
-            v.folio,
-            v.status,
-            v.reason
-        ),
-        (None, _, None) => format!("No es una etiqueta de Brigada; el código dice: {}", d.payload),
+        (Some(t), Some(a), _) => msg!(
+            "cli.scan_asset",
+            tag = t,
+            kind = &a.kind,
+            brand = &a.brand,
+            model = &a.model,
+            status = &a.status
+        )
+        .to_string(),
+        (Some(t), None, _) => msg!("cli.scan_unregistered", tag = t).to_string(),
+        (None, _, Some(v)) => msg!(
+            "cli.scan_document",
+            document = v.document.clone().unwrap_or_default(),
+            folio = &v.folio,
+            status = papers::verdict(v.status),
+            reason = &v.reason
+        )
+        .to_string(),
+        (None, _, None) => msg!("cli.scan_foreign", payload = &d.payload).to_string(),
     })
 }
 
 fn write_tag(out: &Out, t: &str, file: &Path) -> Result<()> {
     let id = match t.trim().parse::<u32>() {
         Ok(n) if n <= 999_999 => tag::format(n),
-        _ => tag::parse(t).ok_or_else(|| anyhow!("{t:?} is not a tag: give SESVER:DTI:ACT:000123 or a number"))?,
+        _ => tag::parse(t).ok_or_else(|| Error::InvalidInput(msg!("tag.not_a_tag", text = t)))?,
     };
     let ext = file
         .extension()
@@ -394,9 +417,9 @@ fn write_tag(out: &Out, t: &str, file: &Path) -> Result<()> {
     let bytes = match ext.as_str() {
         "svg" => qr::encode_svg(&id)?.into_bytes(),
         "png" => qr::encode_png(&id, 10)?,
-        _ => bail!("write the tag to a .png or .svg file"),
+        _ => return Err(Error::InvalidInput(msg!("cli.tag_file")).into()),
     };
-    std::fs::write(file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+    std::fs::write(file, bytes).with_context(|| msg!("file.cannot_write", path = file.display().to_string()))?;
     out.value(&json!({"tag": id, "file": file}), |_| {
         format!("{id} → {}", file.display())
     })
@@ -406,7 +429,8 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
     let v = store.view(reference)?;
     let (_, bytes) = store.document_bytes(reference)?;
     let blobs_dir = dir.join("blobs");
-    std::fs::create_dir_all(&blobs_dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(&blobs_dir)
+        .with_context(|| msg!("file.cannot_create", path = dir.display().to_string()))?;
     std::fs::write(dir.join("document.automerge"), &bytes)?;
     std::fs::write(dir.join("expediente.json"), serde_json::to_vec_pretty(&v)?)?;
     // The one list of an expediente's blobs (photos with their thumbnails, signatures,
@@ -417,7 +441,13 @@ fn export(out: &Out, store: &Store, reference: &str, dir: &Path) -> Result<()> {
         n += 1;
     }
     out.value(&json!({"dir": dir, "blobs": n, "bytes": bytes.len()}), |_| {
-        format!("Exportado {} a {} ({} blobs)", v.expediente.folio, dir.display(), n)
+        msg!(
+            "cli.exported",
+            folio = &v.expediente.folio,
+            dir = dir.display().to_string(),
+            n = n
+        )
+        .to_string()
     })
 }
 
@@ -427,10 +457,14 @@ fn enroll(out: &Out, store: &mut Store, url: &str, code: Option<&str>, ca: Optio
     out.value(
         &json!({"device_id": resp.device_id, "person": resp.person, "role": resp.role, "seccion": resp.seccion}),
         |_| {
-            format!(
-                "Inscrito en {url} como {} ({}, sección {})",
-                resp.person, resp.role, resp.seccion
+            msg!(
+                "cli.enrolled",
+                url = url.as_str(),
+                person = &resp.person,
+                role = &resp.role,
+                seccion = &resp.seccion
             )
+            .to_string()
         },
     )
 }
@@ -440,15 +474,18 @@ fn sync(out: &Out, store: &mut Store) -> Result<()> {
     let summary = store.sync_now(&mut |p| {
         if !quiet {
             eprintln!(
-                "  ida y vuelta {}: {} enviados, {} recibidos, {} KiB ↑ {} KiB ↓, {} pendientes; fotos y firmas: {} ({} KiB)",
-                p.round_trips,
-                p.docs_sent,
-                p.docs_received,
-                p.bytes_sent / 1024,
-                p.bytes_received / 1024,
-                p.pending,
-                p.blobs_done,
-                p.blob_bytes / 1024
+                "{}",
+                msg!(
+                    "cli.sync_progress",
+                    n = p.round_trips,
+                    sent = p.docs_sent,
+                    received = p.docs_received,
+                    up = p.bytes_sent / 1024,
+                    down = p.bytes_received / 1024,
+                    pending = p.pending,
+                    blobs = p.blobs_done,
+                    blob_kib = p.blob_bytes / 1024
+                )
             );
         }
     })?;

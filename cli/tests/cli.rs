@@ -192,7 +192,7 @@ fn scan_reports_tags_assets_and_foreign_codes() {
     assert!(r["tag"].is_null());
     assert!(!r["payload"].as_str().unwrap().is_empty());
     let out = e.run(&["scan", photo.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("No es una etiqueta de Brigada"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Not a Brigada tag; the code says"));
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn bad_input_gets_one_clear_line_and_a_nonzero_exit() {
             .success()
     );
     e.fails(&["show", "asset:SESVER:DTI:ACT:000001"], "not_found", "brigada list");
-    e.fails(&["set", &f, "trayectoria"], "error", "FIELD=VALUE");
+    e.fails(&["set", &f, "trayectoria"], "invalid_input", "FIELD=VALUE");
     e.fails(
         &["attach", &f, not_image.to_str().unwrap()],
         "invalid_input",
@@ -404,8 +404,8 @@ fn documents_print_verify_and_labels_from_the_command_line() {
     );
     e.fails(
         &["pdf", &folio, "--paper", "tabloide", "--out", &p("x.pdf")],
-        "error",
-        "letter, oficio or a4",
+        "invalid_input",
+        "letter, oficio or A4",
     );
     e.fails(
         &[
@@ -420,7 +420,11 @@ fn documents_print_verify_and_labels_from_the_command_line() {
         "as a draft",
     );
     std::fs::write(p("other.pdf"), b"%PDF-1.7 nothing here").unwrap();
-    e.fails(&["verify", &p("other.pdf")], "error", "no Brigada verification code");
+    e.fails(
+        &["verify", &p("other.pdf")],
+        "invalid_input",
+        "no Brigada verification code",
+    );
 
     // Labels: reprinting works anywhere; new tags need a range from the office server.
     let l = e.json(&["labels", "--reprint", "SESVER:DTI:ACT:000001", "--out", &p("l.pdf")]);

@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use brigada_record::ErrorCode;
-use brigada_record::messages::Message;
+use brigada_record::messages::{Arg, Message};
 use brigada_record::msg;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +70,10 @@ pub enum Error {
         detail: Message,
     },
     NotEnrolled,
-    /// The server's own sentence (in the language the device asked for).
-    Unauthorized(String),
-    Forbidden(String),
+    /// The server's own sentence: a catalog message (shown in this device's language), or
+    /// the text of an answer that did not come from a Brigada server.
+    Unauthorized(Arg),
+    Forbidden(Arg),
     Locked,
     Network {
         url: String,
@@ -81,7 +82,7 @@ pub enum Error {
     Server {
         status: u16,
         code: String,
-        message: String,
+        message: Arg,
     },
     Sql(#[from] rusqlite::Error),
     Io(#[from] std::io::Error),
@@ -157,11 +158,11 @@ impl Error {
             Error::QrNotFound(why) => msg!("qr_not_found", why = why.clone()),
             Error::BadDocument { id, detail } => msg!("bad_document", id = id, detail = detail.clone()),
             Error::NotEnrolled => msg!("not_enrolled"),
-            Error::Unauthorized(m) => msg!("unauthorized", server = m),
-            Error::Forbidden(m) => msg!("forbidden", server = m),
+            Error::Unauthorized(m) => msg!("unauthorized", server = m.clone()),
+            Error::Forbidden(m) => msg!("forbidden", server = m.clone()),
             Error::Locked => msg!("locked"),
             Error::Network { url, why } => msg!("network", url = url, why = why.clone()),
-            Error::Server { status, message, .. } => msg!("server", status = *status, server = message),
+            Error::Server { status, message, .. } => msg!("server", status = *status, server = message.clone()),
             Error::Sql(e) => msg!("database", detail = e.to_string()),
             Error::Io(e) => msg!("io", detail = io_words(e)),
             Error::Automerge(e) => msg!("document", detail = e.to_string()),

@@ -141,11 +141,14 @@ pub struct TagRange {
 /// Most tags one request may reserve (a box of label rolls).
 pub const MAX_TAGS_PER_REQUEST: u32 = 10_000;
 
-/// Error body of every 4xx/5xx: a stable code and a sentence for people.
+/// Error body of every 4xx/5xx: a stable code, a sentence for people in the server's
+/// language, and the same sentence as a catalog message the device shows in its own.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<crate::messages::Message>,
 }
 
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {

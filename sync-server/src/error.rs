@@ -1,28 +1,28 @@
-//! Server errors: each maps to an HTTP status and a `{code, message}` JSON body that says
-//! what was wrong and what to do.
+//! Server errors: each maps to an HTTP status and a `{code, message, said}` JSON body
+//! that says what was wrong and what to do. `said` is the sentence as a catalog message,
+//! so each device shows it in its own language; `message` is it in the server's language
+//! (for `curl` and logs).
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use brigada_record::messages::{Message, locale};
+use brigada_record::msg;
 use brigada_record::protocol::ErrorBody;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ServerError {
-    #[error("missing or unknown device token: enrol the device with `brigada enroll URL CODE`")]
     Unauthorized,
-    #[error("this device was revoked by the administrator: ask for a new enrolment code")]
     Revoked,
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("the request is {size} bytes; the limit is {max}: sync in smaller batches")]
-    TooLarge { size: usize, max: usize },
-    #[error("{0}")]
-    NotFound(String),
-    #[error("the enrolment code is unknown, used or expired: ask the administrator for a new one")]
+    Forbidden(Message),
+    BadRequest(Message),
+    TooLarge {
+        size: usize,
+        max: usize,
+    },
+    NotFound(Message),
     BadCode,
-    #[error("storage error: {0}")]
+    /// The detail stays in the server's log; a device is told only that storage failed.
     Storage(String),
 }
 
@@ -51,7 +51,31 @@ impl ServerError {
             ServerError::Storage(_) => "storage",
         }
     }
+
+    /// What the device is told.
+    pub fn said(&self) -> Message {
+        match self {
+            ServerError::Unauthorized => msg!("server.unauthorized"),
+            ServerError::Revoked => msg!("server.revoked"),
+            ServerError::Forbidden(m) | ServerError::BadRequest(m) | ServerError::NotFound(m) => m.clone(),
+            ServerError::TooLarge { size, max } => msg!("server.too_large", size = *size, max = *max),
+            ServerError::BadCode => msg!("server.bad_code"),
+            ServerError::Storage(_) => msg!("server.storage"),
+        }
+    }
 }
+
+/// In the server's language, with a storage failure's detail (the log, the admin commands).
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServerError::Storage(detail) => write!(f, "{}", msg!("server.storage_detail", detail = detail)),
+            other => write!(f, "{}", other.said()),
+        }
+    }
+}
+
+impl std::error::Error for ServerError {}
 
 impl From<rusqlite::Error> for ServerError {
     fn from(e: rusqlite::Error) -> Self {
@@ -61,7 +85,7 @@ impl From<rusqlite::Error> for ServerError {
 
 impl From<brigada_record::Error> for ServerError {
     fn from(e: brigada_record::Error) -> Self {
-        ServerError::BadRequest(e.to_string())
+        ServerError::BadRequest(e.message())
     }
 }
 
@@ -70,9 +94,11 @@ impl IntoResponse for ServerError {
         if matches!(self, ServerError::Storage(_)) {
             tracing::error!(error = %self, "storage failure");
         }
+        let said = self.said();
         let body = ErrorBody {
             code: self.code().into(),
-            message: self.to_string(),
+            message: said.render(locale()),
+            said: Some(said),
         };
         (self.status(), Json(body)).into_response()
     }

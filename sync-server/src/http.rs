@@ -1,6 +1,7 @@
 //! The HTTP surface, versioned under `/v1`. Thin handlers: authenticate, bound the body,
 //! decode, call storage on a blocking thread, encode.
 
+use brigada_record::msg;
 use std::sync::Arc;
 
 use axum::Json;
@@ -65,7 +66,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device> {
 
 async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<EnrollResponse>> {
     let req: EnrollRequest = serde_json::from_slice(&body)
-        .map_err(|e| ServerError::BadRequest(format!("the enrolment request is not valid JSON: {e}")))?;
+        .map_err(|e| ServerError::BadRequest(msg!("server.enrol_json", detail = e.to_string())))?;
     let code = devices::normalise_code(&req.code);
     if code.len() < 16 {
         return Err(ServerError::BadCode);
@@ -118,16 +119,15 @@ async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<
 async fn tags(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<TagRange>> {
     let device = authenticate(&state, &headers).await?;
     if device.role == devices::Role::Tecnico {
-        return Err(ServerError::Forbidden(
-            "only office devices print asset tags: ask the office for labels".into(),
-        ));
+        return Err(ServerError::Forbidden(msg!("server.tags_office_only")));
     }
     let req: TagRequest = serde_json::from_slice(&body)
-        .map_err(|e| ServerError::BadRequest(format!("the tag request is not valid JSON: {e}")))?;
+        .map_err(|e| ServerError::BadRequest(msg!("server.tag_json", detail = e.to_string())))?;
     if req.count == 0 || req.count > MAX_TAGS_PER_REQUEST {
-        return Err(ServerError::BadRequest(format!(
-            "ask for 1 to {MAX_TAGS_PER_REQUEST} tags at a time, not {}",
-            req.count
+        return Err(ServerError::BadRequest(msg!(
+            "server.tag_count",
+            max = MAX_TAGS_PER_REQUEST,
+            n = req.count
         )));
     }
     let storage = state.storage.clone();
@@ -146,7 +146,7 @@ async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
             max: protocol::MAX_BODY,
         });
     }
-    let req: SyncRequest = protocol::decode(&body).map_err(|e| ServerError::BadRequest(e.to_string()))?;
+    let req: SyncRequest = protocol::decode(&body)?;
     let storage = state.storage.clone();
     let (n_in, id) = (req.docs.len(), device.id.clone());
     let resp = blocking(move || storage.sync(&device, &req)).await?;
@@ -163,13 +163,11 @@ async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
 async fn blob_access(state: &AppState, headers: &HeaderMap, hash: &str) -> Result<Device> {
     let device = authenticate(state, headers).await?;
     if !blobs::valid_hash(hash) {
-        return Err(ServerError::BadRequest(format!("{hash:?} is not a SHA-256 in hex")));
+        return Err(ServerError::BadRequest(msg!("server.not_sha256", hash = hash)));
     }
     let (storage, d, h) = (state.storage.clone(), device.clone(), hash.to_owned());
     if !blocking(move || storage.blob_visible(&d, &h)).await? {
-        return Err(ServerError::Forbidden(
-            "no expediente you can see references this blob".into(),
-        ));
+        return Err(ServerError::Forbidden(msg!("server.blob_not_visible")));
     }
     Ok(device)
 }
@@ -179,7 +177,7 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| ServerError::BadRequest(format!("header {name} is missing or not a number")))
+        .ok_or_else(|| ServerError::BadRequest(msg!("server.header_number", name = name)))
 }
 
 async fn blob_head(State(state): State<AppState>, Path(hash): Path<String>, headers: HeaderMap) -> Result<Response> {

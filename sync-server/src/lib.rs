@@ -36,9 +36,9 @@ pub fn add_device(
     seccion: &str,
 ) -> error::Result<(devices::Device, String)> {
     if person.trim().is_empty() {
-        return Err(error::ServerError::BadRequest(
-            "the person's name is empty: --name \"Nombre Apellido\"".into(),
-        ));
+        return Err(error::ServerError::BadRequest(brigada_record::msg!(
+            "server.person_empty"
+        )));
     }
     let code = devices::enrolment_code();
     let expires = chrono::Utc::now().timestamp_millis() + CODE_LIFETIME_MS;

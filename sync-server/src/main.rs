@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
+use brigada_record::messages::{Locale, Message, set_locale};
+use brigada_record::msg;
 use brigada_sync::devices::Role;
+use brigada_sync::error::ServerError;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -72,10 +75,17 @@ enum DeviceCommand {
 }
 
 fn main() {
+    // The administrator's language (LANG), Spanish by default, like the `brigada` CLI.
+    set_locale(Locale::from_env());
     if let Err(e) = run() {
-        eprintln!("error: {e:#}");
+        let code = e.downcast_ref::<ServerError>().map_or("error", ServerError::code);
+        eprintln!("error[{code}]: {e:#}");
         std::process::exit(1);
     }
+}
+
+fn cannot_read(p: &std::path::Path) -> Message {
+    msg!("file.cannot_read", path = p.display().to_string())
 }
 
 fn run() -> Result<()> {
@@ -88,8 +98,8 @@ fn run() -> Result<()> {
         } => {
             let tls = match (cert, key) {
                 (Some(c), Some(k)) => Some(brigada_sync::Tls {
-                    cert_pem: std::fs::read(&c).with_context(|| format!("cannot read {}", c.display()))?,
-                    key_pem: std::fs::read(&k).with_context(|| format!("cannot read {}", k.display()))?,
+                    cert_pem: std::fs::read(&c).with_context(|| cannot_read(&c))?,
+                    key_pem: std::fs::read(&k).with_context(|| cannot_read(&k))?,
                 }),
                 _ => None,
             };
@@ -104,17 +114,18 @@ fn run() -> Result<()> {
             qr_png,
             json,
         }) => {
-            let role = Role::parse(&role).ok_or_else(|| anyhow!("role {role:?}: use tecnico, oficina or admin"))?;
+            let role = Role::parse(&role).ok_or_else(|| ServerError::BadRequest(msg!("server.role", role = &role)))?;
             let storage = brigada_sync::open_storage(&data)?;
             let (d, code) = brigada_sync::add_device(storage.as_ref(), &name, role, &seccion)?;
             let payload = format!("brigada-enroll:{}#{}", url.trim_end_matches('/'), code);
             // The QR as PNG, for printing or sending: --qr-png, else beside the database.
             let png = qr_png.unwrap_or_else(|| data.join("inscripciones").join(format!("{}.png", d.id)));
             if let Some(dir) = png.parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+                std::fs::create_dir_all(dir)
+                    .with_context(|| msg!("file.cannot_create", path = dir.display().to_string()))?;
             }
             std::fs::write(&png, brigada_sync::enrol_qr::png(&payload, 8)?)
-                .with_context(|| format!("cannot write {}", png.display()))?;
+                .with_context(|| msg!("file.cannot_write", path = png.display().to_string()))?;
             if json {
                 println!(
                     "{}",
@@ -128,15 +139,19 @@ fn run() -> Result<()> {
                         .quiet_zone(true)
                         .build()
                 );
+                let role = d.role.as_str();
                 println!(
-                    "Dispositivo para {} ({}, sección {:?})",
-                    d.person,
-                    d.role.as_str(),
-                    d.seccion
+                    "{}",
+                    msg!(
+                        "server.device_added",
+                        person = &d.person,
+                        role = role,
+                        seccion = &d.seccion
+                    )
                 );
-                println!("Código de inscripción (un solo uso, vence en 7 días): {code}");
-                println!("En el dispositivo: brigada enroll {url} {code}");
-                println!("QR en PNG: {}", png.display());
+                println!("{}", msg!("server.device_code", code = &code));
+                println!("{}", msg!("server.device_enrol_with", url = &url, code = &code));
+                println!("{}", msg!("server.device_qr", path = png.display().to_string()));
             }
             Ok(())
         }
@@ -148,11 +163,11 @@ fn run() -> Result<()> {
             } else {
                 for d in devices {
                     let state = if d.revoked_at.is_some() {
-                        "revocado"
+                        msg!("server.device_revoked_state")
                     } else if d.enrolled_at.is_some() {
-                        "activo"
+                        msg!("server.device_active")
                     } else {
-                        "sin inscribir"
+                        msg!("server.device_not_enrolled")
                     };
                     println!(
                         "{}  {:<30} {:<8} {:<3} {:<14} {}",
@@ -170,12 +185,12 @@ fn run() -> Result<()> {
         Command::Device(DeviceCommand::Revoke { id, data, json }) => {
             let storage = brigada_sync::open_storage(&data)?;
             if !storage.revoke(&id, chrono::Utc::now().timestamp_millis())? {
-                return Err(anyhow!("no device {id}: see `brigada-sync device list`"));
+                return Err(ServerError::NotFound(msg!("server.no_device", id = &id)).into());
             }
             if json {
                 println!("{}", serde_json::json!({"id": id, "revoked": true}));
             } else {
-                println!("Dispositivo {id} revocado: su token deja de funcionar de inmediato");
+                println!("{}", msg!("server.device_revoked", id = &id));
             }
             Ok(())
         }
@@ -192,7 +207,7 @@ fn serve(listen: &str, data: &std::path::Path, tls: Option<brigada_sync::Tls>) -
         .init();
     let storage = brigada_sync::open_storage(data)?;
     let blobs = std::sync::Arc::new(brigada_sync::storage::blobs::BlobStore::open(data)?);
-    let listener = std::net::TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = std::net::TcpListener::bind(listen).with_context(|| msg!("server.cannot_listen", addr = listen))?;
     listener.set_nonblocking(true)?;
     let https = tls.is_some();
     tracing::info!(addr = %listener.local_addr()?, data = %data.display(), https, "brigada-sync listening");

@@ -87,10 +87,10 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_rec
 
 pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
     if req.version != protocol::VERSION {
-        return Err(ServerError::BadRequest(format!(
-            "this server speaks sync protocol {}, the device sent {}: update Brigada",
-            protocol::VERSION,
-            req.version
+        return Err(ServerError::BadRequest(msg!(
+            "server.protocol_version",
+            server = protocol::VERSION,
+            device = req.version
         )));
     }
     let scope = Scope::of(device);

@@ -2,11 +2,19 @@
 
 use std::process::Command;
 
+/// Run an admin command as on a fresh server, whose locale names no language (Spanish).
 fn admin(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    admin_in("C.UTF-8", data, args)
+}
+
+fn admin_in(lang: &str, data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_brigada-sync"))
         .args(args)
         .arg("--data")
         .arg(data)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
         .output()
         .unwrap()
 }
@@ -56,15 +64,36 @@ fn add_list_and_revoke_devices() {
     let list: serde_json::Value =
         serde_json::from_slice(&admin(dir.path(), &["device", "list", "--json"]).stdout).unwrap();
     assert!(list[0]["revoked_at"].is_i64());
-    // Bad input: one clear line, non-zero exit.
+    // Bad input: one clear line with its code, non-zero exit; in Spanish unless LANG
+    // asks for English.
     let out = admin(dir.path(), &["device", "revoke", "no-such-id"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("device list"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error[not_found]: No hay dispositivo no-such-id") && err.contains("device list"),
+        "{err}"
+    );
+    let out = admin_in("en_US.UTF-8", dir.path(), &["device", "revoke", "no-such-id"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error[not_found]: No device no-such-id"), "{err}");
     let out = admin(dir.path(), &["device", "add", "--name", "X", "--role", "jefe"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("tecnico, oficina or admin"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("«jefe» no es un rol: usa tecnico, oficina o admin"),
+        "{err}"
+    );
     let out = admin(dir.path(), &["device", "add", "--name", " ", "--role", "admin"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("name is empty"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Falta el nombre de la persona"), "{err}");
+    // Success is in the same language: the revocation said in Spanish, then in English.
+    let out = admin(
+        dir.path(),
+        &["device", "add", "--name", "Luis Ángel", "--role", "tecnico", "--json"],
+    );
+    let other: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = admin(dir.path(), &["device", "revoke", other["id"].as_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("revocado"), "{:?}", out);
 }
 
 #[test]

@@ -25,7 +25,7 @@ impl Transport for MemoryTransport {
             .map_err(|e| brigada_core::Error::Server {
                 status: e.status().as_u16(),
                 code: e.code().into(),
-                message: e.to_string(),
+                message: e.said().into(),
             })?;
         Ok(protocol::encode(&resp))
     }

@@ -123,7 +123,7 @@ fn a_revoked_device_is_refused_and_keeps_its_data() {
     t.store.comment(&job, "hecho después de la revocación").unwrap();
     let e = t.sync().unwrap_err();
     assert!(matches!(e, Error::Unauthorized(_)), "{e}");
-    assert!(e.to_string().contains("revoked"), "{e}");
+    assert!(e.to_string().contains("revocó este dispositivo"), "{e}");
     let v = t.store.view(&job).unwrap();
     assert_eq!(v.expediente.comments.len(), 1, "nothing held locally is lost");
 }
@@ -242,7 +242,12 @@ fn malformed_requests_get_a_clear_4xx() {
     });
     let (st, body) = post(v9, Some(&token));
     assert_eq!(st, 400);
-    assert!(body["message"].as_str().unwrap().contains("update Brigada"), "{body}");
+    // Said as a catalog message, so each device shows it in its own language.
+    assert_eq!(body["said"]["key"], "server.protocol_version", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("actualiza Brigada"),
+        "{body}"
+    );
     // An enrolment code used twice.
     let (_, code) = brigada_sync::add_device(s.running.storage.as_ref(), "X", Role::Tecnico, "RT").unwrap();
     let req = EnrollRequest {
@@ -347,7 +352,7 @@ fn uploads_and_downloads_resume_where_they_stopped() {
     assert!(!t.blob_upload(&h, 0, photo.len() as u64, &photo[..CHUNK]).unwrap());
     // A wrong offset is refused with the offset to resume from.
     let e = t.blob_upload(&h, 7, photo.len() as u64, &photo[7..100]).unwrap_err();
-    assert!(e.to_string().contains(&format!("resume from {CHUNK}")), "{e}");
+    assert!(e.to_string().contains(&format!("continúa desde {CHUNK}")), "{e}");
     let sa = a.sync().unwrap();
     assert_eq!(sa.blobs.uploaded, 2);
     assert_eq!(

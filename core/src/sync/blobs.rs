@@ -6,6 +6,7 @@
 //! kept (inside the encrypted database). Both ends verify SHA-256 before a blob counts.
 //! A document can arrive before its blobs; until they do, they are "pending".
 
+use brigada_record::msg;
 use serde::Serialize;
 
 use super::lend::Lend;
@@ -100,7 +101,7 @@ pub fn sync(
                 return Err(Error::Server {
                     status: 0,
                     code: "upload".into(),
-                    message: format!("the server did not accept the complete blob {h}"),
+                    message: msg!("sync.blob_incomplete", hash = h.as_str()).into(),
                 });
             }
         }

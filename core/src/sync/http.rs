@@ -1,5 +1,6 @@
 //! The HTTP transport (reqwest, rustls) and enrolment.
 
+use brigada_record::messages::Arg;
 use brigada_record::msg;
 use std::time::Duration;
 
@@ -57,10 +58,16 @@ fn network(url: &str, e: reqwest::Error) -> Error {
 /// Turn a non-success HTTP answer into a typed error, reading the server's `{code, message}`.
 fn refusal(status: reqwest::StatusCode, body: &[u8]) -> Error {
     let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let message = parsed
-        .as_ref()
-        .map(|b| b.message.clone())
-        .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(300).collect());
+    // The server's sentence in this device's language when it sent one as a message.
+    let message: Arg = match &parsed {
+        Some(ErrorBody { said: Some(m), .. }) => m.clone().into(),
+        Some(b) => b.message.clone().into(),
+        None => String::from_utf8_lossy(body)
+            .chars()
+            .take(300)
+            .collect::<String>()
+            .into(),
+    };
     match status.as_u16() {
         401 => Error::Unauthorized(message),
         403 => Error::Forbidden(message),
@@ -93,7 +100,7 @@ impl HttpTransport {
         serde_json::from_slice(&body).map_err(|e| Error::Server {
             status: status.as_u16(),
             code: "bad_response".into(),
-            message: format!("the server's {what} answer is not understood: {e}"),
+            message: msg!("sync.bad_answer", what = what, detail = e.to_string()).into(),
         })
     }
 
@@ -158,7 +165,7 @@ pub fn enroll(url: &str, req: &EnrollRequest, ca: Option<&str>) -> Result<Enroll
     serde_json::from_slice(&body).map_err(|e| Error::Server {
         status: status.as_u16(),
         code: "bad_response".into(),
-        message: format!("the enrolment answer is not understood: {e}"),
+        message: msg!("sync.bad_answer", what = "enroll", detail = e.to_string()).into(),
     })
 }
 

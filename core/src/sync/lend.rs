@@ -15,6 +15,7 @@
 //! Two lenders exist: a `RefCell<&mut Store>` (the CLI and tests, which own their store)
 //! and the app's mutex-guarded store.
 
+use brigada_record::msg;
 use std::cell::RefCell;
 
 use super::{Progress, Summary, Transport, blobs, http, protocol};
@@ -124,6 +125,6 @@ pub fn documents(store: &impl Lend, t: &mut dyn Transport, progress: &mut dyn Fn
     Err(Error::Server {
         status: 0,
         code: "loop".into(),
-        message: "sync did not settle after 10,000 rounds".into(),
+        message: msg!("sync.no_settle").into(),
     })
 }

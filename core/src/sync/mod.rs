@@ -269,11 +269,7 @@ impl Store {
             return Err(Error::Server {
                 status: 200,
                 code: "version".into(),
-                message: format!(
-                    "the server speaks sync protocol {}, this device {}: update Brigada",
-                    resp.version,
-                    protocol::VERSION
-                ),
+                message: msg!("sync.version", server = resp.version, device = protocol::VERSION).into(),
             });
         }
         let now = time::now_ms();

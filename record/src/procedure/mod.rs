@@ -79,6 +79,10 @@ impl DocumentKind {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default()
     }
+
+    pub fn from_slug(slug: &str) -> Option<DocumentKind> {
+        serde_json::from_value(serde_json::Value::String(slug.to_owned())).ok()
+    }
 }
 
 /// Side effects a completed step has outside its own expediente.
@@ -349,6 +353,28 @@ pub fn role_name(role: &str) -> Arg {
         "acuse" => msg!("role.acuse").into(),
         "jefe" => msg!("role.jefe").into(),
         "tecnico" => msg!("role.tecnico").into(),
+        other => Arg::Text(other.to_owned()),
+    }
+}
+
+/// An expediente's state (`en-curso`, `en-espera`, `conflicto`, `terminado`) as a person
+/// reads it.
+pub fn state_name(state: &str) -> Arg {
+    match state {
+        "en-curso" => msg!("state.en-curso").into(),
+        "en-espera" => msg!("state.en-espera").into(),
+        "conflicto" => msg!("state.conflicto").into(),
+        "terminado" => msg!("state.terminado").into(),
+        other => Arg::Text(other.to_owned()),
+    }
+}
+
+/// A document's status in an expediente (`borrador`, `emitido`, `acuse-recibido`) in words.
+pub fn document_status_name(status: &str) -> Arg {
+    match status {
+        "borrador" => msg!("document_status.borrador").into(),
+        "emitido" => msg!("document_status.emitido").into(),
+        "acuse-recibido" => msg!("document_status.acuse-recibido").into(),
         other => Arg::Text(other.to_owned()),
     }
 }

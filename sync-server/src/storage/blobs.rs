@@ -5,6 +5,7 @@
 //! a match is renamed into place (after fsync of file and folder). A complete blob is
 //! never rewritten: the same content uploaded twice is stored once.
 
+use brigada_record::msg;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -74,14 +75,14 @@ impl BlobStore {
         }
         let have = self.partial_len(device, h);
         if offset != have {
-            return Err(ServerError::BadRequest(format!(
-                "upload offset {offset} does not match the {have} bytes held; resume from {have}"
+            return Err(ServerError::BadRequest(msg!(
+                "server.upload_offset",
+                offset = offset,
+                have = have
             )));
         }
         if offset + chunk.len() as u64 > total {
-            return Err(ServerError::BadRequest(
-                "the chunk goes past the declared length".into(),
-            ));
+            return Err(ServerError::BadRequest(msg!("server.chunk_past_end")));
         }
         let p = self.partial(device, h);
         let mut f = OpenOptions::new().create(true).append(true).open(&p).map_err(io)?;
@@ -95,9 +96,7 @@ impl BlobStore {
         File::open(&p).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(io)?;
         if hex::encode(Sha256::digest(&bytes)) != h {
             let _ = fs::remove_file(&p);
-            return Err(ServerError::BadRequest(
-                "the uploaded bytes do not match their SHA-256: upload again".into(),
-            ));
+            return Err(ServerError::BadRequest(msg!("server.hash_mismatch")));
         }
         let dest = self.path(h);
         let dir = dest
@@ -112,8 +111,8 @@ impl BlobStore {
 
     /// Read from `offset` to the end.
     pub fn read_from(&self, h: &str, offset: u64) -> Result<Vec<u8>> {
-        let mut f = File::open(self.path(h))
-            .map_err(|_| ServerError::NotFound(format!("blob {h} is not on the server yet")))?;
+        let mut f =
+            File::open(self.path(h)).map_err(|_| ServerError::NotFound(msg!("server.blob_missing", hash = h)))?;
         f.seek(SeekFrom::Start(offset)).map_err(io)?;
         let mut out = Vec::new();
         f.read_to_end(&mut out).map_err(io)?;

@@ -4,6 +4,7 @@
 //! one transaction. Documents are kept as a snapshot plus appended change rows, compacted
 //! in the same transaction once enough gather.
 
+use brigada_record::msg;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -251,10 +252,10 @@ impl Storage for SqliteStorage {
             let first = last + 1;
             let end = first.saturating_add(count.max(1) - 1);
             if end > brigada_record::tag::MAX_NUMBER {
-                return Err(ServerError::Forbidden(format!(
-                    "only {} tag numbers are left of {}: no more ranges can be handed out",
-                    brigada_record::tag::MAX_NUMBER.saturating_sub(last),
-                    brigada_record::tag::MAX_NUMBER
+                return Err(ServerError::Forbidden(msg!(
+                    "server.tags_exhausted",
+                    left = brigada_record::tag::MAX_NUMBER.saturating_sub(last),
+                    max = brigada_record::tag::MAX_NUMBER
                 )));
             }
             tx.execute(
