@@ -506,4 +506,35 @@ fn errors_are_in_spanish_by_default_and_in_english_when_lang_says_so() {
         err.trim(),
         "error[invalid_field]: Invalid value for «Requesting area»: it cannot be empty."
     );
+    // What it says on success too, and a job's fields by their names, never their ids.
+    let created = e.json(&[
+        "new",
+        "--procedure",
+        "P1",
+        "--area",
+        "Urgencias",
+        "--unidad",
+        "Hospital General",
+    ]);
+    let folio = created["folio"].as_str().unwrap();
+    let set = |lang: &str| e.run_in("demo-1234", lang, &["set", folio, "ubicacion=Site 2"]);
+    assert_eq!(
+        String::from_utf8_lossy(&set("C.UTF-8").stdout).trim(),
+        "Datos guardados: 1"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&set("en_US.UTF-8").stdout).trim(),
+        "Fields saved: 1"
+    );
+    let shown = String::from_utf8_lossy(&e.run_in("demo-1234", "C.UTF-8", &["show", folio]).stdout).into_owned();
+    assert!(
+        shown.contains("Estado: en curso") && shown.contains("Ubicación de los servicios: Site 2"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("ubicacion") && !shown.contains("en-curso"),
+        "an internal id shows: {shown}"
+    );
+    let shown = String::from_utf8_lossy(&e.run_in("demo-1234", "en_US.UTF-8", &["show", folio]).stdout).into_owned();
+    assert!(shown.contains("State: in progress"), "{shown}");
 }
