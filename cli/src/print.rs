@@ -370,8 +370,8 @@ pub fn sync_summary(s: &brigada_core::sync::Summary) -> String {
     if !s.conflicts.is_empty() {
         out.push(msg!("cli.sync_conflicts", list = s.conflicts.join(", ")));
     }
-    for r in &s.rejected {
-        out.push(msg!("cli.sync_rejected", id = &r.id, why = &r.message));
+    for h in &s.held {
+        out.push(msg!("cli.sync_held", folio = &h.folio, why = &h.reason));
     }
     out.iter().map(Message::to_string).collect::<Vec<_>>().join("\n")
 }

@@ -17,7 +17,7 @@ use crate::procedure::engine::{self, Conflict, Status};
 use crate::procedure::{self, Effect, FieldKind, Procedure};
 use crate::signature::{self, Strokes};
 use crate::store::documents::{self, DocKind};
-use crate::store::{Store, blobs, index, meta};
+use crate::store::{Store, blobs, held, index, meta};
 use crate::time;
 
 #[derive(Debug, Clone, Default)]
@@ -665,6 +665,14 @@ impl Store {
                 detail: msg!("document.bad_id"),
             });
         }
+        // A different expediente with a folio already here is refused, not mixed in.
+        if let Some(other) = held::folio_holder(self.conn(), &exp_in.folio, &id)? {
+            return Err(Error::InvalidInput(msg!(
+                "import.folio_taken",
+                folio = &exp_in.folio,
+                other = other
+            )));
+        }
         let now = time::now_ms();
         let existing = self.take_doc(&id)?;
         let merged = self.write(|tx| {
@@ -713,8 +721,11 @@ impl Store {
         }
         self.write(|tx| {
             for (exp, st) in &rows {
-                index::upsert_expediente(tx, exp, st, now)?;
-                n += 1;
+                // Two expedientes with one folio (synced before folios were checked): the
+                // first keeps it, the other is held aside with the reason.
+                if held::index_or_hold(tx, exp, st, now)?.is_none() {
+                    n += 1;
+                }
             }
             for a in &assets {
                 index::upsert_asset(tx, a, now)?;

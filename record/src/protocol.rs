@@ -1,4 +1,6 @@
-//! The sync protocol, version 1: the messages devices and the server exchange.
+//! The sync protocol, version 2: the messages devices and the server exchange.
+//! (Version 2: a refusal says why as a catalog message, and a folio already used by
+//! another expediente is refused.)
 //!
 //! One request carries every document the device changed since its last sync; one
 //! response carries every document in the device's scope that changed on the server
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::msg;
 
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 pub const CONTENT_TYPE: &str = "application/x-brigada-sync-v1";
 /// Largest request or response body. Bigger batches are split by the client.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
@@ -81,14 +83,17 @@ pub enum RejectReason {
     NeedFull,
     /// The bytes are not a valid document of a known kind.
     Invalid,
+    /// A new expediente whose folio another expediente already has (two devices with the
+    /// same folio code): the office must give one of them another folio.
+    FolioTaken,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Rejection {
     pub id: String,
     pub reason: RejectReason,
-    pub message: String,
+    /// Why, as the device's person will read it (in the device's language).
+    pub said: crate::messages::Message,
 }
 
 /// First contact: trade a one-time enrolment code for a device token. JSON.

@@ -21,6 +21,8 @@ pub enum ServerError {
         max: usize,
     },
     NotFound(Message),
+    /// The request clashes with what the server holds (a folio code already in use).
+    Conflict(Message),
     BadCode,
     /// The detail stays in the server's log; a device is told only that storage failed.
     Storage(String),
@@ -34,6 +36,7 @@ impl ServerError {
             ServerError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServerError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::Conflict(_) => StatusCode::CONFLICT,
             ServerError::BadCode => StatusCode::UNAUTHORIZED,
             ServerError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -47,6 +50,7 @@ impl ServerError {
             ServerError::BadRequest(_) => "bad_request",
             ServerError::TooLarge { .. } => "too_large",
             ServerError::NotFound(_) => "not_found",
+            ServerError::Conflict(_) => "conflict",
             ServerError::BadCode => "bad_code",
             ServerError::Storage(_) => "storage",
         }
@@ -57,7 +61,10 @@ impl ServerError {
         match self {
             ServerError::Unauthorized => msg!("server.unauthorized"),
             ServerError::Revoked => msg!("server.revoked"),
-            ServerError::Forbidden(m) | ServerError::BadRequest(m) | ServerError::NotFound(m) => m.clone(),
+            ServerError::Forbidden(m)
+            | ServerError::BadRequest(m)
+            | ServerError::NotFound(m)
+            | ServerError::Conflict(m) => m.clone(),
             ServerError::TooLarge { size, max } => msg!("server.too_large", size = *size, max = *max),
             ServerError::BadCode => msg!("server.bad_code"),
             ServerError::Storage(_) => msg!("server.storage"),

@@ -67,6 +67,7 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_rec
                 assignees: e.assignees,
                 creator_device: creator.to_owned(),
                 blobs,
+                folio: Some(e.folio),
             })
         }
         DocKind::Asset => {
@@ -80,6 +81,7 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_rec
                 assignees: vec![],
                 creator_device: creator.to_owned(),
                 blobs: vec![],
+                folio: None,
             })
         }
     }
@@ -99,38 +101,26 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
     let mut rejected = Vec::new();
     let mut pushed = HashSet::new();
     let mut bytes = 0usize;
-    let reject = |id: &str, reason, message: String| Rejection {
+    let reject = |id: &str, reason, said: Message| Rejection {
         id: id.to_owned(),
         reason,
-        message,
+        said,
     };
 
     for push in &req.docs {
         let Some(kind) = protocol::kind_of_id(&push.id) else {
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Invalid,
-                "not a Brigada document id".into(),
-            ));
+            rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.not_an_id")));
             continue;
         };
         if !pushed.insert(push.id.clone()) {
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Invalid,
-                "sent twice in one request".into(),
-            ));
+            rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.twice")));
             continue;
         }
         let existing = repo.meta(&push.id)?;
         if let Some(m) = &existing
             && !scope.allows(m)
         {
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Forbidden,
-                "this expediente is not assigned to you or your sección".into(),
-            ));
+            rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.not_yours")));
             continue;
         }
         let mut d = repo.load(&push.id)?.unwrap_or_default();
@@ -140,19 +130,11 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         let mut reply = Vec::new();
         if push.sync.is_empty() {
             if let Err(e) = brigada_record::doc::load_changes(&push.id, &mut d, &push.changes) {
-                rejected.push(reject(
-                    &push.id,
-                    RejectReason::Invalid,
-                    format!("the changes cannot be read: {e}"),
-                ));
+                rejected.push(reject(&push.id, RejectReason::Invalid, e.message()));
                 continue;
             }
             if !d.get_missing_deps(&[]).is_empty() {
-                rejected.push(reject(
-                    &push.id,
-                    RejectReason::NeedFull,
-                    "negotiate what is missing".into(),
-                ));
+                rejected.push(reject(&push.id, RejectReason::NeedFull, msg!("refused.need_full")));
                 continue;
             }
         } else {
@@ -160,11 +142,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             // negotiation's memory and drives it to the end, so the server stays stateless.
             let mut state = automerge::sync::State::new();
             if let Err(e) = brigada_record::doc::receive_sync(&push.id, &mut d, &mut state, &push.sync) {
-                rejected.push(reject(
-                    &push.id,
-                    RejectReason::Invalid,
-                    format!("the sync message cannot be read: {e}"),
-                ));
+                rejected.push(reject(&push.id, RejectReason::Invalid, e.message()));
                 continue;
             }
             reply = d
@@ -189,17 +167,27 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         let meta = match meta_of(&push.id, kind, &d, &creator) {
             Ok(m) => m,
             Err(why) => {
-                rejected.push(reject(&push.id, RejectReason::Invalid, why.to_string()));
+                rejected.push(reject(&push.id, RejectReason::Invalid, why.message()));
                 continue;
             }
         };
-        // A técnico may not hand an expediente out of their own reach by editing it.
-        if existing.is_some() && !scope.allows(&meta) {
+        // One expediente per folio: a second device with the same folio code cannot bring
+        // in a different expediente under a folio already on paper.
+        if existing.is_none()
+            && let Some(folio) = &meta.folio
+            && let Some(holder) = repo.folio_holder(folio, &push.id)?
+        {
+            tracing::warn!(device = %device.id, id = %push.id, folio = %folio, holder = %holder, "folio already taken");
             rejected.push(reject(
                 &push.id,
-                RejectReason::Forbidden,
-                "the change would take the expediente out of your scope".into(),
+                RejectReason::FolioTaken,
+                msg!("refused.folio_taken", folio = folio),
             ));
+            continue;
+        }
+        // A técnico may not hand an expediente out of their own reach by editing it.
+        if existing.is_some() && !scope.allows(&meta) {
+            rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.out_of_scope")));
             continue;
         }
         if d.get_heads() != before || existing.is_none() {

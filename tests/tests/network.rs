@@ -183,7 +183,7 @@ fn a_server_restored_from_backup_negotiates_what_it_lost() {
     tablet.comment(&job, "con el servidor restaurado").unwrap();
     t.pushes.clear();
     let s = tablet.sync_with(&mut t, &mut |_| {}).unwrap();
-    assert!(s.rejected.is_empty(), "{:?}", s.rejected);
+    assert!(s.held.is_empty(), "{:?}", s.held);
     assert!(
         t.pushes.iter().any(|p| p.id == job && !p.sync.is_empty()),
         "the sync protocol was used"

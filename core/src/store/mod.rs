@@ -11,6 +11,7 @@
 pub mod blobs;
 mod cache;
 pub mod documents;
+pub mod held;
 pub mod index;
 pub mod kdf;
 pub mod keys;

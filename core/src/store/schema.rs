@@ -8,7 +8,7 @@
 use brigada_record::msg;
 use rusqlite::Connection;
 
-use super::{blobs, documents, index, keys, meta, sync_state, tag_ranges};
+use super::{blobs, documents, held, index, keys, meta, sync_state, tag_ranges};
 use crate::error::{Error, Result};
 
 pub struct Migration {
@@ -56,6 +56,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         module: "tag_ranges",
         sql: tag_ranges::MIGRATION_1,
+    },
+    Migration {
+        module: "held",
+        sql: held::MIGRATION_1,
     },
 ];
 

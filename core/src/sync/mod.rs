@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::model::{Asset, Expediente};
 use crate::procedure::{self, engine};
 use crate::store::documents::{self, DocKind};
+use crate::store::held::{self, Held};
 use crate::store::{Store, index, sync_state};
 use crate::{doc, time};
 use protocol::{DocPull, DocPush, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
@@ -56,7 +57,9 @@ pub struct Summary {
     pub merged: usize,
     /// Folios of expedientes that now hold contradictory answers.
     pub conflicts: Vec<String>,
-    pub rejected: Vec<Rejection>,
+    /// Documents this sync held aside (a folio clash here) or the server refused, with
+    /// why; everything else synced. `Store::held` lists those still held.
+    pub held: Vec<Held>,
     pub blobs: blobs::BlobSummary,
     /// Enrolled devices' keys now known here (for verifying signatures).
     pub keys: usize,
@@ -298,7 +301,7 @@ impl Store {
                 rejected.push(Rejection {
                     id: id.clone(),
                     reason: RejectReason::Invalid,
-                    message: "unknown document id".into(),
+                    said: msg!("refused.not_an_id"),
                 });
                 continue;
             };
@@ -314,7 +317,7 @@ impl Store {
                     rejected.push(Rejection {
                         id: id.clone(),
                         reason: RejectReason::Invalid,
-                        message: format!("the server sent a damaged sync message: {e}"),
+                        said: msg!("refused.damaged_sync", detail = e.message()),
                     });
                     continue;
                 }
@@ -325,7 +328,7 @@ impl Store {
                 rejected.push(Rejection {
                     id: id.clone(),
                     reason: RejectReason::Invalid,
-                    message: format!("the server sent a damaged document: {e}"),
+                    said: msg!("refused.damaged_document", detail = e.message()),
                 });
                 continue;
             }
@@ -338,7 +341,7 @@ impl Store {
                 rejected.push(Rejection {
                     id: id.clone(),
                     reason: RejectReason::Invalid,
-                    message: e.to_string(),
+                    said: e.message(),
                 });
                 continue;
             }
@@ -364,6 +367,7 @@ impl Store {
         }
         let mut conflicts = Vec::new();
         let mut concluded = Vec::new();
+        let mut newly_held = Vec::new();
         self.write(|tx| {
             for m in &merged {
                 if m.is_new {
@@ -379,12 +383,18 @@ impl Store {
                         let e: Expediente = doc::read(&m.id, &m.doc)?;
                         let p = procedure::get(&e.procedure_id, e.procedure_version)?;
                         let st = engine::status(p, &e, chrono::Utc::now());
-                        if !st.conflicts.is_empty() {
-                            conflicts.push(e.folio.clone());
+                        // A folio another expediente here has: kept, held aside, and the
+                        // rest of the sync goes on.
+                        match held::index_or_hold(tx, &e, &st, now)? {
+                            Some(h) => newly_held.push(h),
+                            None if !st.conflicts.is_empty() => conflicts.push(e.folio.clone()),
+                            None => {}
                         }
-                        index::upsert_expediente(tx, &e, &st, now)?;
                     }
-                    DocKind::Asset => index::upsert_asset(tx, &doc::read::<Asset>(&m.id, &m.doc)?, now)?,
+                    DocKind::Asset => {
+                        index::upsert_asset(tx, &doc::read::<Asset>(&m.id, &m.doc)?, now)?;
+                        held::release(tx, &m.id)?;
+                    }
                 }
                 if sync_state::session(tx, &m.id)?.is_some() {
                     // Negotiating: done once both sides hold exactly the same heads.
@@ -421,11 +431,17 @@ impl Store {
                     RejectReason::NeedFull => {
                         sync_state::set_session(tx, &r.id, &automerge::sync::State::new().encode())?
                     }
-                    RejectReason::Forbidden | RejectReason::Invalid => {
-                        // Keep the data here; do not resend it until it changes again.
-                        if let (Some(seq), Some(d)) = (pushed.get(r.id.as_str()), documents::load(tx, &r.id)?) {
-                            sync_state::mark_synced(tx, &r.id, &heads_of(&d), *seq)?;
+                    RejectReason::Forbidden | RejectReason::Invalid | RejectReason::FolioTaken => {
+                        // Keep the data here; do not resend it until it changes again; say
+                        // why on the sync screen.
+                        let local = documents::load(tx, &r.id)?;
+                        if let (Some(seq), Some(d)) = (pushed.get(r.id.as_str()), &local) {
+                            sync_state::mark_synced(tx, &r.id, &heads_of(d), *seq)?;
                         }
+                        let folio = local
+                            .and_then(|d| doc::read::<Expediente>(&r.id, &d).ok())
+                            .map_or_else(|| r.id.clone(), |e| e.folio);
+                        newly_held.push(held::hold(tx, &r.id, &folio, &r.said, now)?);
                     }
                 }
             }
@@ -445,9 +461,7 @@ impl Store {
         summary.conflicts.extend(conflicts);
         summary.conflicts.sort();
         summary.conflicts.dedup();
-        summary
-            .rejected
-            .extend(rejected.into_iter().filter(|r| r.reason != RejectReason::NeedFull));
+        summary.held.extend(newly_held);
         Ok(())
     }
 
@@ -455,6 +469,11 @@ impl Store {
     /// CLI's `brigada sync` calls; the app lends its store step by step ([`lend::run`]).
     pub fn sync_now(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
         lend::run(&std::cell::RefCell::new(self), progress)
+    }
+
+    /// Documents held aside, with why (see [`held`]).
+    pub fn held(&self) -> Result<Vec<Held>> {
+        held::list(self.conn())
     }
 
     /// The HTTP transport to the enrolled server.

@@ -52,6 +52,8 @@ pub struct SyncStatus {
     pub pending_blobs: usize,
     /// Reachability, a running sync, what waits to go, the last error.
     pub state: SyncState,
+    /// Documents held aside (a folio clash, a refusal by the server), with why.
+    pub held: Vec<brigada_core::store::held::Held>,
 }
 
 #[tauri::command(async)]
@@ -62,6 +64,7 @@ pub fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus> {
             last_sync: s.sync_setting("last_sync")?.and_then(|t| t.parse().ok()),
             pending_blobs: s.pending_blobs()?.len(),
             state: state.sync_state().clone(),
+            held: s.held()?,
         })
     })
 }

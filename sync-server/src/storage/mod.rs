@@ -54,6 +54,8 @@ pub struct DocMeta {
     pub creator_device: String,
     /// Blobs (photos, signatures) the document references.
     pub blobs: Vec<String>,
+    /// An expediente's folio (one expediente per folio on a server).
+    pub folio: Option<String>,
 }
 
 /// Who a device may read and write.
@@ -101,6 +103,8 @@ impl Scope {
 pub trait DocRepo {
     fn load(&mut self, id: &str) -> Result<Option<Automerge>>;
     fn meta(&mut self, id: &str) -> Result<Option<DocMeta>>;
+    /// The expediente other than `id` that has `folio`, if any.
+    fn folio_holder(&mut self, folio: &str, id: &str) -> Result<Option<String>>;
     /// Store a document for the first time, or the changes `added` since the stored
     /// version; record its metadata and move it to the head of the feed. Returns its new
     /// feed position.

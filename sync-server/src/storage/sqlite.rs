@@ -79,6 +79,12 @@ CREATE TABLE tag_ranges (
     allocated_at INTEGER NOT NULL
 );
 ",
+    // One expediente per folio: the folio of each expediente, for the check on arrival
+    // (filled for documents stored before this version when the server opens).
+    "
+ALTER TABLE docs ADD COLUMN folio TEXT;
+CREATE INDEX docs_by_folio ON docs (folio);
+",
 ];
 
 const COMPACT_AFTER: i64 = 64;
@@ -109,6 +115,7 @@ impl SqliteStorage {
             tx.execute_batch(sql)?;
         }
         tx.pragma_update(None, "user_version", SCHEMA.len() as i64)?;
+        backfill_folios(&tx)?;
         tx.commit()?;
         Ok(SqliteStorage { conn: Mutex::new(conn) })
     }
@@ -169,6 +176,25 @@ impl Storage for SqliteStorage {
                 )
                 .optional()?;
             let id = id.ok_or(ServerError::BadCode)?;
+            // The folio code is this device's alone on this server: another device with it
+            // (revoked ones included: their folios exist) would make the same folios. The
+            // same tablet enrolling again (the same key) keeps its code.
+            let holder: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT person, device_name FROM devices WHERE device_code = ?1 AND id <> ?2
+                     AND enrolled_at IS NOT NULL AND coalesce(public_key, '') <> ?3 LIMIT 1",
+                    params![e.device_code, id, e.public_key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((person, name)) = holder {
+                return Err(ServerError::Conflict(msg!(
+                    "server.device_code_taken",
+                    code = &e.device_code,
+                    device = name.unwrap_or_default(),
+                    person = person
+                )));
+            }
             tx.execute(
                 "UPDATE devices SET code_hash = NULL, code_expires_at = NULL, token_hash = ?2, device_name = ?3,
                     device_code = ?4, public_key = ?5, enrolled_at = ?6 WHERE id = ?1",
@@ -286,6 +312,28 @@ struct Repo<'a> {
     tx: &'a Transaction<'a>,
 }
 
+/// Fill the folio of expedientes stored before the server kept it (schema 3): read once
+/// from each document. Documents that cannot be read keep none.
+fn backfill_folios(tx: &Transaction<'_>) -> Result<()> {
+    let ids: Vec<String> = tx
+        .prepare("SELECT id FROM docs WHERE kind = 'expediente' AND folio IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut repo = Repo { tx };
+    for id in ids {
+        let folio = repo
+            .load(&id)
+            .ok()
+            .flatten()
+            .and_then(|d| brigada_record::doc::read::<brigada_record::model::Expediente>(&id, &d).ok())
+            .map(|e| e.folio);
+        if let Some(folio) = folio {
+            tx.execute("UPDATE docs SET folio = ?2 WHERE id = ?1", params![id, folio])?;
+        }
+    }
+    Ok(())
+}
+
 impl DocRepo for Repo<'_> {
     fn load(&mut self, id: &str) -> Result<Option<Automerge>> {
         let snap: Option<Vec<u8>> = self
@@ -305,15 +353,15 @@ impl DocRepo for Repo<'_> {
     }
 
     fn meta(&mut self, id: &str) -> Result<Option<DocMeta>> {
-        let row: Option<(String, String, String)> = self
+        let row: Option<(String, String, String, Option<String>)> = self
             .tx
             .query_row(
-                "SELECT kind, seccion, creator_device FROM docs WHERE id = ?1",
+                "SELECT kind, seccion, creator_device, folio FROM docs WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((kind, seccion, creator_device)) = row else {
+        let Some((kind, seccion, creator_device, folio)) = row else {
             return Ok(None);
         };
         let mut s = self
@@ -337,7 +385,19 @@ impl DocRepo for Repo<'_> {
             assignees,
             creator_device,
             blobs,
+            folio,
         }))
+    }
+
+    fn folio_holder(&mut self, folio: &str, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT id FROM docs WHERE folio = ?1 AND id <> ?2 LIMIT 1",
+                [folio, id],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64> {
@@ -346,8 +406,8 @@ impl DocRepo for Repo<'_> {
         match added {
             None => {
                 self.tx.execute(
-                    "INSERT INTO docs (id, kind, seccion, creator_device, snapshot, feed_seq, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO docs (id, kind, seccion, creator_device, snapshot, feed_seq, updated_at, folio)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         id,
                         meta.kind.as_str(),
@@ -355,7 +415,8 @@ impl DocRepo for Repo<'_> {
                         meta.creator_device,
                         doc.save(),
                         seq as i64,
-                        t
+                        t,
+                        meta.folio
                     ],
                 )?;
             }
@@ -365,8 +426,8 @@ impl DocRepo for Repo<'_> {
                     params![id, bytes],
                 )?;
                 self.tx.execute(
-                    "UPDATE docs SET seccion = ?2, feed_seq = ?3, updated_at = ?4 WHERE id = ?1",
-                    params![id, meta.seccion, seq as i64, t],
+                    "UPDATE docs SET seccion = ?2, feed_seq = ?3, updated_at = ?4, folio = ?5 WHERE id = ?1",
+                    params![id, meta.seccion, seq as i64, t, meta.folio],
                 )?;
                 let n: i64 = self
                     .tx

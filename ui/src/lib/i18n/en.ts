@@ -173,6 +173,7 @@ export const en: Record<Key, string> = {
   "sync.last": "Last sync",
   "sync.never": "Never",
   "sync.pending_blobs": "Photos and signatures still to arrive",
+  "sync.held": "Held aside: not taken in (everything else synced)",
   "sync.now": "Sync now",
   "sync.progress": "{docs} jobs · {kib} KiB · {blobs} photos and signatures",
   "sync.done": "Done: {sent} sent, {received} received.",

@@ -171,6 +171,7 @@ export const es = {
   "sync.last": "Última sincronización",
   "sync.never": "Nunca",
   "sync.pending_blobs": "Fotos y firmas por recibir",
+  "sync.held": "Apartados: no se integraron (todo lo demás sí se sincronizó)",
   "sync.now": "Sincronizar ahora",
   "sync.progress": "{docs} expedientes · {kib} KiB · {blobs} fotos y firmas",
   "sync.done": "Listo: {sent} enviados, {received} recibidos.",
