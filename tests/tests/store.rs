@@ -32,6 +32,30 @@ fn a_wrong_passphrase_is_refused_and_changes_nothing() {
 }
 
 #[test]
+fn a_pin_a_thief_could_guess_does_not_make_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let init = |pass: &str| {
+        Store::init(
+            &home,
+            pass,
+            brigada_core::store::InitOptions {
+                device_name: "Tablet 07".into(),
+                code: None,
+                person: None,
+                seccion: None,
+                kdf: brigada_core::store::kdf::KdfParams::new_for_tests(),
+            },
+        )
+    };
+    let e = init("1234").err().expect("a 4-digit PIN is refused");
+    assert!(matches!(e, Error::WeakPassphrase), "{e:?}");
+    assert!(e.render(En).contains("8 digits"), "{}", e.render(En));
+    assert!(!home.join("brigada.db").exists(), "nothing was created");
+    init("20481937").expect("an 8-digit PIN that is not a run");
+}
+
+#[test]
 fn the_database_is_unreadable_without_the_key() {
     let (dir, mut store) = temp_store("Tablet 11");
     let job = new_job(&mut store, "P1");

@@ -1,5 +1,12 @@
 //! The database key, derived from the technician's passphrase or PIN with Argon2id.
 //!
+//! A stolen tablet's files can be attacked offline, so the passphrase chosen at `init`
+//! and the derivation cost together must make guessing slow: every allowed PIN (8 digits
+//! or more, not one digit repeated nor a run) at ≈ 140 ms a guess on one core here is
+//! 10⁸ × 0.14 s ≈ 160 days; a passphrase with letters needs 8 characters or more. Unlock
+//! stays well under a second (docs/BENCHMARKS.md). Stores made with the older, cheaper
+//! parameters keep theirs (they are in `device.json`) and still open.
+//!
 //! The salt and cost parameters sit beside the database in `device.json` (they are not
 //! secret); a short verifier lets a wrong passphrase be refused before SQLCipher is even
 //! asked, so a typo never touches the database file.
@@ -23,10 +30,10 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// OWASP's recommended Argon2id setting (46 MiB, 1 pass): about 60 ms on this
-    /// project's CI machine, well under a second on a tablet.
+    /// Argon2id with 64 MiB and 3 passes: ≈ 140 ms on this project's 2-core machine
+    /// (one derivation, release build), under a second on a slow tablet.
     pub fn new_random() -> Self {
-        Self::with_cost(47_104, 1)
+        Self::with_cost(65_536, 3)
     }
 
     /// Cheap parameters for tests that open stores thousands of times. Never used by the
@@ -49,6 +56,28 @@ impl KdfParams {
 
 pub type Key = Zeroizing<[u8; 32]>;
 
+/// Shortest passphrase or PIN a new store accepts.
+pub const MIN_LEN: usize = 8;
+
+/// Whether `passphrase` may protect a new store: a PIN of [`MIN_LEN`] digits or more that
+/// is not one digit repeated nor a run (12345678, 98765432), or a passphrase with letters
+/// of [`MIN_LEN`] characters or more, not one character repeated.
+pub fn check_policy(passphrase: &str) -> Result<()> {
+    let chars: Vec<char> = passphrase.trim().chars().collect();
+    let long_enough = chars.len() >= MIN_LEN;
+    let repeated = chars.windows(2).all(|w| w[0] == w[1]);
+    let digits: Option<Vec<i32>> = chars.iter().map(|c| c.to_digit(10).map(|d| d as i32)).collect();
+    let run = digits.as_ref().is_some_and(|d| {
+        let step = d.get(1).zip(d.first()).map(|(b, a)| b - a);
+        matches!(step, Some(1 | -1)) && d.windows(2).all(|w| Some(w[1] - w[0]) == step)
+    });
+    if long_enough && !repeated && !run {
+        Ok(())
+    } else {
+        Err(Error::WeakPassphrase)
+    }
+}
+
 pub fn derive(passphrase: &str, p: &KdfParams) -> Result<Key> {
     if passphrase.trim().chars().count() < 4 {
         return Err(Error::WeakPassphrase);
@@ -69,4 +98,33 @@ pub fn verifier(key: &Key) -> String {
     h.update(b"brigada-key-verifier-v1");
     h.update(key.as_ref());
     hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_takes_only_passphrases_a_thief_cannot_soon_guess() {
+        for weak in [
+            "1234", "1234567", "11111111", "12345678", "98765432", "aaaaaaaa", "abc1234", "        ",
+        ] {
+            assert!(
+                matches!(check_policy(weak), Err(Error::WeakPassphrase)),
+                "{weak:?} was accepted"
+            );
+        }
+        for fine in ["20481937", "04151926", "demo-1234", "prueba-1234", "correct horse"] {
+            assert!(check_policy(fine).is_ok(), "{fine:?} was refused");
+        }
+    }
+
+    #[test]
+    fn a_new_store_pays_for_each_guess() {
+        // The cost the policy's arithmetic rests on (docs/BENCHMARKS.md: ≈ 140 ms here).
+        let p = KdfParams::new_random();
+        assert!(p.m_cost >= 64 * 1024 && p.t_cost >= 3, "{p:?}");
+        assert_eq!(hex::decode(&p.salt).unwrap().len(), 16);
+        assert_ne!(p.salt, KdfParams::new_random().salt, "a fresh salt per store");
+    }
 }

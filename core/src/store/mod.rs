@@ -115,6 +115,7 @@ impl Store {
         if home.join(DEVICE_FILE).exists() || home.join(DB_FILE).exists() {
             return Err(Error::AlreadyInitialised(home.to_owned()));
         }
+        kdf::check_policy(passphrase)?;
         let name = opts.device_name.trim();
         if name.is_empty() {
             return Err(Error::InvalidInput(msg!("init.no_device_name")));

@@ -57,7 +57,7 @@ export const en: Record<Key, string> = {
   "setup.device": "Device name",
   "setup.person": "Name of the person using it",
   "setup.seccion": "Section",
-  "setup.passphrase": "Passphrase or PIN (at least 4 characters)",
+  "setup.passphrase": "Passphrase (8 characters or more) or PIN (8 digits or more)",
   "setup.confirm": "Repeat the passphrase or PIN",
   "setup.mismatch": "The two passphrases differ.",
   "setup.submit": "Create encrypted store",

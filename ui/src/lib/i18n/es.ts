@@ -55,7 +55,7 @@ export const es = {
   "setup.device": "Nombre del dispositivo",
   "setup.person": "Nombre de quien lo usa",
   "setup.seccion": "Sección",
-  "setup.passphrase": "Contraseña o PIN (mínimo 4 caracteres)",
+  "setup.passphrase": "Contraseña (8 caracteres o más) o PIN (8 dígitos o más)",
   "setup.confirm": "Repite la contraseña o PIN",
   "setup.mismatch": "Las dos contraseñas no coinciden.",
   "setup.submit": "Crear almacén cifrado",
