@@ -105,6 +105,56 @@ pub struct EnrollRequest {
     pub device_code: String,
     /// The device's Ed25519 public key (hex), for signature verification.
     pub public_key: String,
+    /// The device's signature (hex) of this request with that key: proof that it holds
+    /// the private half, so nobody can enrol someone else's public key as their own.
+    #[serde(default)]
+    pub proof: String,
+}
+
+impl EnrollRequest {
+    /// An enrolment request signed with the device's key.
+    pub fn signed(code: String, device_name: String, device_code: String, key: &ed25519_dalek::SigningKey) -> Self {
+        use ed25519_dalek::Signer;
+        let mut r = EnrollRequest {
+            code,
+            device_name,
+            device_code,
+            public_key: hex::encode(key.verifying_key().as_bytes()),
+            proof: String::new(),
+        };
+        r.proof = hex::encode(key.sign(&r.statement()).to_bytes());
+        r
+    }
+
+    /// What the proof signs: the code and the device's identity, so a proof cannot be
+    /// reused with another code, name or key.
+    fn statement(&self) -> Vec<u8> {
+        format!(
+            "brigada-enroll-v1\n{}\n{}\n{}\n{}",
+            self.code, self.device_name, self.device_code, self.public_key
+        )
+        .into_bytes()
+    }
+
+    /// The key this request enrols, once it is a valid Ed25519 key (in lowercase hex) and
+    /// the proof shows the sender holds its private half; else why not.
+    pub fn proven_key(&self) -> std::result::Result<String, crate::messages::Message> {
+        let key: [u8; 32] = hex::decode(self.public_key.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| msg!("enrol.bad_key"))?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| msg!("enrol.bad_key"))?;
+        if key.is_weak() {
+            return Err(msg!("enrol.bad_key"));
+        }
+        let proof: [u8; 64] = hex::decode(self.proof.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| msg!("enrol.no_proof"))?;
+        key.verify_strict(&self.statement(), &ed25519_dalek::Signature::from_bytes(&proof))
+            .map_err(|_| msg!("enrol.no_proof"))?;
+        Ok(hex::encode(key.as_bytes()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

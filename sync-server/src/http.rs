@@ -71,12 +71,14 @@ async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrol
     if code.len() < 16 {
         return Err(ServerError::BadCode);
     }
+    // A valid key, and the proof that the device holds its private half.
+    let public_key = req.proven_key().map_err(ServerError::BadRequest)?;
     let token = devices::secret(32);
     let token_hash = devices::hash(&token);
     let e = Enrolment {
         device_name: req.device_name.chars().take(100).collect(),
         device_code: req.device_code.chars().take(6).collect(),
-        public_key: req.public_key.chars().take(128).collect(),
+        public_key,
     };
     let storage = state.storage.clone();
     let now = chrono::Utc::now().timestamp_millis();

@@ -15,12 +15,12 @@ fn main() -> anyhow::Result<()> {
     store.comment(&job, "semilla")?;
     let plan = store.sync_plan()?;
     std::fs::write(out.join("request-one-doc.bin"), protocol::encode(&plan.request))?;
-    let enroll = EnrollRequest {
-        code: "ABCD-EFGH-JKLM-NPQR-STUV".into(),
-        device_name: "Tablet 01".into(),
-        device_code: "T01".into(),
-        public_key: "00".repeat(32),
-    };
+    let enroll = EnrollRequest::signed(
+        "ABCD-EFGH-JKLM-NPQR-STUV".into(),
+        "Tablet 01".into(),
+        "T01".into(),
+        store.signing_key(),
+    );
     std::fs::write(out.join("enroll.json"), serde_json::to_vec(&enroll)?)?;
     Ok(())
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use brigada_core::Store;
 use brigada_core::sync::http::enroll;
-use brigada_core::sync::protocol::EnrollRequest;
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
 use rand::Rng;
@@ -45,13 +44,7 @@ fn enrolled(url: &str, data: &Path, name: &str, role: Role) -> (tempfile::TempDi
     let storage = brigada_sync::open_storage(data).unwrap();
     let (_, code) = brigada_sync::add_device(storage.as_ref(), name, role, "RT").unwrap();
     drop(storage);
-    let req = EnrollRequest {
-        code,
-        device_name: name.into(),
-        device_code: store.device().code.clone(),
-        public_key: store.public_key_hex(),
-    };
-    let resp = enroll(url, &req, None).unwrap();
+    let resp = enroll(url, &store.enrol_request(code), None).unwrap();
     store.save_enrolment(url, &resp, None).unwrap();
     (dir, store)
 }

@@ -5,7 +5,7 @@ use brigada_core::Error;
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::messages::Locale::En;
 use brigada_core::sync::http::{HttpTransport, enroll};
-use brigada_core::sync::protocol::{self, EnrollRequest};
+use brigada_core::sync::protocol;
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
 
@@ -251,12 +251,8 @@ fn malformed_requests_get_a_clear_4xx() {
     );
     // An enrolment code used twice.
     let (_, code) = brigada_sync::add_device(s.running.storage.as_ref(), "X", Role::Tecnico, "RT").unwrap();
-    let req = EnrollRequest {
-        code,
-        device_name: "T".into(),
-        device_code: "T1".into(),
-        public_key: "00".into(),
-    };
+    let (_dir, store) = temp_store("Tablet 31");
+    let req = store.enrol_request(code);
     enroll(&s.running.url(), &req, None).unwrap();
     let e = enroll(&s.running.url(), &req, None).unwrap_err();
     assert!(matches!(e, Error::Unauthorized(_)), "{e}");
@@ -429,12 +425,7 @@ fn https_with_the_offices_own_certificate() {
     let url = format!("https://{}", running.addr);
     let (_d, mut store) = temp_store("Tablet 01");
     let (_, code) = brigada_sync::add_device(running.storage.as_ref(), "Ana", Role::Tecnico, "RT").unwrap();
-    let req = EnrollRequest {
-        code,
-        device_name: "Tablet 01".into(),
-        device_code: store.device().code.clone(),
-        public_key: store.public_key_hex(),
-    };
+    let req = store.enrol_request(code);
     // A certificate nobody told the device to trust is refused, with a way out.
     let e = enroll(&url, &req, None).unwrap_err();
     assert!(matches!(e, Error::Network { .. }), "{e}");

@@ -102,12 +102,7 @@ impl Store {
     /// What this device tells the server when it enrols with `code`.
     pub fn enrol_request(&self, code: String) -> protocol::EnrollRequest {
         let d = self.device();
-        protocol::EnrollRequest {
-            code,
-            device_name: d.name.clone(),
-            device_code: d.code.clone(),
-            public_key: self.public_key_hex(),
-        }
+        protocol::EnrollRequest::signed(code, d.name.clone(), d.code.clone(), self.signing_key())
     }
 
     pub fn sync_setting(&self, key: &str) -> Result<Option<String>> {

@@ -176,6 +176,23 @@ impl Storage for SqliteStorage {
                 )
                 .optional()?;
             let id = id.ok_or(ServerError::BadCode)?;
+            // A signing key is one device's: never enrolled again for another active one
+            // (a revoked device's key may come back with its tablet, proven by the request).
+            let key_holder: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT person, device_name FROM devices WHERE public_key = ?1 AND id <> ?2
+                     AND enrolled_at IS NOT NULL AND revoked_at IS NULL LIMIT 1",
+                    params![e.public_key, id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((person, name)) = key_holder {
+                return Err(ServerError::Conflict(msg!(
+                    "server.key_taken",
+                    device = name.unwrap_or_default(),
+                    person = person
+                )));
+            }
             // The folio code is this device's alone on this server: another device with it
             // (revoked ones included: their folios exist) would make the same folios. The
             // same tablet enrolling again (the same key) keeps its code.

@@ -22,13 +22,7 @@ fn enrolled(
 ) -> Result<(tempfile::TempDir, Store)> {
     let (dir, mut store) = temp_store(name);
     let (_, code) = brigada_sync::add_device(storage, name, role, "RT")?;
-    let req = EnrollRequest {
-        code,
-        device_name: name.into(),
-        device_code: store.device().code.clone(),
-        public_key: store.public_key_hex(),
-    };
-    let resp = enroll(url, &req, None)?;
+    let resp = enroll(url, &store.enrol_request(code), None)?;
     store.save_enrolment(url, &resp, None)?;
     Ok((dir, store))
 }
@@ -173,12 +167,12 @@ fn load(devices: usize) -> Result<String> {
     for (i, code) in codes.into_iter().enumerate() {
         let r = enroll(
             &url,
-            &EnrollRequest {
+            &EnrollRequest::signed(
                 code,
-                device_name: format!("T{i}"),
-                device_code: format!("T{i}"),
-                public_key: "00".into(),
-            },
+                format!("T{i}"),
+                format!("T{i}"),
+                &ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
+            ),
             None,
         )?;
         tokens.push(r.token);
