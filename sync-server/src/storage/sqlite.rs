@@ -120,11 +120,15 @@ impl SqliteStorage {
         Ok(SqliteStorage { conn: Mutex::new(conn) })
     }
 
+    /// Run `f` with the one connection. A request that panicked while holding it left
+    /// nothing half-done (its transaction rolled back as the panic unwound), so the lock
+    /// is taken back rather than refusing every later request.
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut c = self
-            .conn
-            .lock()
-            .map_err(|_| ServerError::Storage("the storage lock is poisoned".into()))?;
+        let mut c = self.conn.lock().unwrap_or_else(|poisoned| {
+            tracing::error!("a request panicked while holding the database; its transaction was rolled back");
+            self.conn.clear_poison();
+            poisoned.into_inner()
+        });
         f(&mut c)
     }
 }
@@ -547,5 +551,33 @@ impl DocRepo for Repo<'_> {
             params![device, cursor as i64],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_a_request_neither_stops_the_storage_nor_leaves_half_a_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStorage::open(dir.path()).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            s.with(|c| {
+                let tx = c.transaction()?;
+                tx.execute(
+                    "INSERT INTO devices (id, person, role, seccion, created_at) VALUES ('x', 'Nadie', 'tecnico', '', 0)",
+                    [],
+                )?;
+                panic!("a defect in the middle of a write");
+                #[allow(unreachable_code)]
+                Ok(())
+            })
+        }));
+        assert!(outcome.is_err());
+        // The next request is served, and the interrupted write is not there.
+        assert!(s.devices().expect("the storage still serves").is_empty());
+        let d = s.add_device("Ana", Role::Tecnico, "RT", "h", 0).unwrap();
+        assert_eq!(s.devices().unwrap(), vec![d]);
     }
 }
