@@ -28,24 +28,10 @@ pub enum Error {
         found: i64,
         known: i64,
     },
-    UnknownProcedure(String),
-    UnknownStep {
-        id: String,
-        step: String,
-    },
-    IllegalTransition {
-        step: String,
-        why: Message,
-    },
-    MissingEvidence {
-        step: String,
-        missing: Vec<Message>,
-    },
-    InvalidAnswer {
-        step: String,
-        answer: String,
-        allowed: String,
-    },
+    /// What the record found wrong (a procedure, a step, a document); its code and words
+    /// are the record's own. (Its invalid input and invalid field come in as the core's
+    /// variants of the same names, which the core raises too.)
+    Record(Box<brigada_record::Error>),
     NotFound(String),
     AssetNotFound(String),
     DuplicateTag(String),
@@ -65,10 +51,6 @@ pub enum Error {
     },
     BlobDamaged(String),
     QrNotFound(Message),
-    BadDocument {
-        id: String,
-        detail: Message,
-    },
     NotEnrolled,
     /// The server's own sentence: a catalog message (shown in this device's language), or
     /// the text of an answer that did not come from a Brigada server.
@@ -100,11 +82,7 @@ impl Error {
             Error::WeakPassphrase => C::WeakPassphrase,
             Error::CorruptDatabase { .. } => C::CorruptDatabase,
             Error::DatabaseTooNew { .. } => C::DatabaseTooNew,
-            Error::UnknownProcedure(_) => C::UnknownProcedure,
-            Error::UnknownStep { .. } => C::UnknownStep,
-            Error::IllegalTransition { .. } => C::IllegalTransition,
-            Error::MissingEvidence { .. } => C::MissingEvidence,
-            Error::InvalidAnswer { .. } => C::InvalidAnswer,
+            Error::Record(e) => e.code(),
             Error::NotFound(_) => C::NotFound,
             Error::AssetNotFound(_) => C::AssetNotFound,
             Error::DuplicateTag(_) => C::DuplicateTag,
@@ -114,7 +92,6 @@ impl Error {
             Error::TooLarge { .. } => C::TooLarge,
             Error::BlobDamaged(_) => C::BlobDamaged,
             Error::QrNotFound(_) => C::QrNotFound,
-            Error::BadDocument { .. } => C::BadDocument,
             Error::NotEnrolled => C::NotEnrolled,
             Error::Unauthorized(_) => C::Unauthorized,
             Error::Forbidden(_) => C::Forbidden,
@@ -138,15 +115,7 @@ impl Error {
                 msg!("corrupt_database", path = path.display().to_string(), detail = detail)
             }
             Error::DatabaseTooNew { found, known } => msg!("database_too_new", found = *found, known = *known),
-            Error::UnknownProcedure(id) => msg!("unknown_procedure", id = id),
-            Error::UnknownStep { id, step } => msg!("unknown_step", procedure = id, step = step),
-            Error::IllegalTransition { step, why } => msg!("illegal_transition", step = step, why = why.clone()),
-            Error::MissingEvidence { step, missing } => {
-                msg!("missing_evidence", step = step, missing = missing.clone())
-            }
-            Error::InvalidAnswer { step, answer, allowed } => {
-                msg!("invalid_answer", step = step, answer = answer, allowed = allowed)
-            }
+            Error::Record(e) => e.message(),
             Error::NotFound(r) => msg!("not_found", reference = r),
             Error::AssetNotFound(t) => msg!("asset_not_found", tag = t),
             Error::DuplicateTag(t) => msg!("duplicate_tag", tag = t),
@@ -156,7 +125,6 @@ impl Error {
             Error::TooLarge { size, max } => msg!("too_large", size = megabytes(*size), max = megabytes(*max)),
             Error::BlobDamaged(h) => msg!("blob_damaged", hash = h.chars().take(12).collect::<String>()),
             Error::QrNotFound(why) => msg!("qr_not_found", why = why.clone()),
-            Error::BadDocument { id, detail } => msg!("bad_document", id = id, detail = detail.clone()),
             Error::NotEnrolled => msg!("not_enrolled"),
             Error::Unauthorized(m) => msg!("unauthorized", server = m.clone()),
             Error::Forbidden(m) => msg!("forbidden", server = m.clone()),
@@ -206,15 +174,10 @@ impl From<brigada_record::Error> for Error {
     fn from(e: brigada_record::Error) -> Error {
         use brigada_record::Error as R;
         match e {
-            R::UnknownProcedure(id) => Error::UnknownProcedure(id),
-            R::UnknownStep { id, step } => Error::UnknownStep { id, step },
-            R::IllegalTransition { step, why } => Error::IllegalTransition { step, why },
-            R::MissingEvidence { step, missing } => Error::MissingEvidence { step, missing },
-            R::InvalidAnswer { step, answer, allowed } => Error::InvalidAnswer { step, answer, allowed },
             R::InvalidField { field, why } => Error::InvalidField { field, why },
             R::InvalidInput(why) => Error::InvalidInput(why),
-            R::BadDocument { id, detail } => Error::BadDocument { id, detail },
             R::Automerge(e) => Error::Automerge(e),
+            other => Error::Record(Box::new(other)),
         }
     }
 }

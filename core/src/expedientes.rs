@@ -10,6 +10,7 @@ use brigada_record::msg;
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::RecordError;
 use crate::doc::{self, HistoryEntry};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -296,13 +297,13 @@ impl Store {
                     .conflicts
                     .iter()
                     .find(|c| c.step == step)
-                    .ok_or_else(|| Error::IllegalTransition {
+                    .ok_or_else(|| RecordError::IllegalTransition {
                         step: step.clone(),
                         why: msg!("step.no_conflict"),
                     })?;
                 let def = proc.known_step(&step)?;
                 if !def.answers.iter().any(|a| a.value == answer) {
-                    return Err(Error::InvalidAnswer {
+                    return Err(RecordError::InvalidAnswer {
                         step: step.clone(),
                         answer: answer.clone(),
                         allowed: def
@@ -311,7 +312,8 @@ impl Store {
                             .map(|a| a.value.as_str())
                             .collect::<Vec<_>>()
                             .join(", "),
-                    });
+                    }
+                    .into());
                 }
                 exp.log.push(LogEntry {
                     id: uuid(),
@@ -660,10 +662,11 @@ impl Store {
         let proc = procedure::get(&exp_in.procedure_id, exp_in.procedure_version)?;
         let id = exp_in.id.clone();
         if uuid::Uuid::parse_str(&id).is_err() {
-            return Err(Error::BadDocument {
+            return Err(RecordError::BadDocument {
                 id,
                 detail: msg!("document.bad_id"),
-            });
+            }
+            .into());
         }
         // A different expediente with a folio already here is refused, not mixed in.
         if let Some(other) = held::folio_holder(self.conn(), &exp_in.folio, &id)? {

@@ -30,5 +30,6 @@ pub mod store;
 pub mod sync;
 pub mod tag;
 
+pub use brigada_record::Error as RecordError;
 pub use error::{Error, Result};
 pub use store::Store;

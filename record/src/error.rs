@@ -6,8 +6,8 @@
 //! (`record/messages.toml`), shown in the reader's language.
 //!
 //! The record's own errors (a document, a procedure step or a protocol message that is
-//! not what it must be) are folded by the core into its error type variant for variant,
-//! so a caller sees one set of codes whichever side found the problem.
+//! not what it must be) travel inside the core's error type as they are (`Record`), with
+//! their code and words, so a caller sees one set of codes whichever side found them.
 
 use std::fmt;
 

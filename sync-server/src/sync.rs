@@ -185,6 +185,20 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             ));
             continue;
         }
+        // A device makes folios with its own folio code only (SECCION-YEAR-CODE-NNNN): it
+        // cannot claim another device's future folios and so have that device's refused.
+        if existing.is_none()
+            && let Some(folio) = &meta.folio
+            && folio.split('-').nth(2) != device.device_code.as_deref()
+        {
+            tracing::warn!(device = %device.id, id = %push.id, folio = %folio, "folio of another device's code");
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Forbidden,
+                msg!("refused.not_your_folio", folio = folio),
+            ));
+            continue;
+        }
         // A técnico may not hand an expediente out of their own reach by editing it.
         if existing.is_some() && !scope.allows(&meta) {
             rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.out_of_scope")));

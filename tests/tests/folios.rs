@@ -162,6 +162,21 @@ fn the_server_refuses_an_expediente_whose_folio_another_one_has() {
         "{}",
         sum.held[0].reason
     );
+    // Nor can it claim a folio another device has not used yet (to have that device's
+    // job refused later): a new expediente must carry the sender's own folio code.
+    let mut squat = forged.clone();
+    squat.id = uuid::Uuid::now_v7().to_string();
+    squat.folio = "RT-2026-T07-0099".into();
+    let mut d = Automerge::new();
+    brigada_core::doc::write(&mut d, &squat, &author, "squat", 0).unwrap();
+    t09.store.merge_document(&d.save()).unwrap();
+    let sum = t09.sync().unwrap();
+    let held = sum.held.iter().find(|h| h.id == squat.id).expect("refused");
+    assert!(
+        held.reason.contains("no lleva el código de folios de este dispositivo"),
+        "{}",
+        held.reason
+    );
     // The office sees one expediente under that folio: the real one.
     office.sync().unwrap();
     let rows = office.store.list(&Default::default()).unwrap();

@@ -257,7 +257,7 @@ impl Store {
         // The version printed: the one the last signature sealed.
         let (shown, cutoff) = match last {
             Some(s) => {
-                let at = at_heads(&exp.id, d, &s.heads).ok_or_else(|| Error::BadDocument {
+                let at = at_heads(&exp.id, d, &s.heads).ok_or_else(|| brigada_record::Error::BadDocument {
                     id: exp.id.clone(),
                     detail: msg!("document.signed_version_missing", signer = &s.name),
                 })?;
