@@ -5,12 +5,11 @@
 set -euo pipefail
 
 # cmake + g++: zxing-cpp (QR decoder) is built from source.
-# pkg-config, libclang-dev: native builds; tcl: SQLCipher's amalgamation build; libssl-dev:
-# the OpenSSL SQLCipher encrypts with.
+# pkg-config, libclang-dev: native builds; tcl: SQLCipher's amalgamation build.
 # poppler-utils and qpdf: the document tests read PDFs back (pdftotext, pdftoppm, qpdf --check).
 # libwebkit2gtk-4.1-dev … libxdo-dev: the Tauri app; nodejs + npm: its Svelte UI;
 # webkit2gtk-driver (WebKitWebDriver) + xvfb + xauth: the end-to-end window tests.
-PACKAGES=(build-essential cmake pkg-config libclang-dev tcl libssl-dev git curl ca-certificates poppler-utils qpdf
+PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth)
 

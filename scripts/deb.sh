@@ -30,7 +30,7 @@ for f in usr/bin/brigada-app usr/share/applications/Brigada.desktop; do
   grep -Eq " (\./)?$f\$" <<<"$contents" || { echo "deb: $f is missing from the package" >&2; exit 1; }
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-for dep in libwebkit2gtk-4.1 libssl3; do
+for dep in libwebkit2gtk-4.1; do
   grep -q "$dep" <<<"$depends" || { echo "deb: no $dep dependency: $depends" >&2; exit 1; }
 done
 # Unpack and run the packaged binary's QR worker on one blank 30×30 frame: it must answer.
