@@ -50,6 +50,7 @@ bench: ui
 	$(CARGO) build --locked --release -p brigada-scenarios --bins -p brigada-app
 	$(CARGO_TARGET_DIR)/release/bench --out docs/BENCHMARKS.md
 	$(CARGO_TARGET_DIR)/release/sync_bench --out docs/BENCHMARKS.md
+	$(CARGO_TARGET_DIR)/release/attack_bench --out docs/BENCHMARKS.md
 	$(CARGO_TARGET_DIR)/release/doc_bench --out docs/BENCHMARKS.md
 	$(CARGO) run --locked --release -p brigada-app --example cold_start -- \
 	  --app $(CARGO_TARGET_DIR)/release/brigada-app --out docs/BENCHMARKS.md

@@ -18,6 +18,8 @@ pub const VERSION: u32 = 2;
 pub const CONTENT_TYPE: &str = "application/x-brigada-sync-v1";
 /// Largest request or response body. Bigger batches are split by the client.
 pub const MAX_BODY: usize = 32 * 1024 * 1024;
+/// Largest photo or attachment, on the device and on the server alike.
+pub const MAX_BLOB: u64 = 25 * 1024 * 1024;
 /// Change-set bytes the client puts in one request before starting another.
 pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
 

@@ -24,6 +24,12 @@ pub enum ServerError {
     /// The request clashes with what the server holds (a folio code already in use).
     Conflict(Message),
     BadCode,
+    /// The body stopped arriving (the body timeout passed between two pieces).
+    SlowBody,
+    /// Too many attempts from one address; try again after `seconds`.
+    TooMany {
+        seconds: u64,
+    },
     /// The detail stays in the server's log; a device is told only that storage failed.
     Storage(String),
 }
@@ -38,6 +44,8 @@ impl ServerError {
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
             ServerError::Conflict(_) => StatusCode::CONFLICT,
             ServerError::BadCode => StatusCode::UNAUTHORIZED,
+            ServerError::SlowBody => StatusCode::REQUEST_TIMEOUT,
+            ServerError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServerError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -52,6 +60,8 @@ impl ServerError {
             ServerError::NotFound(_) => "not_found",
             ServerError::Conflict(_) => "conflict",
             ServerError::BadCode => "bad_code",
+            ServerError::SlowBody => "slow_body",
+            ServerError::TooMany { .. } => "too_many",
             ServerError::Storage(_) => "storage",
         }
     }
@@ -67,6 +77,8 @@ impl ServerError {
             | ServerError::Conflict(m) => m.clone(),
             ServerError::TooLarge { size, max } => msg!("server.too_large", size = *size, max = *max),
             ServerError::BadCode => msg!("server.bad_code"),
+            ServerError::SlowBody => msg!("server.body_timeout"),
+            ServerError::TooMany { seconds } => msg!("server.too_many_attempts", seconds = *seconds),
             ServerError::Storage(_) => msg!("server.storage"),
         }
     }
@@ -107,7 +119,13 @@ impl IntoResponse for ServerError {
             message: said.render(locale()),
             said: Some(said),
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ServerError::TooMany { seconds } = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }
 

@@ -1,23 +1,30 @@
 //! The HTTP surface, versioned under `/v1`. Thin handlers: authenticate, bound the body,
 //! decode, call storage on a blocking thread, encode.
+//!
+//! A stranger must cost little: the token is checked from the headers alone, before any
+//! of the body is read (a refused request's body is never read), every body is read
+//! against its route's own limit and a timeout between pieces, and enrolment (the one
+//! route open to strangers) takes a small body and few failed attempts per address.
 
 use brigada_record::msg;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use brigada_record::protocol::{
     self, DeviceKey, EnrollRequest, EnrollResponse, MAX_TAGS_PER_REQUEST, SyncRequest, TagRange, TagRequest,
 };
 
 use crate::devices::{self, Device};
 use crate::error::{Result, ServerError};
+use crate::listen::{Attempts, Limits};
 use crate::storage::blobs::{self, Append, BlobStore};
 use crate::storage::{Enrolment, Storage};
 
@@ -25,20 +32,85 @@ use crate::storage::{Enrolment, Storage};
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub blobs: Arc<BlobStore>,
+    pub limits: Limits,
+    pub enrolments: Arc<Attempts>,
 }
 
+impl AppState {
+    pub fn new(storage: Arc<dyn Storage>, blobs: Arc<BlobStore>, limits: Limits) -> Self {
+        let enrolments = Arc::new(Attempts::new(limits.enrol_attempts, limits.enrol_window));
+        AppState {
+            storage,
+            blobs,
+            limits,
+            enrolments,
+        }
+    }
+}
+
+/// Largest enrolment request: a code, a name, a key and a signature.
+pub const MAX_ENROL_BODY: usize = 4 * 1024;
+/// Largest tag request.
+const MAX_TAG_BODY: usize = 1024;
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/enroll", post(enroll))
+    // Routes for enrolled devices: the token is checked before the handler (and its body).
+    let devices = Router::new()
         .route("/v1/sync", post(sync))
         .route("/v1/keys", get(keys))
         .route("/v1/tags", post(tags))
         .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).patch(blob_patch))
-        // Bodies are checked against the protocol's limit by hand (for a clear 413 message);
-        // axum's own limit sits just above it.
-        .layer(DefaultBodyLimit::max(protocol::MAX_BODY + 1024))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_device));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/enroll", post(enroll))
+        .merge(devices)
+        // Each handler reads its body itself, against its own limit.
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// The device behind the request's token, checked from the headers alone.
+async fn require_device(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response> {
+    let device = authenticate(&state, req.headers()).await?;
+    req.extensions_mut().insert(device);
+    Ok(next.run(req).await)
+}
+
+/// Read a request body of at most `max` bytes, each piece within the body timeout: a
+/// declared length over the limit is refused before a byte is read.
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body, max: usize) -> Result<Bytes> {
+    use http_body_util::BodyExt;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(size) = declared.filter(|n| *n > max) {
+        return Err(ServerError::TooLarge { size, max });
+    }
+    let mut body = body;
+    let mut out = Vec::with_capacity(declared.unwrap_or(0));
+    loop {
+        let frame = tokio::time::timeout(state.limits.body_idle_timeout, body.frame())
+            .await
+            .map_err(|_| ServerError::SlowBody)?;
+        match frame {
+            None => break,
+            Some(Err(_)) => return Err(ServerError::BadRequest(msg!("server.body_broken"))),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    if out.len() + data.len() > max {
+                        return Err(ServerError::TooLarge {
+                            size: out.len() + data.len(),
+                            max,
+                        });
+                    }
+                    out.extend_from_slice(&data);
+                }
+            }
+        }
+    }
+    Ok(out.into())
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -64,7 +136,26 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Device> {
     }
 }
 
-async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<EnrollResponse>> {
+async fn enroll(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<EnrollResponse>> {
+    // Codes are guessed by failing: an address that failed too often waits, whatever it sends.
+    if let Err(seconds) = state.enrolments.check(peer) {
+        tracing::warn!(peer = %peer, "enrolment refused: too many failed attempts");
+        return Err(ServerError::TooMany { seconds });
+    }
+    let result = enroll_with(&state, headers, body).await;
+    if result.is_err() {
+        state.enrolments.failed(peer);
+    }
+    result
+}
+
+async fn enroll_with(state: &AppState, headers: HeaderMap, body: Body) -> Result<Json<EnrollResponse>> {
+    let body = read_body(state, &headers, body, MAX_ENROL_BODY).await?;
     let req: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(msg!("server.enrol_json", detail = e.to_string())))?;
     let code = devices::normalise_code(&req.code);
@@ -95,8 +186,7 @@ async fn enroll(State(state): State<AppState>, body: Bytes) -> Result<Json<Enrol
 
 /// The signing keys of every device ever enrolled, with when they were enrolled and
 /// revoked: devices keep this list to verify signatures offline.
-async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Vec<DeviceKey>>> {
-    authenticate(&state, &headers).await?;
+async fn keys(State(state): State<AppState>) -> Result<Json<Vec<DeviceKey>>> {
     let storage = state.storage.clone();
     let devices = blocking(move || storage.devices()).await?;
     Ok(Json(
@@ -118,11 +208,16 @@ async fn keys(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<
 }
 
 /// Reserve a block of asset-tag numbers for an office device (they print the labels).
-async fn tags(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<TagRange>> {
-    let device = authenticate(&state, &headers).await?;
+async fn tags(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TagRange>> {
     if device.role == devices::Role::Tecnico {
         return Err(ServerError::Forbidden(msg!("server.tags_office_only")));
     }
+    let body = read_body(&state, &headers, body, MAX_TAG_BODY).await?;
     let req: TagRequest = serde_json::from_slice(&body)
         .map_err(|e| ServerError::BadRequest(msg!("server.tag_json", detail = e.to_string())))?;
     if req.count == 0 || req.count > MAX_TAGS_PER_REQUEST {
@@ -140,14 +235,13 @@ async fn tags(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
     Ok(Json(range))
 }
 
-async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse> {
-    let device = authenticate(&state, &headers).await?;
-    if body.len() > protocol::MAX_BODY {
-        return Err(ServerError::TooLarge {
-            size: body.len(),
-            max: protocol::MAX_BODY,
-        });
-    }
+async fn sync(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse> {
+    let body = read_body(&state, &headers, body, protocol::MAX_BODY).await?;
     let req: SyncRequest = protocol::decode(&body)?;
     let storage = state.storage.clone();
     let (n_in, id) = (req.docs.len(), device.id.clone());
@@ -160,10 +254,8 @@ async fn sync(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
     ))
 }
 
-/// Check the token, the hash's form, and that the device may see a document that
-/// references the blob.
-async fn blob_access(state: &AppState, headers: &HeaderMap, hash: &str) -> Result<Device> {
-    let device = authenticate(state, headers).await?;
+/// Check the hash's form, and that the device may see a document that references the blob.
+async fn blob_access(state: &AppState, device: Device, hash: &str) -> Result<Device> {
     if !blobs::valid_hash(hash) {
         return Err(ServerError::BadRequest(msg!("server.not_sha256", hash = hash)));
     }
@@ -182,8 +274,12 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Result<u64> {
         .ok_or_else(|| ServerError::BadRequest(msg!("server.header_number", name = name)))
 }
 
-async fn blob_head(State(state): State<AppState>, Path(hash): Path<String>, headers: HeaderMap) -> Result<Response> {
-    let device = blob_access(&state, &headers, &hash).await?;
+async fn blob_head(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+    Path(hash): Path<String>,
+) -> Result<Response> {
+    let device = blob_access(&state, device, &hash).await?;
     Ok(match state.blobs.size(&hash) {
         Some(n) => (StatusCode::OK, [("blob-length", n.to_string())]).into_response(),
         None => {
@@ -195,17 +291,13 @@ async fn blob_head(State(state): State<AppState>, Path(hash): Path<String>, head
 
 async fn blob_patch(
     State(state): State<AppState>,
+    Extension(device): Extension<Device>,
     Path(hash): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response> {
-    let device = blob_access(&state, &headers, &hash).await?;
-    if body.len() > blobs::MAX_CHUNK {
-        return Err(ServerError::TooLarge {
-            size: body.len(),
-            max: blobs::MAX_CHUNK,
-        });
-    }
+    let device = blob_access(&state, device, &hash).await?;
+    let body = read_body(&state, &headers, body, blobs::MAX_CHUNK).await?;
     let offset = header_u64(&headers, "upload-offset")?;
     let total = header_u64(&headers, "upload-length")?;
     let store = state.blobs.clone();
@@ -216,8 +308,13 @@ async fn blob_patch(
     })
 }
 
-async fn blob_get(State(state): State<AppState>, Path(hash): Path<String>, headers: HeaderMap) -> Result<Response> {
-    blob_access(&state, &headers, &hash).await?;
+async fn blob_get(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+    Path(hash): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    blob_access(&state, device, &hash).await?;
     let from = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())

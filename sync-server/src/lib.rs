@@ -2,6 +2,7 @@
 //! port 0 with a temporary database) and a binary (`brigada-sync serve`).
 //!
 //! - [`http`]: axum routes under `/v1` (enrolment, sync) and `/healthz`;
+//! - [`listen`]: the accept loop and what strangers may cost (connection caps, timeouts);
 //! - [`sync`]: one sync exchange, independent of storage;
 //! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
 //! - [`devices`]: roles, enrolment codes and tokens (stored hashed).
@@ -10,6 +11,7 @@ pub mod devices;
 pub mod enrol_qr;
 pub mod error;
 pub mod http;
+pub mod listen;
 pub mod storage;
 pub mod sync;
 
@@ -84,22 +86,49 @@ pub struct Tls {
     pub key_pem: Vec<u8>,
 }
 
-/// Start a server on `listen` (port 0 for any) over `data`, on its own runtime thread.
-pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
-    spawn_with(listen, data, None)
+impl Tls {
+    /// The rustls configuration for this certificate chain and key (HTTP/1.1 only).
+    pub fn config(&self) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs = CertificateDer::pem_slice_iter(&self.cert_pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("the TLS certificate is not usable PEM: {e}"))?;
+        if certs.is_empty() {
+            anyhow::bail!("the TLS certificate file holds no certificate");
+        }
+        let key = PrivateKeyDer::from_pem_slice(&self.key_pem)
+            .map_err(|e| anyhow::anyhow!("the TLS key is not a usable PEM private key: {e}"))?;
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| anyhow::anyhow!("the TLS certificate and key do not go together: {e}"))?;
+        Ok(Arc::new(config))
+    }
 }
 
-/// Like [`spawn`], serving HTTPS with `tls` when given.
-pub fn spawn_with(listen: &str, data: &Path, tls: Option<Tls>) -> anyhow::Result<Running> {
+/// How a server is started: TLS or not, and what strangers may cost it.
+#[derive(Clone, Default)]
+pub struct Options {
+    pub tls: Option<Tls>,
+    pub limits: listen::Limits,
+}
+
+/// Start a server on `listen` (port 0 for any) over `data`, on its own runtime thread.
+pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
+    spawn_with(listen, data, Options::default())
+}
+
+/// Like [`spawn`], with TLS and limits of its own.
+pub fn spawn_with(listen: &str, data: &Path, options: Options) -> anyhow::Result<Running> {
     let storage = open_storage(data)?;
     let std_listener = std::net::TcpListener::bind(listen)?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = http::AppState {
-        storage: storage.clone(),
-        blobs: Arc::new(storage::blobs::BlobStore::open(data)?),
-    };
+    let blobs = Arc::new(storage::blobs::BlobStore::open(data)?);
+    let state = http::AppState::new(storage.clone(), blobs, options.limits);
+    let tls = options.tls.as_ref().map(Tls::config).transpose()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -128,30 +157,12 @@ pub fn spawn_with(listen: &str, data: &Path, tls: Option<Tls>) -> anyhow::Result
 pub async fn serve_on(
     listener: std::net::TcpListener,
     state: http::AppState,
-    tls: Option<Tls>,
+    tls: Option<Arc<rustls::ServerConfig>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let limits = state.limits.clone();
     let app = http::router(state);
-    match tls {
-        None => {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
-        }
-        Some(t) => {
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem(t.cert_pem, t.key_pem)
-                .await
-                .map_err(|e| anyhow::anyhow!("the TLS certificate or key is not usable: {e}"))?;
-            let handle = axum_server::Handle::new();
-            let h = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-            });
-            axum_server::from_tcp_rustls(listener, config)?
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await?;
-        }
-    }
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    listen::serve(listener, app, tls, limits, shutdown).await?;
     Ok(())
 }

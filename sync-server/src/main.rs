@@ -210,11 +210,12 @@ fn serve(listen: &str, data: &std::path::Path, tls: Option<brigada_sync::Tls>) -
     let listener = std::net::TcpListener::bind(listen).with_context(|| msg!("server.cannot_listen", addr = listen))?;
     listener.set_nonblocking(true)?;
     let https = tls.is_some();
+    let tls = tls.as_ref().map(brigada_sync::Tls::config).transpose()?;
     tracing::info!(addr = %listener.local_addr()?, data = %data.display(), https, "brigada-sync listening");
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(brigada_sync::serve_on(
         listener,
-        brigada_sync::http::AppState { storage, blobs },
+        brigada_sync::http::AppState::new(storage, blobs, brigada_sync::listen::Limits::default()),
         tls,
         async {
             let ctrl_c = tokio::signal::ctrl_c();

@@ -292,8 +292,14 @@ pub struct Server {
 }
 
 pub fn server() -> Server {
+    server_with(Default::default())
+}
+
+/// A [`server`] with limits of its own (short timeouts, small caps) for the attack tests.
+pub fn server_with(limits: brigada_sync::listen::Limits) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let running = brigada_sync::spawn("127.0.0.1:0", dir.path()).unwrap();
+    let options = brigada_sync::Options { tls: None, limits };
+    let running = brigada_sync::spawn_with("127.0.0.1:0", dir.path(), options).unwrap();
     Server { _dir: dir, running }
 }
 
@@ -436,4 +442,71 @@ pub fn untrusted_fixture(name: &str) -> Vec<u8> {
         .join("fixtures/untrusted")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A `scenario_server` process (beside the running binary) on a free port over `data`:
+/// the child and its URL. Benchmarks measure its memory alone this way.
+pub fn server_process(data: &Path) -> anyhow::Result<(std::process::Child, String)> {
+    use anyhow::Context;
+    use std::io::BufRead;
+    let server_bin = std::env::current_exe()?.with_file_name("scenario_server");
+    let mut server = std::process::Command::new(&server_bin)
+        .args(["127.0.0.1:0", data.to_str().unwrap_or_default()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {}", server_bin.display()))?;
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().context("no stdout")?).read_line(&mut line)?;
+    // The server prints "ready"; find its port from /proc.
+    let port = listening_port(server.id()).context("cannot find the server's port")?;
+    Ok((server, format!("http://127.0.0.1:{port}")))
+}
+
+/// A process's resident memory now (`VmRSS`) or at its peak (`VmHWM`), in KiB.
+pub fn rss_kib(pid: u32, field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The TCP port a process listens on, from /proc/net/tcp and its socket inodes.
+pub fn listening_port(pid: u32) -> Option<u16> {
+    socket_lines(pid).into_iter().find_map(|f| {
+        (f.get(3).map(String::as_str) == Some("0A"))
+            .then(|| u16::from_str_radix(f[1].split(':').nth(1)?, 16).ok())
+            .flatten()
+    })
+}
+
+/// TCP connections a process holds open (established, not listening).
+pub fn open_connections(pid: u32) -> usize {
+    socket_lines(pid)
+        .iter()
+        .filter(|f| f.get(3).map(String::as_str) == Some("01"))
+        .count()
+}
+
+/// The /proc/net/tcp lines (split in fields) of the process's own sockets.
+fn socket_lines(pid: u32) -> Vec<Vec<String>> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .filter_map(|l| {
+            l.to_str()
+                .and_then(|s| s.strip_prefix("socket:["))
+                .map(|s| s.trim_end_matches(']').to_owned())
+        })
+        .collect();
+    let tcp = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    tcp.lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|f| f.get(9).is_some_and(|i| inodes.contains(i)))
+        .collect()
 }

@@ -32,8 +32,7 @@ CREATE TABLE blob_partials (
 );
 ";
 
-/// Largest attachment accepted (a 12 MP JPEG is ≈ 5 MiB).
-pub const MAX_BLOB: u64 = 25 * 1024 * 1024;
+pub use brigada_record::protocol::MAX_BLOB;
 
 pub fn hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -1,4 +1,8 @@
 //! The HTTP transport (reqwest, rustls) and enrolment.
+//!
+//! A device reads no more from a server than the protocol allows (a sync answer, a key
+//! list, an error, a photo): a broken or hostile server, or a stranger in the middle of
+//! plain HTTP, cannot fill a tablet's memory or disk by answering without end.
 
 use brigada_record::messages::Arg;
 use brigada_record::msg;
@@ -30,6 +34,40 @@ fn client(ca: Option<&str>) -> Result<reqwest::blocking::Client> {
     }
     b.build()
         .map_err(|e| Error::InvalidInput(msg!("http.client", detail = e.to_string())))
+}
+
+/// Largest sync answer: one batch, which may hold one document as big as a request.
+const MAX_SYNC_ANSWER: usize = protocol::MAX_BODY + 1024 * 1024;
+/// Largest JSON answer (the key list of every device ever enrolled is the biggest).
+const MAX_JSON_ANSWER: usize = 16 * 1024 * 1024;
+/// Largest error body read (it is one sentence).
+const MAX_ERROR_ANSWER: usize = 64 * 1024;
+
+/// The answer's body, refused once it passes `max` bytes (before reading it all when the
+/// server declares its length).
+fn read_answer(url: &str, resp: reqwest::blocking::Response, max: usize) -> Result<(reqwest::StatusCode, Vec<u8>)> {
+    use std::io::Read;
+    let status = resp.status();
+    let max = if status.is_success() { max } else { MAX_ERROR_ANSWER };
+    let too_big = || Error::Server {
+        status: status.as_u16(),
+        code: "answer_too_large".into(),
+        message: msg!("sync.answer_too_large", url = url, max = max).into(),
+    };
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_big());
+    }
+    let mut body = Vec::new();
+    resp.take(max as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| Error::Network {
+            url: url.to_owned(),
+            why: msg!("network.other", detail = e.to_string()),
+        })?;
+    if body.len() > max {
+        return Err(too_big());
+    }
+    Ok((status, body))
 }
 
 fn network(url: &str, e: reqwest::Error) -> Error {
@@ -92,8 +130,7 @@ impl HttpTransport {
 impl HttpTransport {
     fn json<T: serde::de::DeserializeOwned>(&self, req: reqwest::blocking::RequestBuilder, what: &str) -> Result<T> {
         let resp = req.bearer_auth(&self.token).send().map_err(|e| network(&self.url, e))?;
-        let status = resp.status();
-        let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+        let (status, body) = read_answer(&self.url, resp, MAX_JSON_ANSWER)?;
         if !status.is_success() {
             return Err(refusal(status, &body));
         }
@@ -137,12 +174,11 @@ impl Transport for HttpTransport {
             .body(request.to_vec())
             .send()
             .map_err(|e| network(&self.url, e))?;
-        let status = resp.status();
-        let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+        let (status, body) = read_answer(&self.url, resp, MAX_SYNC_ANSWER)?;
         if !status.is_success() {
             return Err(refusal(status, &body));
         }
-        Ok(body.to_vec())
+        Ok(body)
     }
 }
 
@@ -157,8 +193,7 @@ pub fn enroll(url: &str, req: &EnrollRequest, ca: Option<&str>) -> Result<Enroll
         .json(req)
         .send()
         .map_err(|e| network(base, e))?;
-    let status = resp.status();
-    let body = resp.bytes().map_err(|e| network(base, e))?;
+    let (status, body) = read_answer(base, resp, MAX_JSON_ANSWER)?;
     if !status.is_success() {
         return Err(refusal(status, &body));
     }
@@ -205,7 +240,7 @@ impl super::blobs::BlobTransport for HttpTransport {
             201 => Ok(true),
             204 => Ok(false),
             _ => {
-                let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+                let (status, body) = read_answer(&self.url, resp, MAX_ERROR_ANSWER)?;
                 Err(refusal(status, &body))
             }
         }
@@ -226,9 +261,11 @@ impl super::blobs::BlobTransport for HttpTransport {
             return Ok(false);
         }
         if !status.is_success() {
-            let body = resp.bytes().map_err(|e| network(&self.url, e))?;
+            let (status, body) = read_answer(&self.url, resp, MAX_ERROR_ANSWER)?;
             return Err(refusal(status, &body));
         }
+        // No photo is bigger than the protocol's limit: a server sending more is cut off.
+        let mut received = from;
         let mut buf = vec![0u8; super::blobs::CHUNK];
         loop {
             let mut filled = 0;
@@ -244,6 +281,14 @@ impl super::blobs::BlobTransport for HttpTransport {
             }
             if filled == 0 {
                 return Ok(true);
+            }
+            received += filled as u64;
+            if received > protocol::MAX_BLOB {
+                return Err(Error::Server {
+                    status: status.as_u16(),
+                    code: "answer_too_large".into(),
+                    message: msg!("sync.answer_too_large", url = &self.url, max = protocol::MAX_BLOB).into(),
+                });
             }
             sink(&buf[..filled])?;
         }

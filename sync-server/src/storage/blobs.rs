@@ -14,8 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Result, ServerError};
 
-/// Largest blob accepted (as on the devices).
-pub const MAX_BLOB: u64 = 25 * 1024 * 1024;
+pub use brigada_record::protocol::MAX_BLOB;
 /// Largest chunk in one request.
 pub const MAX_CHUNK: usize = 4 * 1024 * 1024;
 

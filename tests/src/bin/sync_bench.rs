@@ -1,12 +1,10 @@
 //! `make bench`, sync part: a day offline, a new device's first sync, and many devices at
 //! once against one server process. Writes the "## Sync" section of docs/BENCHMARKS.md.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use automerge::Automerge;
 use brigada_core::Store;
 use brigada_core::sync::http::{HttpTransport, enroll};
@@ -152,17 +150,7 @@ fn load(devices: usize) -> Result<String> {
         codes.push(brigada_sync::add_device(storage.as_ref(), &format!("Técnico {i}"), Role::Tecnico, "")?.1);
     }
     drop(storage);
-    let server_bin = std::env::current_exe()?.with_file_name("scenario_server");
-    let mut server = Command::new(&server_bin)
-        .args(["127.0.0.1:0", data.path().to_str().unwrap_or_default()])
-        .stdout(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot start {}", server_bin.display()))?;
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().context("no stdout")?).read_line(&mut line)?;
-    // The server prints "ready"; find its port from /proc.
-    let port = listening_port(server.id()).context("cannot find the server's port")?;
-    let url = format!("http://127.0.0.1:{port}");
+    let (mut server, url) = server_process(data.path())?;
     let mut tokens = Vec::new();
     for (i, code) in codes.into_iter().enumerate() {
         let r = enroll(
@@ -239,7 +227,7 @@ fn load(devices: usize) -> Result<String> {
         lat.extend(t.join().map_err(|_| anyhow::anyhow!("worker panicked"))??);
     }
     let total_s = t0.elapsed().as_secs_f64();
-    let rss_mib = peak_rss_kib(server.id()).unwrap_or(0) / 1024;
+    let rss_mib = rss_kib(server.id(), "VmHWM:").unwrap_or(0) / 1024;
     let _ = server.kill();
     let _ = server.wait();
     let conn = rusqlite_count(data.path())?;
@@ -261,35 +249,4 @@ receives what changed in its scope; 16 client threads over loopback HTTP; the se
 fn rusqlite_count(data: &Path) -> Result<i64> {
     let c = brigada_core::store::RawConnection::open(data.join("brigada-sync.db"))?;
     Ok(c.query_row("SELECT count(*) FROM docs WHERE kind = 'expediente'", [], |r| r.get(0))?)
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// The TCP port a process listens on, from /proc/net/tcp and its socket inodes.
-fn listening_port(pid: u32) -> Option<u16> {
-    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .ok()?
-        .flatten()
-        .filter_map(|e| std::fs::read_link(e.path()).ok())
-        .filter_map(|l| {
-            l.to_str()
-                .and_then(|s| s.strip_prefix("socket:["))
-                .map(|s| s.trim_end_matches(']').to_owned())
-        })
-        .collect();
-    let tcp = std::fs::read_to_string("/proc/net/tcp").ok()?;
-    tcp.lines().skip(1).find_map(|l| {
-        let f: Vec<&str> = l.split_whitespace().collect();
-        (f.get(3) == Some(&"0A") && inodes.iter().any(|i| Some(&i.as_str()) == f.get(9)))
-            .then(|| u16::from_str_radix(f[1].split(':').nth(1)?, 16).ok())
-            .flatten()
-    })
 }
