@@ -208,6 +208,71 @@ pub struct ErrorBody {
     pub said: Option<crate::messages::Message>,
 }
 
+/// The enrolment QR: `brigada-enroll:URL#CODE`, and `#sha256:FINGERPRINT` when the server
+/// uses its own certificate authority (the device trusts only that CA from then on).
+pub const ENROL_PREFIX: &str = "brigada-enroll:";
+
+/// What an enrolment QR says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolTarget {
+    pub url: String,
+    pub code: String,
+    /// SHA-256 (hex) of the server's own CA certificate.
+    pub ca_fingerprint: Option<String>,
+}
+
+impl EnrolTarget {
+    /// The QR's text.
+    pub fn payload(&self) -> String {
+        let mut p = format!("{ENROL_PREFIX}{}#{}", self.url.trim_end_matches('/'), self.code);
+        if let Some(fp) = &self.ca_fingerprint {
+            p.push_str("#sha256:");
+            p.push_str(fp);
+        }
+        p
+    }
+
+    /// Read a QR's text; `None` when it is not an enrolment QR or is damaged.
+    pub fn parse(text: &str) -> Option<EnrolTarget> {
+        let rest = text.trim().strip_prefix(ENROL_PREFIX)?;
+        let mut parts = rest.split('#');
+        let (url, code) = (parts.next()?, parts.next()?);
+        let ca_fingerprint = match parts.next() {
+            None => None,
+            Some(p) => {
+                let fp = p.strip_prefix("sha256:")?.to_ascii_lowercase();
+                if fp.len() != 64 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                Some(fp)
+            }
+        };
+        if parts.next().is_some() || url.is_empty() || code.trim().is_empty() {
+            return None;
+        }
+        Some(EnrolTarget {
+            url: url.to_owned(),
+            code: code.trim().to_owned(),
+            ca_fingerprint,
+        })
+    }
+}
+
+/// SHA-256 (lowercase hex) of the first certificate in `pem`, over its DER bytes (what
+/// `openssl x509 -noout -fingerprint -sha256` shows, without colons).
+pub fn certificate_fingerprint(pem: &str) -> Option<String> {
+    use base64::Engine;
+    use sha2::Digest;
+    let body = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)?
+        .split("-----END CERTIFICATE-----")
+        .next()?;
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    Some(hex::encode(sha2::Sha256::digest(&der)))
+}
+
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     postcard::to_allocvec(msg).unwrap_or_default()
 }
@@ -234,5 +299,65 @@ pub fn kind_of_id(id: &str) -> Option<crate::model::DocKind> {
             .ok()
             .filter(|u| u.to_string() == id)
             .map(|_| DocKind::Expediente),
+    }
+}
+
+#[cfg(test)]
+mod enrol_target_tests {
+    use super::*;
+
+    #[test]
+    fn enrolment_qrs_are_read_with_and_without_a_pinned_ca() {
+        let plain = EnrolTarget::parse("brigada-enroll:http://127.0.0.1:8787#ABCD-EFGH").unwrap();
+        assert_eq!(plain.url, "http://127.0.0.1:8787");
+        assert_eq!(plain.code, "ABCD-EFGH");
+        assert_eq!(plain.ca_fingerprint, None);
+        let fp = "AB".repeat(32);
+        let pinned = EnrolTarget {
+            url: "https://10.0.0.5:8787/".into(),
+            code: "WXYZ-2345".into(),
+            ca_fingerprint: Some(fp.to_lowercase()),
+        };
+        let text = pinned.payload();
+        assert_eq!(
+            text,
+            format!(
+                "brigada-enroll:https://10.0.0.5:8787#WXYZ-2345#sha256:{}",
+                fp.to_lowercase()
+            )
+        );
+        let back = EnrolTarget::parse(&text).unwrap();
+        assert_eq!(back.url, "https://10.0.0.5:8787");
+        assert_eq!(back.ca_fingerprint, pinned.ca_fingerprint);
+        // A fingerprint copied in capitals (as openssl prints it) is the same pin.
+        let typed = EnrolTarget::parse(&format!("brigada-enroll:https://x#CODE#sha256:{fp}")).unwrap();
+        assert_eq!(typed.ca_fingerprint, Some(fp.to_lowercase()));
+        for damaged in [
+            "brigada-enroll:https://x#",
+            "brigada-enroll:https://x#CODE#sha256:abc",
+            "brigada-enroll:https://x#CODE#md5:00",
+            "brigada-enroll:https://x#CODE#sha256:{}#more",
+            "otra-cosa:https://x#CODE",
+        ] {
+            assert_eq!(EnrolTarget::parse(damaged), None, "{damaged}");
+        }
+    }
+
+    #[test]
+    fn a_certificate_fingerprint_is_the_sha256_of_its_der() {
+        use base64::Engine;
+        use sha2::Digest;
+        let der = b"not really a certificate, but DER bytes all the same";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n{}\n-----END CERTIFICATE-----\n",
+            &b64[..40],
+            &b64[40..]
+        );
+        assert_eq!(
+            certificate_fingerprint(&pem),
+            Some(hex::encode(sha2::Sha256::digest(der)))
+        );
+        assert_eq!(certificate_fingerprint("no pem here"), None);
     }
 }

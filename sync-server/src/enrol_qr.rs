@@ -2,6 +2,12 @@
 //!
 //! The server only ever writes this one picture, so it draws the QR's modules itself with
 //! the `png` encoder instead of taking an image library for it.
+//!
+//! A QR is a secret until used: it is written only when asked (`device add --qr-png`),
+//! in `DATA/inscripciones/` readable by the server's user only, and deleted when its
+//! device enrols, and at each start and `device add` once used, revoked or expired.
+
+use std::path::{Path, PathBuf};
 
 use qrcode::{Color, EcLevel, QrCode};
 
@@ -40,4 +46,52 @@ pub fn png(text: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
     writer.write_image_data(&grey)?;
     writer.finish()?;
     Ok(out)
+}
+
+fn dir(data: &Path) -> PathBuf {
+    data.join("inscripciones")
+}
+
+/// Write the QR of `payload` for device `id`; returns its path.
+pub fn write(data: &Path, id: &str, payload: &str) -> anyhow::Result<PathBuf> {
+    use std::io::Write;
+    let dir = dir(data);
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{id}.png"));
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        o.mode(0o600);
+    }
+    o.open(&path)?.write_all(&png(payload, 8)?)?;
+    Ok(path)
+}
+
+/// Delete device `id`'s QR, if any (it has enrolled).
+pub fn remove(data: &Path, id: &str) {
+    let _ = std::fs::remove_file(dir(data).join(format!("{id}.png")));
+}
+
+/// Delete the QRs whose codes can no longer be used: enrolled, revoked or expired devices,
+/// and devices that no longer exist.
+pub fn sweep(data: &Path, devices: &[crate::devices::Device], now: i64) {
+    let Ok(entries) = std::fs::read_dir(dir(data)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(id) = name.strip_suffix(".png") else { continue };
+        let usable = devices.iter().any(|d| {
+            d.id == id
+                && d.enrolled_at.is_none()
+                && d.revoked_at.is_none()
+                && d.created_at + crate::CODE_LIFETIME_MS > now
+        });
+        if !usable {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }

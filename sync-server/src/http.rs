@@ -34,6 +34,10 @@ pub struct AppState {
     pub blobs: Arc<BlobStore>,
     pub limits: Limits,
     pub enrolments: Arc<Attempts>,
+    /// The server's own CA certificate (PEM), when it serves HTTPS with one.
+    pub own_ca: Option<Arc<str>>,
+    /// The data folder, where enrolment QRs asked for are deleted once used.
+    pub data: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -44,6 +48,8 @@ impl AppState {
             blobs,
             limits,
             enrolments,
+            own_ca: None,
+            data: None,
         }
     }
 }
@@ -64,10 +70,20 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/enroll", post(enroll))
+        .route("/v1/ca", get(own_ca))
         .merge(devices)
         // Each handler reads its body itself, against its own limit.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// The server's own CA certificate, public: a device checks it against the fingerprint
+/// in its enrolment QR before trusting it.
+async fn own_ca(State(state): State<AppState>) -> Result<Response> {
+    match &state.own_ca {
+        Some(pem) => Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem.to_string()).into_response()),
+        None => Err(ServerError::NotFound(msg!("server.no_own_ca"))),
+    }
 }
 
 /// The device behind the request's token, checked from the headers alone.
@@ -175,6 +191,9 @@ async fn enroll_with(state: &AppState, headers: HeaderMap, body: Body) -> Result
     let now = chrono::Utc::now().timestamp_millis();
     let d = blocking(move || storage.enroll(&devices::hash(&code), &e, &token_hash, now)).await?;
     tracing::info!(device = %d.id, person = %d.person, "device enrolled");
+    if let Some(data) = &state.data {
+        crate::enrol_qr::remove(data, &d.id);
+    }
     Ok(Json(EnrollResponse {
         device_id: d.id,
         token,

@@ -5,7 +5,8 @@
 //! - [`listen`]: the accept loop and what strangers may cost (connection caps, timeouts);
 //! - [`sync`]: one sync exchange, independent of storage;
 //! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
-//! - [`devices`]: roles, enrolment codes and tokens (stored hashed).
+//! - [`devices`]: roles, enrolment codes and tokens (stored hashed);
+//! - [`tls`]: the server's own CA and certificate (HTTPS by default beyond loopback).
 
 pub mod devices;
 pub mod enrol_qr;
@@ -14,6 +15,7 @@ pub mod http;
 pub mod listen;
 pub mod storage;
 pub mod sync;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -57,14 +59,16 @@ pub fn add_device(
 /// A server running in this process, for tests and demos: stops when dropped.
 pub struct Running {
     pub addr: SocketAddr,
+    pub https: bool,
     pub storage: Arc<dyn Storage>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
+    /// The server's address, `http://` or `https://` as it serves.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr)
     }
 }
 
@@ -82,8 +86,12 @@ impl Drop for Running {
 /// TLS certificate and key, PEM.
 #[derive(Clone)]
 pub struct Tls {
+    /// The certificate chain (the server's certificate first).
     pub cert_pem: Vec<u8>,
     pub key_pem: Vec<u8>,
+    /// The server's own CA (PEM) when it made one ([`tls`]): served at `/v1/ca` for
+    /// devices that pin its fingerprint.
+    pub own_ca: Option<String>,
 }
 
 impl Tls {
@@ -127,7 +135,10 @@ pub fn spawn_with(listen: &str, data: &Path, options: Options) -> anyhow::Result
     let addr = std_listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let blobs = Arc::new(storage::blobs::BlobStore::open(data)?);
-    let state = http::AppState::new(storage.clone(), blobs, options.limits);
+    let mut state = http::AppState::new(storage.clone(), blobs, options.limits);
+    state.own_ca = options.tls.as_ref().and_then(|t| t.own_ca.clone()).map(Arc::from);
+    state.data = Some(data.to_owned());
+    let https = options.tls.is_some();
     let tls = options.tls.as_ref().map(Tls::config).transpose()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -146,6 +157,7 @@ pub fn spawn_with(listen: &str, data: &Path, options: Options) -> anyhow::Result
     });
     Ok(Running {
         addr,
+        https,
         storage,
         shutdown: Some(tx),
         thread: Some(thread),

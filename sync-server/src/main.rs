@@ -18,7 +18,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server: embedded SQLite database under --data.
+    /// Run the server: embedded SQLite database under --data. Beyond loopback it serves
+    /// HTTPS with its own certificate authority (made in DATA/tls on first start) unless
+    /// given the hospital's certificate.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: String,
@@ -30,6 +32,14 @@ enum Command {
         /// The certificate's private key (PEM).
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
+        /// Another name devices use to reach this server (DNS name or address), for the
+        /// server's own certificate; its host name and addresses are always in it.
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Serve plain HTTP beyond loopback (anyone on the network can read and change
+        /// what devices send). Only for a network you fully trust.
+        #[arg(long, conflicts_with = "cert")]
+        insecure_http: bool,
     },
     /// Devices: add (prints a one-time enrolment code and QR), list, revoke.
     #[command(subcommand)]
@@ -50,12 +60,21 @@ enum DeviceCommand {
         /// DTI section code (RT, IT, BD, SI).
         #[arg(long, default_value = "")]
         seccion: String,
-        /// Server address the device will use (put in the QR).
+        /// Server address the device will use (put in the QR). With https://, the QR
+        /// pins this server's own certificate authority.
         #[arg(long, default_value = "http://127.0.0.1:8787")]
         url: String,
-        /// Where to write the enrolment QR as PNG (default: DATA/inscripciones/ID.png).
+        /// The server uses a certificate from a CA the devices already trust (the
+        /// hospital's, given to `serve --cert`): do not pin the server's own CA.
         #[arg(long)]
-        qr_png: Option<PathBuf>,
+        no_pin: bool,
+        /// Allow an http:// address beyond loopback (see `serve --insecure-http`).
+        #[arg(long)]
+        insecure_http: bool,
+        /// Also write the QR as a PNG (DATA/inscripciones/ID.png, readable by this user
+        /// only, deleted once the device enrols or the code expires).
+        #[arg(long)]
+        qr_png: bool,
         #[arg(long)]
         json: bool,
     },
@@ -95,13 +114,17 @@ fn run() -> Result<()> {
             data,
             cert,
             key,
+            names,
+            insecure_http,
         } => {
             let tls = match (cert, key) {
-                (Some(c), Some(k)) => Some(brigada_sync::Tls {
+                (Some(c), Some(k)) => Some(Https::Given(brigada_sync::Tls {
                     cert_pem: std::fs::read(&c).with_context(|| cannot_read(&c))?,
                     key_pem: std::fs::read(&k).with_context(|| cannot_read(&k))?,
-                }),
-                _ => None,
+                    own_ca: None,
+                })),
+                _ if insecure_http => None,
+                _ => Some(Https::Own(names)),
             };
             serve(&listen, &data, tls)
         }
@@ -111,25 +134,41 @@ fn run() -> Result<()> {
             role,
             seccion,
             url,
+            no_pin,
+            insecure_http,
             qr_png,
             json,
         }) => {
             let role = Role::parse(&role).ok_or_else(|| ServerError::BadRequest(msg!("server.role", role = &role)))?;
-            let storage = brigada_sync::open_storage(&data)?;
-            let (d, code) = brigada_sync::add_device(storage.as_ref(), &name, role, &seccion)?;
-            let payload = format!("brigada-enroll:{}#{}", url.trim_end_matches('/'), code);
-            // The QR as PNG, for printing or sending: --qr-png, else beside the database.
-            let png = qr_png.unwrap_or_else(|| data.join("inscripciones").join(format!("{}.png", d.id)));
-            if let Some(dir) = png.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| msg!("file.cannot_create", path = dir.display().to_string()))?;
+            let url = url.trim().trim_end_matches('/').to_owned();
+            let https = url.starts_with("https://");
+            if !https && !insecure_http && !brigada_sync::tls::is_loopback_url(&url) {
+                return Err(ServerError::BadRequest(msg!("server.plain_http_url", url = &url)).into());
             }
-            std::fs::write(&png, brigada_sync::enrol_qr::png(&payload, 8)?)
-                .with_context(|| msg!("file.cannot_write", path = png.display().to_string()))?;
+            let storage = brigada_sync::open_storage(&data)?;
+            // An https address pins the server's own CA (made now if the server has not
+            // started yet), unless the hospital's certificate is used.
+            let ca_fingerprint = match https && !no_pin {
+                true => brigada_sync::tls::fingerprint(&brigada_sync::tls::ensure_ca(&data)?.1),
+                false => None,
+            };
+            let (d, code) = brigada_sync::add_device(storage.as_ref(), &name, role, &seccion)?;
+            brigada_sync::enrol_qr::sweep(&data, &storage.devices()?, chrono::Utc::now().timestamp_millis());
+            let target = brigada_record::protocol::EnrolTarget {
+                url: url.clone(),
+                code: code.clone(),
+                ca_fingerprint: ca_fingerprint.clone(),
+            };
+            let payload = target.payload();
+            let png = match qr_png {
+                true => Some(brigada_sync::enrol_qr::write(&data, &d.id, &payload)?),
+                false => None,
+            };
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({"id": d.id, "code": code, "qr_payload": payload, "qr_png": png})
+                    serde_json::json!({"id": d.id, "code": code, "qr_payload": payload, "qr_png": png,
+                        "ca_fingerprint": ca_fingerprint})
                 );
             } else {
                 let qr = qrcode::QrCode::new(payload.as_bytes())?;
@@ -150,8 +189,13 @@ fn run() -> Result<()> {
                     )
                 );
                 println!("{}", msg!("server.device_code", code = &code));
-                println!("{}", msg!("server.device_enrol_with", url = &url, code = &code));
-                println!("{}", msg!("server.device_qr", path = png.display().to_string()));
+                if let Some(fp) = &ca_fingerprint {
+                    println!("{}", msg!("server.device_fingerprint", fingerprint = fp));
+                }
+                println!("{}", msg!("server.device_enrol_with", payload = &payload));
+                if let Some(png) = png {
+                    println!("{}", msg!("server.device_qr", path = png.display().to_string()));
+                }
             }
             Ok(())
         }
@@ -187,6 +231,7 @@ fn run() -> Result<()> {
             if !storage.revoke(&id, chrono::Utc::now().timestamp_millis())? {
                 return Err(ServerError::NotFound(msg!("server.no_device", id = &id)).into());
             }
+            brigada_sync::enrol_qr::remove(&data, &id);
             if json {
                 println!("{}", serde_json::json!({"id": id, "revoked": true}));
             } else {
@@ -197,7 +242,14 @@ fn run() -> Result<()> {
     }
 }
 
-fn serve(listen: &str, data: &std::path::Path, tls: Option<brigada_sync::Tls>) -> Result<()> {
+/// How the server speaks HTTPS: with the certificate it was given, or with its own CA
+/// (made on first start) for this machine's names and those given.
+enum Https {
+    Given(brigada_sync::Tls),
+    Own(Vec<String>),
+}
+
+fn serve(listen: &str, data: &std::path::Path, https: Option<Https>) -> Result<()> {
     // Colour only on a terminal: a log file or a pipe (journald, `| tee`) gets plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
@@ -209,22 +261,45 @@ fn serve(listen: &str, data: &std::path::Path, tls: Option<brigada_sync::Tls>) -
     let blobs = std::sync::Arc::new(brigada_sync::storage::blobs::BlobStore::open(data)?);
     let listener = std::net::TcpListener::bind(listen).with_context(|| msg!("server.cannot_listen", addr = listen))?;
     listener.set_nonblocking(true)?;
-    let https = tls.is_some();
-    let tls = tls.as_ref().map(brigada_sync::Tls::config).transpose()?;
-    tracing::info!(addr = %listener.local_addr()?, data = %data.display(), https, "brigada-sync listening");
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(brigada_sync::serve_on(
-        listener,
-        brigada_sync::http::AppState::new(storage, blobs, brigada_sync::listen::Limits::default()),
-        tls,
-        async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = ctrl_c => {},
-                _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {},
+    let addr = listener.local_addr()?;
+    // Loopback alone may stay plain HTTP (a reverse proxy in front, or a demo); beyond it,
+    // HTTPS unless the administrator said otherwise.
+    let tls = match https {
+        Some(Https::Given(t)) => Some(t),
+        Some(Https::Own(_)) if addr.ip().is_loopback() => None,
+        Some(Https::Own(names)) => Some(brigada_sync::tls::ensure(
+            data,
+            &brigada_sync::tls::machine_names(&names),
+        )?),
+        None => {
+            if !addr.ip().is_loopback() {
+                tracing::warn!("{}", msg!("server.insecure_http_warning", addr = addr.to_string()));
             }
-            tracing::info!("shutting down");
-        },
-    ))
+            None
+        }
+    };
+    if let Some(fp) = tls
+        .as_ref()
+        .and_then(|t| t.own_ca.as_deref())
+        .and_then(brigada_sync::tls::fingerprint)
+    {
+        tracing::info!(fingerprint = %fp, "own certificate authority (enrolment QRs pin it)");
+    }
+    brigada_sync::enrol_qr::sweep(data, &storage.devices()?, chrono::Utc::now().timestamp_millis());
+    let own_ca = tls.as_ref().and_then(|t| t.own_ca.clone()).map(std::sync::Arc::from);
+    let config = tls.as_ref().map(brigada_sync::Tls::config).transpose()?;
+    tracing::info!(addr = %addr, data = %data.display(), https = config.is_some(), "brigada-sync listening");
+    let mut state = brigada_sync::http::AppState::new(storage, blobs, brigada_sync::listen::Limits::default());
+    state.own_ca = own_ca;
+    state.data = Some(data.to_owned());
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(brigada_sync::serve_on(listener, state, config, async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = async { if let Some(t) = term.as_mut() { t.recv().await; } else { std::future::pending::<()>().await } } => {},
+        }
+        tracing::info!("shutting down");
+    }))
 }

@@ -33,6 +33,7 @@ fn add_list_and_revoke_devices() {
             "tecnico",
             "--seccion",
             "RT",
+            "--qr-png",
             "--json",
         ],
     );
@@ -44,7 +45,18 @@ fn add_list_and_revoke_devices() {
     // The QR on paper is a picture at the path given, for the payload given (that a camera
     // reads it back is tested with the core's decoder in tests/tests/enrolment_qr.rs).
     assert_eq!(v["qr_payload"], format!("brigada-enroll:http://127.0.0.1:8787#{code}"));
-    let png = std::fs::File::open(v["qr_png"].as_str().unwrap()).unwrap();
+    // The QR is a secret until used: only its owner reads it.
+    let png_path = std::path::PathBuf::from(v["qr_png"].as_str().unwrap());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&png_path), 0o600);
+        assert_eq!(mode(png_path.parent().unwrap()), 0o700);
+        // So is everything the server keeps.
+        assert_eq!(mode(dir.path()), 0o700);
+        assert_eq!(mode(&dir.path().join("brigada-sync.db")), 0o600);
+    }
+    let png = std::fs::File::open(&png_path).unwrap();
     let info = png::Decoder::new(std::io::BufReader::new(png))
         .read_info()
         .unwrap()
@@ -61,6 +73,7 @@ fn add_list_and_revoke_devices() {
     assert_eq!(list[0]["person"], "Ana Karen");
     assert!(list[0]["revoked_at"].is_null());
     assert!(admin(dir.path(), &["device", "revoke", &id]).status.success());
+    assert!(!png_path.exists(), "a revoked device's QR is deleted");
     let list: serde_json::Value =
         serde_json::from_slice(&admin(dir.path(), &["device", "list", "--json"]).stdout).unwrap();
     assert!(list[0]["revoked_at"].is_i64());
@@ -92,6 +105,13 @@ fn add_list_and_revoke_devices() {
         &["device", "add", "--name", "Luis Ángel", "--role", "tecnico", "--json"],
     );
     let other: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(other["qr_png"].is_null(), "no QR picture unless asked: {other}");
+    assert!(
+        !dir.path()
+            .join("inscripciones")
+            .join(format!("{}.png", other["id"].as_str().unwrap()))
+            .exists()
+    );
     let out = admin(dir.path(), &["device", "revoke", other["id"].as_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("revocado"), "{:?}", out);
 }

@@ -431,6 +431,7 @@ fn https_with_the_offices_own_certificate() {
     let tls = brigada_sync::Tls {
         cert_pem: ca.clone().into_bytes(),
         key_pem: ck.signing_key.serialize_pem().into_bytes(),
+        own_ca: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let running = brigada_sync::spawn_with(

@@ -42,10 +42,23 @@ pub fn enroll(
     code: Option<&str>,
     ca: Option<&str>,
 ) -> Result<protocol::EnrollResponse> {
-    let (url, code) = super::enrolment_target(target, code)?;
-    let request = store.lend(|s| Ok(s.enrol_request(code)))?;
-    let resp = http::enroll(&url, &request, ca)?;
-    store.lend(|s| s.save_enrolment(&url, &resp, ca))?;
+    let t = super::enrolment_target(target, code)?;
+    // A QR that pins the server's own CA: fetch it, check it, and trust only it.
+    let fetched;
+    let ca = match (&t.ca_fingerprint, ca) {
+        (Some(fp), None) => {
+            fetched = http::fetch_pinned_ca(&t.url, fp)?;
+            Some(fetched.as_str())
+        }
+        (Some(fp), Some(pem)) => {
+            http::check_pin(&t.url, pem, fp)?;
+            Some(pem)
+        }
+        (None, ca) => ca,
+    };
+    let request = store.lend(|s| Ok(s.enrol_request(t.code.clone())))?;
+    let resp = http::enroll(&t.url, &request, ca)?;
+    store.lend(|s| s.save_enrolment(&t.url, &resp, ca))?;
     Ok(resp)
 }
 

@@ -84,16 +84,18 @@ fn heads_of(d: &Automerge) -> Vec<Head> {
 }
 
 /// Where to enrol and with which code: `target` is the server address (with `code`), or
-/// the text of the enrolment QR (`brigada-enroll:URL#CODE`).
-pub fn enrolment_target(target: &str, code: Option<&str>) -> Result<(String, String)> {
-    match (target.trim().strip_prefix("brigada-enroll:"), code) {
-        (Some(rest), None) => {
-            let (u, c) = rest
-                .rsplit_once('#')
-                .ok_or_else(|| Error::InvalidInput(msg!("enrol.qr_damaged")))?;
-            Ok((u.to_owned(), c.to_owned()))
+/// the text of the enrolment QR (`brigada-enroll:URL#CODE`, with `#sha256:FINGERPRINT` of
+/// the server's own CA when it has one).
+pub fn enrolment_target(target: &str, code: Option<&str>) -> Result<protocol::EnrolTarget> {
+    match (target.trim().starts_with(protocol::ENROL_PREFIX), code) {
+        (true, None) => {
+            protocol::EnrolTarget::parse(target).ok_or_else(|| Error::InvalidInput(msg!("enrol.qr_damaged")))
         }
-        (None, Some(c)) if !c.trim().is_empty() => Ok((target.trim().to_owned(), c.trim().to_owned())),
+        (false, Some(c)) if !c.trim().is_empty() => Ok(protocol::EnrolTarget {
+            url: target.trim().to_owned(),
+            code: c.trim().to_owned(),
+            ca_fingerprint: None,
+        }),
         _ => Err(Error::InvalidInput(msg!("enrol.what_to_give"))),
     }
 }
