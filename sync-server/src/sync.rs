@@ -20,7 +20,7 @@ use brigada_record::model::{Asset, Expediente};
 use brigada_record::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
 use brigada_record::{doc, procedure};
 
-use crate::devices::Device;
+use crate::devices::{Device, Role};
 use crate::error::{Result, ServerError};
 use crate::storage::{DocKind, DocMeta, DocRepo, Scope};
 
@@ -196,6 +196,29 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
                 &push.id,
                 RejectReason::Forbidden,
                 msg!("refused.not_your_folio", folio = folio),
+            ));
+            continue;
+        }
+        // Tags come only from ranges the server handed out (the labels an office printed):
+        // a técnico cannot register an asset under any other number, and so cannot push
+        // the next allocation out of reach. Offices register old stickers by hand.
+        if existing.is_none()
+            && kind == DocKind::Asset
+            && device.role == Role::Tecnico
+            && !push
+                .id
+                .strip_prefix("asset:")
+                .and_then(brigada_record::tag::number)
+                .map(|n| repo.tag_allocated(n))
+                .transpose()?
+                .unwrap_or(false)
+        {
+            tracing::warn!(device = %device.id, id = %push.id, "asset tag outside every allocated range");
+            let tag = push.id.strip_prefix("asset:").unwrap_or(&push.id);
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Forbidden,
+                msg!("refused.tag_not_allocated", tag = tag),
             ));
             continue;
         }

@@ -11,6 +11,16 @@ use brigada_core::{Error, qr, tag};
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
 
+fn add_asset(store: &mut brigada_core::Store, tag: &str) {
+    store
+        .add_asset(brigada_core::assets::NewAsset {
+            tag: tag.to_owned(),
+            kind: "switch".into(),
+            ..Default::default()
+        })
+        .unwrap();
+}
+
 /// Take tags as the CLI and the app do: the store lent around the call to the server.
 fn take(store: &mut brigada_core::Store, count: u32) -> brigada_core::Result<Vec<String>> {
     lend::take_tags(&RefCell::new(store), count)
@@ -63,16 +73,10 @@ fn two_offices_never_print_the_same_tag_and_print_offline_from_their_range() {
     let mut b = s.device("Oficina 02", "Ing. Tomás Vela", Role::Oficina, "");
     let mut tec = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
 
-    // A tag registered by hand before ranges existed is never handed out.
+    // A tag an office registered by hand (an old sticker) is never handed out.
     let legacy = tag::format(7);
-    tec.store
-        .add_asset(brigada_core::assets::NewAsset {
-            tag: legacy.clone(),
-            kind: "switch".into(),
-            ..Default::default()
-        })
-        .unwrap();
-    tec.sync().unwrap();
+    add_asset(&mut a.store, &legacy);
+    a.sync().unwrap();
 
     // Both offices print while online: ranges are reserved on demand.
     let ta = take(&mut a.store, 40).unwrap();
@@ -104,4 +108,42 @@ fn two_offices_never_print_the_same_tag_and_print_offline_from_their_range() {
         left - 10,
         "a failed print takes no numbers"
     );
+}
+
+#[test]
+fn a_technicians_asset_under_a_tag_no_office_printed_is_refused_and_tags_keep_coming() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut tec = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let printed = take(&mut office.store, 10).unwrap();
+
+    // The técnico registers the highest number there is: refused, kept on the tablet.
+    let rogue = tag::format(tag::MAX_NUMBER);
+    add_asset(&mut tec.store, &rogue);
+    // And one under a label the office printed: accepted.
+    add_asset(&mut tec.store, &printed[3]);
+    let sum = tec.sync().unwrap();
+    assert_eq!(sum.held.len(), 1, "{:?}", sum.held);
+    assert_eq!(sum.held[0].id, format!("asset:{rogue}"));
+    assert_eq!(sum.held[0].folio, rogue, "shown by its tag");
+    assert!(
+        sum.held[0].reason.contains("no es de ningún rango"),
+        "{}",
+        sum.held[0].reason
+    );
+    assert!(tec.store.asset(&rogue).is_ok(), "nothing the técnico typed is lost");
+    office.sync().unwrap();
+    assert!(office.store.asset(&printed[3]).is_ok());
+    assert!(
+        office.store.asset(&rogue).is_err(),
+        "the rogue asset never reached the office"
+    );
+
+    // Allocation goes on for everyone, even past an office's own high old sticker.
+    let high = tag::format(tag::MAX_NUMBER - 5);
+    add_asset(&mut office.store, &high);
+    office.sync().unwrap();
+    let more = take(&mut office.store, 40).unwrap();
+    assert_eq!(more.len(), 40);
+    assert!(!more.contains(&high) && !more.iter().any(|t| printed.contains(t)));
 }

@@ -437,7 +437,7 @@ impl Store {
                         }
                         let folio = local
                             .and_then(|d| doc::read::<Expediente>(&r.id, &d).ok())
-                            .map_or_else(|| r.id.clone(), |e| e.folio);
+                            .map_or_else(|| r.id.strip_prefix("asset:").unwrap_or(&r.id).to_owned(), |e| e.folio);
                         newly_held.push(held::hold(tx, &r.id, &folio, &r.said, now)?);
                     }
                 }

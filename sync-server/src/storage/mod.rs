@@ -108,6 +108,8 @@ pub trait DocRepo {
     /// Store a document for the first time, or the changes `added` since the stored
     /// version; record its metadata and move it to the head of the feed. Returns its new
     /// feed position.
+    /// Whether tag `number` lies in a range the server allocated.
+    fn tag_allocated(&mut self, number: u32) -> Result<bool>;
     fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64>;
     /// Documents in `scope` whose feed position is after `cursor`, oldest first.
     fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>>;

@@ -304,24 +304,35 @@ impl Storage for SqliteStorage {
         self.with(|c| {
             let tx = c.transaction()?;
             let allocated: u32 = tx.query_row("SELECT coalesce(max(last), 0) FROM tag_ranges", [], |r| r.get(0))?;
-            // Tags registered before ranges existed (typed by hand, older stickers) are
-            // never handed out again: start above the highest one the server has seen.
-            let registered = tx
+            // Tags registered by hand (old stickers) are never handed out again: a block
+            // that would hold one starts after it instead. A single high number (one
+            // mistyped sticker) costs a gap, not the numbers below it.
+            let mut registered: Vec<u32> = tx
                 .prepare("SELECT id FROM docs WHERE kind = 'asset'")?
                 .query_map([], |r| r.get::<_, String>(0))?
                 .filter_map(|id| id.ok()?.strip_prefix("asset:").and_then(brigada_record::tag::number))
-                .max()
-                .unwrap_or(0);
-            let last = allocated.max(registered);
-            let first = last + 1;
-            let end = first.saturating_add(count.max(1) - 1);
-            if end > brigada_record::tag::MAX_NUMBER {
-                return Err(ServerError::Forbidden(msg!(
-                    "server.tags_exhausted",
-                    left = brigada_record::tag::MAX_NUMBER.saturating_sub(last),
-                    max = brigada_record::tag::MAX_NUMBER
-                )));
-            }
+                .filter(|n| *n > allocated)
+                .collect();
+            registered.sort_unstable();
+            let count = count.max(1);
+            let mut first = allocated + 1;
+            let end = loop {
+                let end = first.saturating_add(count - 1);
+                if end > brigada_record::tag::MAX_NUMBER {
+                    let left = brigada_record::tag::MAX_NUMBER
+                        .saturating_sub(allocated)
+                        .saturating_sub(registered.len() as u32);
+                    return Err(ServerError::Forbidden(msg!(
+                        "server.tags_exhausted",
+                        left = left,
+                        max = brigada_record::tag::MAX_NUMBER
+                    )));
+                }
+                match registered.iter().rev().find(|n| (first..=end).contains(*n)) {
+                    Some(taken) => first = taken + 1,
+                    None => break end,
+                }
+            };
             tx.execute(
                 "INSERT INTO tag_ranges (first, last, device_id, allocated_at) VALUES (?1, ?2, ?3, ?4)",
                 params![first, end, device.id, now],
@@ -436,6 +447,14 @@ impl DocRepo for Repo<'_> {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    fn tag_allocated(&mut self, number: u32) -> Result<bool> {
+        Ok(self.tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM tag_ranges WHERE first <= ?1 AND last >= ?1)",
+            [number],
+            |r| r.get(0),
+        )?)
     }
 
     fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64> {
