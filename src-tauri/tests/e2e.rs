@@ -95,7 +95,13 @@ fn setup() -> (tempfile::TempDir, brigada_sync::Running, PathBuf) {
 fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
     // Stores are prepared with the core's blocking client, outside the async WebDriver part.
     let (dir, server, home) = setup();
-    let office_home = prepared_home(dir.path(), &server, "Oficina 01", "Lic. Rosa Aguilar", Role::Oficina);
+    let office_home = prepared_home(
+        dir.path(),
+        &server,
+        "Oficina 01",
+        "Ing. Roberto Salas Pérez",
+        Role::Jefe,
+    );
     let photo = photo_file(dir.path());
     let printed = dir.path().join("impresos");
     runtime().block_on(technician_then_office(&home, &office_home, &photo, &printed));
@@ -240,7 +246,8 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     office
         .wait_text("[data-testid=history]", "Ana Karen Hernández López (T07)")
         .await;
-    // The head of department countersigns the document the job produced.
+    // The head of department, on their own (jefe) device, countersigns the document the
+    // job produced.
     office.click("[data-countersign=justificacion-tecnica]").await;
     office.type_in("#firma-name", "Ing. Roberto Salas Pérez").await;
     office.draw_signature().await;

@@ -15,6 +15,9 @@ use sha2::{Digest, Sha256};
 pub enum Role {
     Tecnico,
     Oficina,
+    /// The Jefe(a) de Departamento: the office's reach, and the only role whose devices
+    /// may seal the head of department's signature.
+    Jefe,
     Admin,
 }
 
@@ -23,6 +26,7 @@ impl Role {
         match s.trim().to_lowercase().as_str() {
             "tecnico" | "técnico" => Some(Role::Tecnico),
             "oficina" => Some(Role::Oficina),
+            "jefe" | "jefa" => Some(Role::Jefe),
             "admin" => Some(Role::Admin),
             _ => None,
         }
@@ -32,6 +36,7 @@ impl Role {
         match self {
             Role::Tecnico => "tecnico",
             Role::Oficina => "oficina",
+            Role::Jefe => "jefe",
             Role::Admin => "admin",
         }
     }

@@ -54,7 +54,7 @@ enum DeviceCommand {
         /// The person who will use the device.
         #[arg(long)]
         name: String,
-        /// tecnico, oficina or admin
+        /// tecnico, oficina, jefe (the Jefe(a) de Departamento: seals the head's signature) or admin
         #[arg(long)]
         role: String,
         /// DTI section code (RT, IT, BD, SI).

@@ -89,11 +89,11 @@ fn add_list_and_revoke_devices() {
     let out = admin_in("en_US.UTF-8", dir.path(), &["device", "revoke", "no-such-id"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error[not_found]: No device no-such-id"), "{err}");
-    let out = admin(dir.path(), &["device", "add", "--name", "X", "--role", "jefe"]);
+    let out = admin(dir.path(), &["device", "add", "--name", "X", "--role", "director"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("«jefe» no es un rol: usa tecnico, oficina o admin"),
+        err.contains("«director» no es un rol: usa tecnico, oficina, jefe o admin"),
         "{err}"
     );
     let out = admin(dir.path(), &["device", "add", "--name", " ", "--role", "admin"]);

@@ -46,7 +46,9 @@ fn render(forms: &[Form]) -> Vec<u8> {
 #[test]
 fn every_document_of_every_procedure_prints_and_verifies() {
     let s = server();
-    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    // One device drives every path, head's signatures (P2) included: only a device
+    // enrolled as jefe may seal those (tested on its own below), so this one is.
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Jefe, "RT");
     let out = tempfile::tempdir().unwrap();
     let mut kinds_seen = std::collections::BTreeSet::new();
     let mut jobs = Vec::new();
@@ -210,14 +212,14 @@ fn an_untouched_signed_document_verifies_and_edits_after_signing_show() {
     assert!(!pages[0].contains("Dra. Laura"), "a draft carries no signatures");
     let v = ana.store.verify_printed(&draft.code).unwrap();
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("draft"), "{}", v.reason);
+    assert!(v.reason.contains("borrador"), "{}", v.reason);
 
     // A paper whose code does not match any version (altered, or invented).
     let mut fake = printed.clone();
     fake.replace_range(fake.len() - 4.., "0000");
     let v = ana.store.verify_printed(&fake).unwrap();
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("does not match"), "{}", v.reason);
+    assert!(v.reason.contains("no corresponde"), "{}", v.reason);
 }
 
 #[test]
@@ -233,7 +235,7 @@ fn a_swapped_signature_image_is_detected() {
     tamper(&mut ana.store, &job, |e| e.signatures[0].image_blob = other.clone());
     let v = ana.store.verify_expediente(&job).unwrap();
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("seal does not match"), "{}", v.reason);
+    assert!(v.reason.contains("el sello no corresponde"), "{}", v.reason);
     assert_eq!(ana.store.verify_printed(&printed).unwrap().status, Status::Invalid);
 
     // Swapped in storage: the strokes' bytes replaced under the same hash.
@@ -248,7 +250,7 @@ fn a_swapped_signature_image_is_detected() {
         .unwrap();
     let v = ana.store.verify_expediente(&job2).unwrap();
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("altered"), "{}", v.reason);
+    assert!(v.reason.contains("alter"), "{}", v.reason);
 }
 
 #[test]
@@ -275,7 +277,7 @@ fn seals_by_keys_not_enrolled_or_revoked_before_signing_are_rejected() {
     office.sync().unwrap();
     let v = office.store.verify_expediente(&job).unwrap();
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("not enrolled"), "{}", v.reason);
+    assert!(v.reason.contains("no está inscrito"), "{}", v.reason);
 
     // Pedro signs while enrolled, syncs; then his tablet is revoked and, offline, it signs
     // again: the first signature stays valid, the second is rejected.
@@ -303,5 +305,39 @@ fn seals_by_keys_not_enrolled_or_revoked_before_signing_are_rejected() {
     assert_eq!(v.status, Status::Valid, "signed before the revocation: {}", v.reason);
     let v = office.store.verify_expediente(&after).unwrap();
     assert_eq!(v.status, Status::Invalid);
-    assert!(v.reason.contains("revoked"), "{}", v.reason);
+    assert!(v.reason.contains("revocó"), "{}", v.reason);
+}
+
+#[test]
+fn only_the_head_of_departments_own_device_seals_the_heads_signature() {
+    let s = server();
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let mut jefe = s.device("Oficina 02", "Ing. Roberto Salas Pérez", Role::Jefe, "");
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    // A técnico's tablet seals a "jefe" signature on its own job: not valid anywhere.
+    let forged = signed_justificacion(&mut ana.store);
+    ana.store
+        .sign(&forged, "jefe", "Ing. Roberto Salas Pérez", strokes(), Some("4A"))
+        .unwrap();
+    ana.sync().unwrap();
+    office.sync().unwrap();
+    let v = office.store.verify_expediente(&forged).unwrap();
+    assert_eq!(v.status, Status::Invalid);
+    assert!(v.reason.contains("no está inscrito con ese cargo"), "{}", v.reason);
+    assert!(
+        v.reason.contains("Jefe(a) del Departamento"),
+        "the role in words: {}",
+        v.reason
+    );
+    // The head countersigns another job on their own device: valid.
+    let job = signed_justificacion(&mut ana.store);
+    ana.sync().unwrap();
+    jefe.sync().unwrap();
+    jefe.store
+        .sign(&job, "jefe", "Ing. Roberto Salas Pérez", strokes(), Some("4A"))
+        .unwrap();
+    jefe.sync().unwrap();
+    office.sync().unwrap();
+    let v = office.store.verify_expediente(&job).unwrap();
+    assert_eq!(v.status, Status::Valid, "{}", v.reason);
 }

@@ -4,8 +4,9 @@
 //! the stored record, (2) the sealing key belongs to an enrolled device that was not revoked
 //! before the signing time, (3) the strokes and image it names are here and hash to what
 //! was sealed, and (4) the expediente at the sealed heads hashes to the sealed content hash.
-//! Any failure makes the whole verification `invalid`; valid signatures over content that
-//! changed since make it `changed-after-signing`.
+//! A `jefe` signature (Jefe(a) de Departamento) is valid only when sealed by a device
+//! enrolled with the `jefe` role. Any failure makes the whole verification `invalid`;
+//! valid signatures over content that changed since make it `changed-after-signing`.
 
 use automerge::Automerge;
 use brigada_record::msg;
@@ -56,6 +57,17 @@ pub struct Verification {
     pub reason: String,
 }
 
+/// Why a signature is not valid, naming the signer and the role they signed in.
+fn not_valid(c: &SignatureCheck) -> String {
+    msg!(
+        "verify.signature_not_valid",
+        name = &c.name,
+        role = brigada_record::procedure::role_name(&c.role),
+        why = c.reason.clone().unwrap_or_default()
+    )
+    .to_string()
+}
+
 fn decode_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
     hex::decode(s).ok()?.try_into().ok()
 }
@@ -100,58 +112,63 @@ impl Store {
             image_blob: &s.image_blob,
         };
         let (Some(key), Some(seal)) = (decode_hex::<32>(&s.device_key), decode_hex::<64>(&s.seal)) else {
-            return Ok(Some("the seal or its key is malformed".into()));
+            return Ok(Some(msg!("verify.malformed").to_string()));
         };
         let Ok(key) = VerifyingKey::from_bytes(&key) else {
-            return Ok(Some("the sealing key is not a valid Ed25519 key".into()));
+            return Ok(Some(msg!("verify.bad_key").to_string()));
         };
         let bytes = serde_json::to_vec(&statement).unwrap_or_default();
         if key.verify(&bytes, &EdSignature::from_bytes(&seal)).is_err() {
-            return Ok(Some(
-                "the seal does not match the signature record: the signer, time, content or image was altered".into(),
-            ));
+            return Ok(Some(msg!("verify.seal_mismatch").to_string()));
         }
         match keys::find(self.conn(), &s.device_key)? {
             None => {
-                return Ok(Some(
-                    "sealed by a device key that is not enrolled with the office server (or this copy has not \
-                     synced the list of keys yet)"
-                        .into(),
-                ));
+                return Ok(Some(msg!("verify.key_not_enrolled").to_string()));
             }
             Some(k) => {
                 *owner = Some(format!("{} ({})", k.person, k.device_name));
                 if let Some(rev) = k.revoked_at.filter(|r| *r <= s.stamp.at) {
-                    return Ok(Some(format!(
-                        "sealed by device {} after it was revoked on {}",
-                        k.device_name,
-                        time::display_ms(rev)
-                    )));
+                    return Ok(Some(
+                        msg!(
+                            "verify.sealed_after_revocation",
+                            device = &k.device_name,
+                            at = time::display_ms(rev)
+                        )
+                        .to_string(),
+                    ));
+                }
+                // The Head of Department's signature binds the department: only a device
+                // enrolled to the person who holds that post may seal it.
+                if s.role == "jefe" && k.role != "jefe" {
+                    return Ok(Some(
+                        msg!("verify.not_jefe", person = &k.person, device = &k.device_name).to_string(),
+                    ));
                 }
             }
         }
-        for (what, h) in [("strokes", &s.strokes_blob), ("image", &s.image_blob)] {
+        for (missing, altered, h) in [
+            (
+                msg!("verify.strokes_missing"),
+                msg!("verify.strokes_altered"),
+                &s.strokes_blob,
+            ),
+            (
+                msg!("verify.image_missing"),
+                msg!("verify.image_altered"),
+                &s.image_blob,
+            ),
+        ] {
             match blobs::get(self.conn(), h) {
                 Ok(Some(_)) => {}
-                Ok(None) => {
-                    return Ok(Some(format!(
-                        "the signature's {what} has not arrived in this copy yet: sync and verify again"
-                    )));
-                }
-                Err(_) => {
-                    return Ok(Some(format!(
-                        "the signature's {what} was altered (its hash does not match)"
-                    )));
-                }
+                Ok(None) => return Ok(Some(missing.to_string())),
+                Err(_) => return Ok(Some(altered.to_string())),
             }
         }
         let Some(signed) = at_heads(&exp.id, d, &s.heads) else {
-            return Ok(Some(
-                "the signed version is not in this copy: sync and verify again".into(),
-            ));
+            return Ok(Some(msg!("verify.version_missing").to_string()));
         };
         if signature::content_hash(&signed) != s.content_hash {
-            return Ok(Some("the content at the signed version does not match the seal".into()));
+            return Ok(Some(msg!("verify.content_mismatch").to_string()));
         }
         Ok(None)
     }
@@ -178,17 +195,12 @@ impl Store {
         };
         if v.signatures.is_empty() {
             v.status = Status::Invalid;
-            v.reason = "nothing to verify: the expediente has no signatures yet".into();
+            v.reason = msg!("verify.no_signatures").to_string();
             return v;
         }
         if let Some(bad) = v.signatures.iter().find(|c| !c.valid) {
             v.status = Status::Invalid;
-            v.reason = format!(
-                "the signature of {} ({}) is not valid: {}",
-                bad.name,
-                bad.role,
-                bad.reason.clone().unwrap_or_default()
-            );
+            v.reason = not_valid(bad);
             return v;
         }
         let mut changed = Vec::new();
@@ -203,16 +215,10 @@ impl Store {
             }
         }
         if changed.is_empty() {
-            v.reason = format!(
-                "{} signature(s) valid; the signed content is unchanged",
-                v.signatures.len()
-            );
+            v.reason = msg!("verify.all_valid", n = v.signatures.len()).to_string();
         } else {
             v.status = Status::ChangedAfterSigning;
-            v.reason = format!(
-                "the signatures are valid, but the content of {} changed after signing",
-                changed.join(", ")
-            );
+            v.reason = msg!("verify.changed_after_signing", documents = changed.join(", ")).to_string();
         }
         v
     }
@@ -252,38 +258,16 @@ impl Store {
         };
         let bad = v.signatures.iter().find(|c| !c.valid).cloned();
         (v.status, v.reason) = match (matched, bad) {
-            (None, _) => (
-                Status::Invalid,
-                "this paper does not match any stored version of the document: it was altered, or printed from a \
-                 copy that has not synced"
-                    .into(),
-            ),
-            (Some(_), _) if p.draft => (
-                Status::Invalid,
-                "this paper is an unsigned draft: it matches the current content but carries no signatures".into(),
-            ),
-            (Some(_), Some(b)) => (
-                Status::Invalid,
-                format!(
-                    "the signature of {} ({}) is not valid: {}",
-                    b.name,
-                    b.role,
-                    b.reason.unwrap_or_default()
-                ),
-            ),
+            (None, _) => (Status::Invalid, msg!("verify.paper_unknown").to_string()),
+            (Some(_), _) if p.draft => (Status::Invalid, msg!("verify.paper_draft").to_string()),
+            (Some(_), Some(b)) => (Status::Invalid, not_valid(&b)),
             (Some(k), None) if k < n => (
                 Status::ChangedAfterSigning,
-                format!("the paper shows an earlier signed version ({k} of {n} signatures); it was signed again since"),
+                msg!("verify.paper_earlier", k = k, n = n).to_string(),
             ),
             (Some(_), None) => match current.and_then(|(_, f)| f.changed_after_signing) {
-                Some(_) => (
-                    Status::ChangedAfterSigning,
-                    "the paper matches the signed version, but the expediente changed after signing".into(),
-                ),
-                None => (
-                    Status::Valid,
-                    format!("the paper matches the signed version; {n} signature(s) valid"),
-                ),
+                Some(_) => (Status::ChangedAfterSigning, msg!("verify.paper_changed").to_string()),
+                None => (Status::Valid, msg!("verify.paper_valid", n = n).to_string()),
             },
         };
         self.keep_doc(&exp.id.clone(), d, exp);

@@ -72,7 +72,7 @@ pub enum Scope {
 impl Scope {
     pub fn of(d: &Device) -> Scope {
         match d.role {
-            Role::Oficina | Role::Admin => Scope::All,
+            Role::Oficina | Role::Jefe | Role::Admin => Scope::All,
             Role::Tecnico => Scope::Tecnico {
                 device_id: d.id.clone(),
                 person: d.person.clone(),
