@@ -83,7 +83,7 @@ fn main() -> Result<()> {
     let _ = server.wait();
 
     let report = format!(
-        "One `brigada-sync` process (release, embedded SQLite, default limits) on loopback; the\n\
+        "One `brigada-sync` process ({build} build, embedded SQLite, default limits) on loopback; the\n\
 attacks of the trust issue, one after another. Before the limits: 12 bodies took the server\n\
 from 75 to 428 MiB and 150 unfinished connections were all still open after 40 s.\n\n\
 | what | result | bar |\n|---|---|---|\n\
@@ -96,6 +96,7 @@ from 75 to 428 MiB and 150 unfinished connections were all still open after 40 s
 | still serving afterwards | {} | yes |\n",
         accepted as f64 / MIB as f64,
         if healthy { "yes" } else { "no" },
+        build = if cfg!(debug_assertions) { "debug" } else { "release" },
     );
     print!("{report}");
     if let Some(p) = out {
