@@ -54,19 +54,10 @@ fn dir(data: &Path) -> PathBuf {
 
 /// Write the QR of `payload` for device `id`; returns its path.
 pub fn write(data: &Path, id: &str, payload: &str) -> anyhow::Result<PathBuf> {
-    use std::io::Write;
     let dir = dir(data);
-    std::fs::create_dir_all(&dir)?;
+    crate::private::dir(&dir)?;
     let path = dir.join(format!("{id}.png"));
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
-        o.mode(0o600);
-    }
-    o.open(&path)?.write_all(&png(payload, 8)?)?;
+    crate::private::write(&path, &png(payload, 8)?)?;
     Ok(path)
 }
 

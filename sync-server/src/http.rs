@@ -37,20 +37,26 @@ pub struct AppState {
     /// The server's own CA certificate (PEM), when it serves HTTPS with one.
     pub own_ca: Option<Arc<str>>,
     /// The data folder, where enrolment QRs asked for are deleted once used.
-    pub data: Option<std::path::PathBuf>,
+    pub data: std::path::PathBuf,
 }
 
 impl AppState {
-    pub fn new(storage: Arc<dyn Storage>, blobs: Arc<BlobStore>, limits: Limits) -> Self {
-        let enrolments = Arc::new(Attempts::new(limits.enrol_attempts, limits.enrol_window));
-        AppState {
+    /// The state of a server over `data` (its blob folder opened here), with `tls` when it
+    /// serves HTTPS (its own CA, if it made one, is served at `/v1/ca`).
+    pub fn open(
+        storage: Arc<dyn Storage>,
+        data: &std::path::Path,
+        limits: Limits,
+        tls: Option<&crate::Tls>,
+    ) -> Result<Self> {
+        Ok(AppState {
             storage,
-            blobs,
+            blobs: Arc::new(BlobStore::open(data)?),
+            enrolments: Arc::new(Attempts::new(limits.enrol_attempts, limits.enrol_window)),
             limits,
-            enrolments,
-            own_ca: None,
-            data: None,
-        }
+            own_ca: tls.and_then(|t| t.own_ca.as_deref()).map(Arc::from),
+            data: data.to_owned(),
+        })
     }
 }
 
@@ -191,9 +197,7 @@ async fn enroll_with(state: &AppState, headers: HeaderMap, body: Body) -> Result
     let now = chrono::Utc::now().timestamp_millis();
     let d = blocking(move || storage.enroll(&devices::hash(&code), &e, &token_hash, now)).await?;
     tracing::info!(device = %d.id, person = %d.person, "device enrolled");
-    if let Some(data) = &state.data {
-        crate::enrol_qr::remove(data, &d.id);
-    }
+    crate::enrol_qr::remove(&state.data, &d.id);
     Ok(Json(EnrollResponse {
         device_id: d.id,
         token,

@@ -6,6 +6,7 @@
 //! - [`sync`]: one sync exchange, independent of storage;
 //! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
 //! - [`devices`]: roles, enrolment codes and tokens (stored hashed);
+//! - [`private`]: files and folders only the server's user reads;
 //! - [`tls`]: the server's own CA and certificate (HTTPS by default beyond loopback).
 
 pub mod devices;
@@ -13,6 +14,7 @@ pub mod enrol_qr;
 pub mod error;
 pub mod http;
 pub mod listen;
+pub mod private;
 pub mod storage;
 pub mod sync;
 pub mod tls;
@@ -134,10 +136,7 @@ pub fn spawn_with(listen: &str, data: &Path, options: Options) -> anyhow::Result
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let blobs = Arc::new(storage::blobs::BlobStore::open(data)?);
-    let mut state = http::AppState::new(storage.clone(), blobs, options.limits);
-    state.own_ca = options.tls.as_ref().and_then(|t| t.own_ca.clone()).map(Arc::from);
-    state.data = Some(data.to_owned());
+    let state = http::AppState::open(storage.clone(), data, options.limits, options.tls.as_ref())?;
     let https = options.tls.is_some();
     let tls = options.tls.as_ref().map(Tls::config).transpose()?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -49,6 +49,18 @@ impl Default for Limits {
     }
 }
 
+/// Who is counted as one peer: an IPv4 address, or an IPv6 /64 (one host can take any
+/// address of its /64, so counting single IPv6 addresses would count nothing).
+fn peer_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(v6.to_bits() & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    }
+}
+
 /// Largest request head (request line and headers) a peer may send.
 pub const MAX_HEAD: usize = 16 * 1024;
 
@@ -122,7 +134,7 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        let Some(slot) = take_slot(&slots, peer.ip(), &limits) else {
+        let Some(slot) = take_slot(&slots, peer_key(peer.ip()), &limits) else {
             tracing::warn!(peer = %peer, "connection refused: too many open");
             drop(tcp);
             continue;
@@ -166,6 +178,9 @@ pub async fn serve(
     Ok(())
 }
 
+/// Most addresses whose failed enrolments are remembered at once.
+const MAX_TRACKED: usize = 10_000;
+
 /// Failed attempts per address within a sliding window (enrolment codes are guessed by
 /// failing; a device with a real code succeeds once, so successes are not counted).
 pub struct Attempts {
@@ -187,7 +202,7 @@ impl Attempts {
     pub fn check(&self, peer: SocketAddr) -> Result<(), u64> {
         let now = std::time::Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(times) = seen.get_mut(&peer.ip()) else {
+        let Some(times) = seen.get_mut(&peer_key(peer.ip())) else {
             return Ok(());
         };
         times.retain(|t| now.duration_since(*t) < self.window);
@@ -203,11 +218,24 @@ impl Attempts {
     pub fn failed(&self, peer: SocketAddr) {
         let now = std::time::Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget addresses whose failures are all old, so the map cannot grow without end.
-        if seen.len() > 10_000 {
+        // Forget addresses whose failures are all old, so the map cannot grow without end;
+        // if a crowd of addresses is failing at once, the quietest is forgotten.
+        if seen.len() >= MAX_TRACKED {
             seen.retain(|_, t| t.last().is_some_and(|l| now.duration_since(*l) < self.window));
         }
-        seen.entry(peer.ip()).or_default().push(now);
+        let key = peer_key(peer.ip());
+        if seen.len() >= MAX_TRACKED
+            && !seen.contains_key(&key)
+            && let Some(quietest) = seen.iter().min_by_key(|(_, t)| t.last().copied()).map(|(k, _)| *k)
+        {
+            seen.remove(&quietest);
+        }
+        let times = seen.entry(key).or_default();
+        times.push(now);
+        // Only the newest `max` matter for the limit.
+        if times.len() > self.max as usize {
+            times.remove(0);
+        }
     }
 }
 
@@ -232,6 +260,22 @@ mod tests {
         assert!(short.check(one).is_err());
         std::thread::sleep(Duration::from_millis(60));
         assert!(short.check(one).is_ok(), "old failures are forgotten");
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_64_and_a_mapped_ipv4_as_itself() {
+        let a = Attempts::new(1, Duration::from_secs(60));
+        a.failed("[2001:db8:1:2::1]:1000".parse().unwrap());
+        assert!(
+            a.check("[2001:db8:1:2:ffff::9]:1000".parse().unwrap()).is_err(),
+            "same /64"
+        );
+        assert!(
+            a.check("[2001:db8:1:3::1]:1000".parse().unwrap()).is_ok(),
+            "another /64"
+        );
+        a.failed("[::ffff:10.0.0.1]:1000".parse().unwrap());
+        assert!(a.check("10.0.0.1:1000".parse().unwrap()).is_err());
     }
 
     #[test]

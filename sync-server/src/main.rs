@@ -258,7 +258,6 @@ fn serve(listen: &str, data: &std::path::Path, https: Option<Https>) -> Result<(
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
     let storage = brigada_sync::open_storage(data)?;
-    let blobs = std::sync::Arc::new(brigada_sync::storage::blobs::BlobStore::open(data)?);
     let listener = std::net::TcpListener::bind(listen).with_context(|| msg!("server.cannot_listen", addr = listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -286,12 +285,10 @@ fn serve(listen: &str, data: &std::path::Path, https: Option<Https>) -> Result<(
         tracing::info!(fingerprint = %fp, "own certificate authority (enrolment QRs pin it)");
     }
     brigada_sync::enrol_qr::sweep(data, &storage.devices()?, chrono::Utc::now().timestamp_millis());
-    let own_ca = tls.as_ref().and_then(|t| t.own_ca.clone()).map(std::sync::Arc::from);
     let config = tls.as_ref().map(brigada_sync::Tls::config).transpose()?;
+    let state =
+        brigada_sync::http::AppState::open(storage, data, brigada_sync::listen::Limits::default(), tls.as_ref())?;
     tracing::info!(addr = %addr, data = %data.display(), https = config.is_some(), "brigada-sync listening");
-    let mut state = brigada_sync::http::AppState::new(storage, blobs, brigada_sync::listen::Limits::default());
-    state.own_ca = own_ca;
-    state.data = Some(data.to_owned());
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(brigada_sync::serve_on(listener, state, config, async {
         let ctrl_c = tokio::signal::ctrl_c();

@@ -202,25 +202,21 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         // Tags come only from ranges the server handed out (the labels an office printed):
         // a técnico cannot register an asset under any other number, and so cannot push
         // the next allocation out of reach. Offices register old stickers by hand.
-        if existing.is_none()
-            && kind == DocKind::Asset
-            && device.role == Role::Tecnico
-            && !push
-                .id
-                .strip_prefix("asset:")
-                .and_then(brigada_record::tag::number)
-                .map(|n| repo.tag_allocated(n))
-                .transpose()?
-                .unwrap_or(false)
-        {
-            tracing::warn!(device = %device.id, id = %push.id, "asset tag outside every allocated range");
+        if existing.is_none() && kind == DocKind::Asset && device.role == Role::Tecnico {
             let tag = push.id.strip_prefix("asset:").unwrap_or(&push.id);
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Forbidden,
-                msg!("refused.tag_not_allocated", tag = tag),
-            ));
-            continue;
+            let allocated = match brigada_record::tag::number(tag) {
+                Some(n) => repo.tag_allocated(n)?,
+                None => false,
+            };
+            if !allocated {
+                tracing::warn!(device = %device.id, id = %push.id, "asset tag outside every allocated range");
+                rejected.push(reject(
+                    &push.id,
+                    RejectReason::Forbidden,
+                    msg!("refused.tag_not_allocated", tag = tag),
+                ));
+                continue;
+            }
         }
         // A técnico may not hand an expediente out of their own reach by editing it.
         if existing.is_some() && !scope.allows(&meta) {

@@ -19,7 +19,7 @@ use rcgen::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::Tls;
+use crate::{Tls, private};
 
 /// Where the CA and the server certificate live, under the data folder.
 pub fn dir(data: &Path) -> PathBuf {
@@ -46,33 +46,6 @@ fn ca_params(key: &KeyPair) -> anyhow::Result<CertificateParams> {
     Ok(params)
 }
 
-/// Write `bytes` to `path` readable by the server's user only.
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    o.mode(0o600);
-    let mut f = o.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
-}
-
-fn private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
-}
-
 /// The CA (made on first use): its key and its certificate in PEM.
 pub fn ensure_ca(data: &Path) -> anyhow::Result<(KeyPair, String)> {
     let dir = dir(data);
@@ -81,11 +54,11 @@ pub fn ensure_ca(data: &Path) -> anyhow::Result<(KeyPair, String)> {
         let key = KeyPair::from_pem(&key).map_err(|e| anyhow::anyhow!("{}: {e}", key_path.display()))?;
         return Ok((key, cert));
     }
-    private_dir(&dir)?;
+    private::dir(&dir)?;
     let key = KeyPair::generate()?;
     let cert = ca_params(&key)?.self_signed(&key)?;
-    write_private(&key_path, key.serialize_pem().as_bytes())?;
-    write_private(&cert_path, cert.pem().as_bytes())?;
+    private::write(&key_path, key.serialize_pem().as_bytes())?;
+    private::write(&cert_path, cert.pem().as_bytes())?;
     tracing::info!(fingerprint = %fingerprint(&cert.pem()).unwrap_or_default(), "made this server's own certificate authority");
     Ok((key, cert.pem()))
 }
@@ -147,9 +120,9 @@ pub fn ensure(data: &Path, names: &BTreeSet<String>) -> anyhow::Result<Tls> {
     let key = KeyPair::generate()?;
     let issuer = Issuer::new(ca_params(&ca_key)?, &ca_key);
     let cert = params.signed_by(&key, &issuer)?;
-    write_private(&key_path, key.serialize_pem().as_bytes())?;
-    write_private(&cert_path, cert.pem().as_bytes())?;
-    write_private(&names_path, wanted.as_bytes())?;
+    private::write(&key_path, key.serialize_pem().as_bytes())?;
+    private::write(&cert_path, cert.pem().as_bytes())?;
+    private::write(&names_path, wanted.as_bytes())?;
     tracing::info!(names = %wanted.replace('\n', ", "), "issued the server certificate");
     Ok(Tls {
         cert_pem: format!("{}{ca_pem}", cert.pem()).into_bytes(),

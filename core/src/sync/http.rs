@@ -21,9 +21,7 @@ pub struct HttpTransport {
 /// The HTTP client. With `ca` (PEM), only that certificate authority is trusted: an
 /// office server with its own certificate, pinned at enrolment.
 fn client(ca: Option<&str>) -> Result<reqwest::blocking::Client> {
-    let mut b = reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(300));
+    let mut b = builder();
     if let Some(pem) = ca {
         let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
             .map_err(|e| Error::InvalidInput(msg!("tls.not_pem", detail = e.to_string())))?;
@@ -32,6 +30,17 @@ fn client(ca: Option<&str>) -> Result<reqwest::blocking::Client> {
         }
         b = b.tls_certs_only(certs);
     }
+    build(b)
+}
+
+/// Every client's timeouts: connecting, and a whole request.
+fn builder() -> reqwest::blocking::ClientBuilder {
+    reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(300))
+}
+
+fn build(b: reqwest::blocking::ClientBuilder) -> Result<reqwest::blocking::Client> {
     b.build()
         .map_err(|e| Error::InvalidInput(msg!("http.client", detail = e.to_string())))
 }
@@ -190,12 +199,11 @@ pub fn fetch_pinned_ca(url: &str, fingerprint: &str) -> Result<String> {
         return Err(Error::InvalidInput(msg!("enrol.pin_needs_https", url = url)));
     }
     // Not verified here: what it sends is checked against the fingerprint below.
-    let client = reqwest::blocking::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .tls_danger_accept_invalid_certs(true)
-        .build()
-        .map_err(|e| Error::InvalidInput(msg!("http.client", detail = e.to_string())))?;
+    let client = build(
+        builder()
+            .timeout(Duration::from_secs(30))
+            .tls_danger_accept_invalid_certs(true),
+    )?;
     let resp = client
         .get(format!("{base}/v1/ca"))
         .send()

@@ -97,28 +97,14 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Make `path` readable by the server's user only (SQLite's WAL files take the database's mode).
-fn private(path: &Path, mode: u32) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .map_err(|e| ServerError::Storage(format!("cannot restrict {}: {e}", path.display())))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
-    Ok(())
-}
-
 impl SqliteStorage {
     pub fn open(dir: &Path) -> Result<SqliteStorage> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ServerError::Storage(format!("cannot create {}: {e}", dir.display())))?;
         // The data folder holds every document and photo: the server's user only.
-        private(dir, 0o700)?;
+        crate::private::dir(dir).map_err(|e| ServerError::Storage(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join("brigada-sync.db");
         let mut conn = Connection::open(&path)?;
-        private(&path, 0o600)?;
+        crate::private::file(&path)
+            .map_err(|e| ServerError::Storage(format!("cannot restrict {}: {e}", path.display())))?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > SCHEMA.len() as i64 {
