@@ -620,8 +620,22 @@ impl Store {
     pub fn history(&self, r: &str) -> Result<Vec<HistoryEntry>> {
         let id = self.resolve_ref(r)?;
         let (d, exp, _) = self.load_doc(&id)?;
-        let h = doc::history(&d);
+        let mut h = doc::history(&d);
         self.keep_doc(&id, d, exp);
+        // Name each change's author from who owns its actor, not from what it says.
+        let known = crate::store::keys::by_actor(self.conn())?;
+        let own = self.author().actor.to_hex_string();
+        for e in &mut h {
+            if let Some(k) = known.get(&e.actor) {
+                e.by = k.person.clone();
+                e.device = k.device_name.clone();
+                e.proven = true;
+            } else if e.actor == own {
+                e.by = self.device().person.clone();
+                e.device = self.device().name.clone();
+                e.proven = true;
+            }
+        }
         Ok(h)
     }
 

@@ -40,6 +40,9 @@ pub struct HistoryEntry {
     pub by: String,
     pub device: String,
     pub action: String,
+    /// `by` and `device` name the device that owns the change's actor (the server accepts
+    /// a change only from it); false while they are only what the change says of itself.
+    pub proven: bool,
 }
 
 pub fn new_doc(author: &Author) -> Automerge {
@@ -164,6 +167,7 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
                 by: note.by,
                 device: note.device,
                 action: note.action,
+                proven: false,
             }
         })
         .collect();

@@ -111,11 +111,22 @@ pub struct EnrollRequest {
     /// the private half, so nobody can enrol someone else's public key as their own.
     #[serde(default)]
     pub proof: String,
+    /// The device's Automerge actor (hex): the server accepts new changes from this
+    /// device only under this actor, so history shows proven authors. Empty from
+    /// devices older than this field (bound at their first push instead).
+    #[serde(default)]
+    pub actor: String,
 }
 
 impl EnrollRequest {
     /// An enrolment request signed with the device's key.
-    pub fn signed(code: String, device_name: String, device_code: String, key: &ed25519_dalek::SigningKey) -> Self {
+    pub fn signed(
+        code: String,
+        device_name: String,
+        device_code: String,
+        actor: String,
+        key: &ed25519_dalek::SigningKey,
+    ) -> Self {
         use ed25519_dalek::Signer;
         let mut r = EnrollRequest {
             code,
@@ -123,6 +134,7 @@ impl EnrollRequest {
             device_code,
             public_key: hex::encode(key.verifying_key().as_bytes()),
             proof: String::new(),
+            actor,
         };
         r.proof = hex::encode(key.sign(&r.statement()).to_bytes());
         r
@@ -131,11 +143,28 @@ impl EnrollRequest {
     /// What the proof signs: the code and the device's identity, so a proof cannot be
     /// reused with another code, name or key.
     fn statement(&self) -> Vec<u8> {
-        format!(
+        let mut s = format!(
             "brigada-enroll-v1\n{}\n{}\n{}\n{}",
             self.code, self.device_name, self.device_code, self.public_key
-        )
-        .into_bytes()
+        );
+        if !self.actor.is_empty() {
+            s.push('\n');
+            s.push_str(&self.actor);
+        }
+        s.into_bytes()
+    }
+
+    /// The Automerge actor this request binds (16 bytes as lowercase hex, as Brigada's
+    /// devices make them), `None` from an older device; else why not.
+    pub fn actor(&self) -> std::result::Result<Option<String>, crate::messages::Message> {
+        let a = self.actor.trim();
+        if a.is_empty() {
+            return Ok(None);
+        }
+        match hex::decode(a) {
+            Ok(b) if b.len() == 16 => Ok(Some(hex::encode(b))),
+            _ => Err(msg!("enrol.bad_actor")),
+        }
     }
 
     /// The key this request enrols, once it is a valid Ed25519 key (in lowercase hex) and
@@ -180,6 +209,10 @@ pub struct DeviceKey {
     pub public_key: String,
     pub enrolled_at: i64,
     pub revoked_at: Option<i64>,
+    /// The Automerge actor the device writes with (hex), once the server knows it: the
+    /// history names the author of a change from this, not from what the change says.
+    #[serde(default)]
+    pub actor: Option<String>,
 }
 
 /// `POST /v1/tags` (JSON): reserve `count` consecutive asset-tag numbers for this device.

@@ -244,7 +244,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     // Who did what, when, on which device.
     office.click("#history-toggle").await;
     office
-        .wait_text("[data-testid=history]", "Ana Karen Hernández López (T07)")
+        .wait_text("[data-testid=history]", "Ana Karen Hernández López (Tablet 07)")
         .await;
     // The head of department, on their own (jefe) device, countersigns the document the
     // job produced.

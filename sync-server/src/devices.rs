@@ -55,6 +55,10 @@ pub struct Device {
     pub created_at: i64,
     pub enrolled_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The Automerge actor (hex) the device writes with: given at enrolment (or, for a
+    /// device enrolled before, bound at its first push). New changes from this device are
+    /// accepted only under it.
+    pub actor: Option<String>,
 }
 
 /// Random secret as lowercase hex (`bytes` random bytes).

@@ -186,12 +186,14 @@ async fn enroll_with(state: &AppState, headers: HeaderMap, body: Body) -> Result
     }
     // A valid key, and the proof that the device holds its private half.
     let public_key = req.proven_key().map_err(ServerError::BadRequest)?;
+    let actor = req.actor().map_err(ServerError::BadRequest)?;
     let token = devices::secret(32);
     let token_hash = devices::hash(&token);
     let e = Enrolment {
         device_name: req.device_name.chars().take(100).collect(),
         device_code: req.device_code.chars().take(6).collect(),
         public_key,
+        actor,
     };
     let storage = state.storage.clone();
     let now = chrono::Utc::now().timestamp_millis();
@@ -224,6 +226,7 @@ async fn keys(State(state): State<AppState>) -> Result<Json<Vec<DeviceKey>>> {
                     role: d.role.as_str().into(),
                     device_name: d.device_name.unwrap_or_default(),
                     revoked_at: d.revoked_at,
+                    actor: d.actor,
                 })
             })
             .collect(),

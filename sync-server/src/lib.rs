@@ -7,6 +7,7 @@
 //! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
 //! - [`devices`]: roles, enrolment codes and tokens (stored hashed);
 //! - [`private`]: files and folders only the server's user reads;
+//! - [`rules`]: what a device may write (proven authors, signatures, the técnico's reach);
 //! - [`tls`]: the server's own CA and certificate (HTTPS by default beyond loopback).
 
 pub mod devices;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod listen;
 pub mod private;
+pub mod rules;
 pub mod storage;
 pub mod sync;
 pub mod tls;

@@ -22,6 +22,7 @@ use brigada_record::{doc, procedure};
 
 use crate::devices::{Device, Role};
 use crate::error::{Result, ServerError};
+use crate::rules::{self, Authorship};
 use crate::storage::{DocKind, DocMeta, DocRepo, Scope};
 
 /// Most documents and bytes in one response; the device asks again for the rest.
@@ -47,8 +48,14 @@ fn missing_for(d: &Automerge, have: &[Head]) -> Vec<u8> {
     }
 }
 
-/// Read scope metadata out of a document, checking that it is a valid one of its kind.
-fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_record::Result<DocMeta> {
+/// Read scope metadata out of a document, checking that it is a valid one of its kind
+/// (with the expediente itself, for the role rules).
+fn meta_of(
+    id: &str,
+    kind: DocKind,
+    d: &Automerge,
+    creator: &str,
+) -> brigada_record::Result<(DocMeta, Option<Expediente>)> {
     let mismatch = |detail: Message| brigada_record::Error::BadDocument {
         id: id.to_owned(),
         detail,
@@ -61,28 +68,30 @@ fn meta_of(id: &str, kind: DocKind, d: &Automerge, creator: &str) -> brigada_rec
             }
             procedure::get(&e.procedure_id, e.procedure_version)?;
             let blobs = e.blobs().into_iter().map(str::to_owned).collect();
-            Ok(DocMeta {
+            let meta = DocMeta {
                 kind,
-                seccion: e.seccion,
-                assignees: e.assignees,
+                seccion: e.seccion.clone(),
+                assignees: e.assignees.clone(),
                 creator_device: creator.to_owned(),
                 blobs,
-                folio: Some(e.folio),
-            })
+                folio: Some(e.folio.clone()),
+            };
+            Ok((meta, Some(e)))
         }
         DocKind::Asset => {
             let a: Asset = doc::read(id, d)?;
             if format!("asset:{}", a.tag) != id {
                 return Err(mismatch(msg!("document.wrong_tag", tag = &a.tag)));
             }
-            Ok(DocMeta {
+            let meta = DocMeta {
                 kind,
                 seccion: String::new(),
                 assignees: vec![],
                 creator_device: creator.to_owned(),
                 blobs: vec![],
                 folio: None,
-            })
+            };
+            Ok((meta, None))
         }
     }
 }
@@ -125,6 +134,11 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         }
         let mut d = repo.load(&push.id)?.unwrap_or_default();
         let before = d.get_heads();
+        // The expediente as the server had it, for the role rules.
+        let old: Option<Expediente> = match (&existing, kind) {
+            (Some(_), DocKind::Expediente) => doc::read(&push.id, &d).ok(),
+            _ => None,
+        };
         // Either plain changes, or a sync-protocol message when the two sides do not know
         // what they share.
         let mut reply = Vec::new();
@@ -164,13 +178,32 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             .as_ref()
             .map(|m| m.creator_device.clone())
             .unwrap_or_else(|| device.id.clone());
-        let meta = match meta_of(&push.id, kind, &d, &creator) {
+        let (meta, exp) = match meta_of(&push.id, kind, &d, &creator) {
             Ok(m) => m,
             Err(why) => {
                 rejected.push(reject(&push.id, RejectReason::Invalid, why.message()));
                 continue;
             }
         };
+        // Proven authors: every new change under this device's own actor.
+        let foreign = match rules::authorship(&d, &before, device) {
+            Authorship::Own => None,
+            Authorship::Bind(actor) => (!repo.bind_actor(&device.id, &actor)?).then_some(actor),
+            Authorship::Foreign(actor) => Some(actor),
+        };
+        if let Some(actor) = foreign {
+            tracing::warn!(device = %device.id, id = %push.id, actor = %actor, "changes under another device's actor");
+            let author = match repo.actor_device(&actor)? {
+                Some((person, name)) => format!("{name}, {person}"),
+                None => actor.chars().take(8).collect(),
+            };
+            rejected.push(reject(
+                &push.id,
+                RejectReason::Forbidden,
+                msg!("refused.foreign_changes", actor = author),
+            ));
+            continue;
+        }
         // One expediente per folio: a second device with the same folio code cannot bring
         // in a different expediente under a folio already on paper.
         if existing.is_none()
@@ -217,6 +250,13 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
                 ));
                 continue;
             }
+        }
+        if let Some(new) = &exp
+            && let Err(why) = rules::role_allows(device, old.as_ref(), new)
+        {
+            tracing::warn!(device = %device.id, id = %push.id, "change beyond the device's role");
+            rejected.push(reject(&push.id, RejectReason::Forbidden, why));
+            continue;
         }
         // A técnico may not hand an expediente out of their own reach by editing it.
         if existing.is_some() && !scope.allows(&meta) {

@@ -1,7 +1,7 @@
 //! Regenerates the seed inputs of the `sync_request` fuzz target:
 //! `cargo run -p brigada-scenarios --example fuzz_seeds -- fuzz/seeds/sync_request`.
 
-use brigada_core::sync::protocol::{self, EnrollRequest};
+use brigada_core::sync::protocol;
 
 fn main() -> anyhow::Result<()> {
     let out = std::path::PathBuf::from(
@@ -15,12 +15,7 @@ fn main() -> anyhow::Result<()> {
     store.comment(&job, "semilla")?;
     let plan = store.sync_plan()?;
     std::fs::write(out.join("request-one-doc.bin"), protocol::encode(&plan.request))?;
-    let enroll = EnrollRequest::signed(
-        "ABCD-EFGH-JKLM-NPQR-STUV".into(),
-        "Tablet 01".into(),
-        "T01".into(),
-        store.signing_key(),
-    );
+    let enroll = store.enrol_request("ABCD-EFGH-JKLM-NPQR-STUV".into());
     std::fs::write(out.join("enroll.json"), serde_json::to_vec(&enroll)?)?;
     Ok(())
 }

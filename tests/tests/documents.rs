@@ -314,14 +314,21 @@ fn only_the_head_of_departments_own_device_seals_the_heads_signature() {
     let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
     let mut jefe = s.device("Oficina 02", "Ing. Roberto Salas Pérez", Role::Jefe, "");
     let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
-    // A técnico's tablet seals a "jefe" signature on its own job: not valid anywhere.
+    // A técnico's tablet seals a "jefe" signature on its own job: the server refuses it
+    // (held on the tablet with why), and it is not valid even where it was made.
     let forged = signed_justificacion(&mut ana.store);
     ana.store
         .sign(&forged, "jefe", "Ing. Roberto Salas Pérez", strokes(), Some("4A"))
         .unwrap();
-    ana.sync().unwrap();
+    let sum = ana.sync().unwrap();
+    let held = sum.held.iter().find(|h| h.id == forged).expect("refused by the server");
+    assert!(held.reason.contains("Jefatura de Departamento"), "{}", held.reason);
     office.sync().unwrap();
-    let v = office.store.verify_expediente(&forged).unwrap();
+    assert!(
+        office.store.verify_expediente(&forged).is_err(),
+        "never reached the office"
+    );
+    let v = ana.store.verify_expediente(&forged).unwrap();
     assert_eq!(v.status, Status::Invalid);
     assert!(v.reason.contains("no está inscrito con ese cargo"), "{}", v.reason);
     assert!(

@@ -145,12 +145,7 @@ fn the_server_refuses_an_expediente_whose_folio_another_one_has() {
     forged.id = uuid::Uuid::now_v7().to_string();
     forged.area = "Otra área".into();
     let mut d = Automerge::new();
-    let author = brigada_core::doc::Author {
-        person: "Luis Ángel Ruiz".into(),
-        device_code: "T09".into(),
-        actor: automerge::ActorId::random(),
-    };
-    brigada_core::doc::write(&mut d, &forged, &author, "forged", 0).unwrap();
+    brigada_core::doc::write(&mut d, &forged, &t09.store.author(), "forged", 0).unwrap();
     t09.store.merge_document(&d.save()).unwrap();
     let sum = t09.sync().unwrap();
     assert_eq!(sum.held.len(), 1, "{:?}", sum.held);
@@ -168,7 +163,7 @@ fn the_server_refuses_an_expediente_whose_folio_another_one_has() {
     squat.id = uuid::Uuid::now_v7().to_string();
     squat.folio = "RT-2026-T07-0099".into();
     let mut d = Automerge::new();
-    brigada_core::doc::write(&mut d, &squat, &author, "squat", 0).unwrap();
+    brigada_core::doc::write(&mut d, &squat, &t09.store.author(), "squat", 0).unwrap();
     t09.store.merge_document(&d.save()).unwrap();
     let sum = t09.sync().unwrap();
     let held = sum.held.iter().find(|h| h.id == squat.id).expect("refused");

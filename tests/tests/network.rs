@@ -52,6 +52,7 @@ fn device(storage: &Arc<dyn Storage>, name: &str, role: Role, seed: u64) -> (tem
         device_name: name.into(),
         device_code: store.device().code.clone(),
         public_key: store.public_key_hex(),
+        actor: Some(store.author().actor.to_hex_string()),
     };
     let d = storage.enroll(&hash, &e, &format!("token-{name}"), 0).unwrap();
     let t = Flaky {

@@ -219,7 +219,8 @@ fn every_change_records_who_on_which_device_and_when() {
     let h = store.history(&job).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[1].by, "Técnico Tablet 17");
-    assert_eq!(h[1].device, "T17");
+    assert_eq!(h[1].device, "Tablet 17");
+    assert!(h[1].proven, "this device's own change");
     assert_eq!(h[1].action, "editar ubicacion");
     assert!((h[1].at - brigada_core::time::now_ms()).abs() < 60_000);
 }

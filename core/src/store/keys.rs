@@ -1,8 +1,12 @@
-//! The enrolled devices' signing keys, as last fetched from the server.
+//! The enrolled devices' signing keys and writer actors, as last fetched from the server.
 //!
 //! Signatures are verified offline, on any device, against this list: a seal counts only
-//! when its key was enrolled and not revoked at the signing time. The list is replaced
-//! whole on every fetch (the server's list is the authority and is small).
+//! when its key was enrolled and not revoked at the signing time. The history names the
+//! author of each change from its Automerge actor through this list (the server accepts a
+//! change only from the device that owns its actor). The list is replaced whole on every
+//! fetch (the server's list is the authority and is small).
+
+use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -21,12 +25,17 @@ CREATE TABLE device_keys (
 );
 ";
 
+/// The writer actor of each device (the server's own binding).
+pub const MIGRATION_2: &str = "
+ALTER TABLE device_keys ADD COLUMN actor TEXT;
+";
+
 pub fn replace_all(conn: &Connection, keys: &[DeviceKey]) -> Result<()> {
     conn.execute("DELETE FROM device_keys", [])?;
     let mut st = conn.prepare(
         "INSERT OR REPLACE INTO device_keys
-         (public_key, device_id, person, role, device_name, enrolled_at, revoked_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         (public_key, device_id, person, role, device_name, enrolled_at, revoked_at, actor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for k in keys {
         st.execute(params![
@@ -36,7 +45,8 @@ pub fn replace_all(conn: &Connection, keys: &[DeviceKey]) -> Result<()> {
             k.role,
             k.device_name,
             k.enrolled_at,
-            k.revoked_at
+            k.revoked_at,
+            k.actor.as_deref().map(str::to_ascii_lowercase)
         ])?;
     }
     Ok(())
@@ -45,22 +55,35 @@ pub fn replace_all(conn: &Connection, keys: &[DeviceKey]) -> Result<()> {
 pub fn find(conn: &Connection, public_key: &str) -> Result<Option<DeviceKey>> {
     Ok(conn
         .query_row(
-            "SELECT device_id, person, role, device_name, public_key, enrolled_at, revoked_at
-             FROM device_keys WHERE public_key = ?1",
+            &format!("SELECT {COLS} FROM device_keys WHERE public_key = ?1"),
             [public_key.to_ascii_lowercase()],
-            |r| {
-                Ok(DeviceKey {
-                    device_id: r.get(0)?,
-                    person: r.get(1)?,
-                    role: r.get(2)?,
-                    device_name: r.get(3)?,
-                    public_key: r.get(4)?,
-                    enrolled_at: r.get(5)?,
-                    revoked_at: r.get(6)?,
-                })
-            },
+            row,
         )
         .optional()?)
+}
+
+/// Every device that writes under a known actor, by actor (hex).
+pub fn by_actor(conn: &Connection) -> Result<HashMap<String, DeviceKey>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLS} FROM device_keys WHERE actor IS NOT NULL ORDER BY enrolled_at"
+    ))?;
+    let keys = st.query_map([], row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(keys.into_iter().filter_map(|k| Some((k.actor.clone()?, k))).collect())
+}
+
+const COLS: &str = "device_id, person, role, device_name, public_key, enrolled_at, revoked_at, actor";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceKey> {
+    Ok(DeviceKey {
+        device_id: r.get(0)?,
+        person: r.get(1)?,
+        role: r.get(2)?,
+        device_name: r.get(3)?,
+        public_key: r.get(4)?,
+        enrolled_at: r.get(5)?,
+        revoked_at: r.get(6)?,
+        actor: r.get(7)?,
+    })
 }
 
 pub fn count(conn: &Connection) -> Result<i64> {

@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "held",
         sql: held::MIGRATION_1,
     },
+    Migration {
+        module: "keys",
+        sql: keys::MIGRATION_2,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them

@@ -104,7 +104,13 @@ impl Store {
     /// What this device tells the server when it enrols with `code`.
     pub fn enrol_request(&self, code: String) -> protocol::EnrollRequest {
         let d = self.device();
-        protocol::EnrollRequest::signed(code, d.name.clone(), d.code.clone(), self.signing_key())
+        protocol::EnrollRequest::signed(
+            code,
+            d.name.clone(),
+            d.code.clone(),
+            self.author().actor.to_hex_string(),
+            self.signing_key(),
+        )
     }
 
     pub fn sync_setting(&self, key: &str) -> Result<Option<String>> {

@@ -39,6 +39,7 @@ pub struct Enrolment {
     pub device_name: String,
     pub device_code: String,
     pub public_key: String,
+    pub actor: Option<String>,
 }
 
 pub use brigada_record::DocKind;
@@ -110,6 +111,11 @@ pub trait DocRepo {
     /// feed position.
     /// Whether tag `number` lies in a range the server allocated.
     fn tag_allocated(&mut self, number: u32) -> Result<bool>;
+    /// Bind `actor` to a device enrolled before devices said their actor, if no other
+    /// device holds it. False when another does.
+    fn bind_actor(&mut self, device: &str, actor: &str) -> Result<bool>;
+    /// The person and device name of the device that writes under `actor`.
+    fn actor_device(&mut self, actor: &str) -> Result<Option<(String, String)>>;
     fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64>;
     /// Documents in `scope` whose feed position is after `cursor`, oldest first.
     fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>>;

@@ -85,6 +85,11 @@ CREATE TABLE tag_ranges (
 ALTER TABLE docs ADD COLUMN folio TEXT;
 CREATE INDEX docs_by_folio ON docs (folio);
 ",
+    // Proven authors: the Automerge actor each device writes with.
+    "
+ALTER TABLE devices ADD COLUMN actor TEXT;
+CREATE INDEX devices_by_actor ON devices (actor);
+",
 ];
 
 const COMPACT_AFTER: i64 = 64;
@@ -149,11 +154,12 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         created_at: r.get(7)?,
         enrolled_at: r.get(8)?,
         revoked_at: r.get(9)?,
+        actor: r.get(10)?,
     })
 }
 
 const DEVICE_COLS: &str =
-    "id, person, role, seccion, device_name, device_code, public_key, created_at, enrolled_at, revoked_at";
+    "id, person, role, seccion, device_name, device_code, public_key, created_at, enrolled_at, revoked_at, actor";
 
 impl Storage for SqliteStorage {
     fn add_device(&self, person: &str, role: Role, seccion: &str, code_hash: &str, expires_at: i64) -> Result<Device> {
@@ -219,10 +225,30 @@ impl Storage for SqliteStorage {
                     person = person
                 )));
             }
+            // An actor is one tablet's: its changes in every history are that tablet's, so
+            // no other device (revoked ones included) may write under it. The same tablet
+            // enrolling again proves it with the same key.
+            if let Some(actor) = &e.actor {
+                let holder: Option<(String, Option<String>)> = tx
+                    .query_row(
+                        "SELECT person, device_name FROM devices WHERE actor = ?1 AND id <> ?2
+                         AND coalesce(public_key, '') <> ?3 LIMIT 1",
+                        params![actor, id, e.public_key],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                if let Some((person, name)) = holder {
+                    return Err(ServerError::Conflict(msg!(
+                        "server.actor_taken",
+                        device = name.unwrap_or_default(),
+                        person = person
+                    )));
+                }
+            }
             tx.execute(
                 "UPDATE devices SET code_hash = NULL, code_expires_at = NULL, token_hash = ?2, device_name = ?3,
-                    device_code = ?4, public_key = ?5, enrolled_at = ?6 WHERE id = ?1",
-                params![id, token_hash, e.device_name, e.device_code, e.public_key, now],
+                    device_code = ?4, public_key = ?5, enrolled_at = ?6, actor = ?7 WHERE id = ?1",
+                params![id, token_hash, e.device_name, e.device_code, e.public_key, now, e.actor],
             )?;
             let d = tx.query_row(
                 &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?1"),
@@ -441,6 +467,31 @@ impl DocRepo for Repo<'_> {
             [number],
             |r| r.get(0),
         )?)
+    }
+
+    fn bind_actor(&mut self, device: &str, actor: &str) -> Result<bool> {
+        self.tx.execute(
+            "UPDATE devices SET actor = ?2 WHERE id = ?1 AND actor IS NULL
+             AND NOT EXISTS (SELECT 1 FROM devices WHERE actor = ?2 AND id <> ?1)",
+            params![device, actor],
+        )?;
+        let bound: Option<String> = self
+            .tx
+            .query_row("SELECT actor FROM devices WHERE id = ?1", [device], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(bound.as_deref() == Some(actor))
+    }
+
+    fn actor_device(&mut self, actor: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .tx
+            .query_row(
+                "SELECT person, coalesce(device_name, '') FROM devices WHERE actor = ?1 ORDER BY created_at LIMIT 1",
+                [actor],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 
     fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64> {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use automerge::Automerge;
 use brigada_core::Store;
 use brigada_core::sync::http::{HttpTransport, enroll};
-use brigada_core::sync::protocol::{self, DocPush, EnrollRequest, SyncRequest};
+use brigada_core::sync::protocol::{self, SyncRequest};
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
 
@@ -151,51 +151,18 @@ fn load(devices: usize) -> Result<String> {
     }
     drop(storage);
     let (mut server, url) = server_process(data.path())?;
+    // Each device is its own store (its own actor, key and folio code: the server accepts
+    // a device's changes only under its own actor) with 50 new expedientes to push.
+    let homes = tempfile::tempdir()?;
     let mut tokens = Vec::new();
-    for (i, code) in codes.into_iter().enumerate() {
-        let r = enroll(
-            &url,
-            &EnrollRequest::signed(
-                code,
-                format!("T{i}"),
-                format!("T{i}"),
-                &ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng),
-            ),
-            None,
-        )?;
-        tokens.push(r.token);
-    }
-    // Each device's request: 50 new expedientes (one store makes them; ids differ per device).
     let mut bodies = Vec::new();
-    let (_d, mut maker) = temp_store("Generador");
     let mut expected = 0;
-    for _ in 0..devices {
-        let body = device_request(&mut maker, 50)?;
-        let req: SyncRequest = protocol::decode(&body)?;
-        expected += req.docs.len();
-        // Mark them synced so the next device's request holds only its own 50.
-        let resp = protocol::SyncResponse {
-            version: 1,
-            cursor: 0,
-            docs: req
-                .docs
-                .iter()
-                .map(|d: &DocPush| protocol::DocPull {
-                    id: d.id.clone(),
-                    heads: d.heads.clone(),
-                    changes: vec![],
-                    sync: vec![],
-                })
-                .collect(),
-            rejected: vec![],
-            more: false,
-        };
-        let plan = brigada_core::sync::Plan {
-            request: req,
-            pushed: vec![],
-            more_local: false,
-        };
-        maker.sync_absorb(&plan, &resp, &mut Default::default())?;
+    for (i, code) in codes.into_iter().enumerate() {
+        let mut tablet = init_store(&homes.path().join(i.to_string()), &format!("Tablet {i}"));
+        let r = enroll(&url, &tablet.enrol_request(code), None)?;
+        tokens.push(r.token);
+        let body = device_request(&mut tablet, 50)?;
+        expected += protocol::decode::<SyncRequest>(&body)?.docs.len();
         bodies.push(body);
     }
     let work: Vec<(String, Vec<u8>)> = tokens.into_iter().zip(bodies).collect();

@@ -3,4 +3,9 @@
 /**
  * One entry of an expediente's history.
  */
-export type HistoryEntry = { hash: string, at: number, actor: string, by: string, device: string, action: string, };
+export type HistoryEntry = { hash: string, at: number, actor: string, by: string, device: string, action: string, 
+/**
+ * `by` and `device` name the device that owns the change's actor (the server accepts
+ * a change only from it); false while they are only what the change says of itself.
+ */
+proven: boolean, };

@@ -102,6 +102,8 @@ export const en: Record<Key, string> = {
   "exp.issued": "Issued",
   "exp.not_issued": "Pending",
   "exp.history": "History",
+  "exp.history_unproven": "author not verified",
+  "exp.history_unproven_hint": "The server has not yet confirmed which device wrote this change: the name is what the change says of itself",
   "exp.conflicts": "Conflicting answers",
   "exp.conflict_step": "Step {step}: two devices recorded different answers.",
   "exp.keep_answer": "Keep “{answer}”",

@@ -100,6 +100,8 @@ export const es = {
   "exp.issued": "Emitido",
   "exp.not_issued": "Pendiente",
   "exp.history": "Historial",
+  "exp.history_unproven": "autor sin verificar",
+  "exp.history_unproven_hint": "El servidor aún no confirma qué dispositivo escribió este cambio: el nombre es el que dice el propio cambio",
   "exp.conflicts": "Respuestas en conflicto",
   "exp.conflict_step": "Paso {step}: dos dispositivos registraron respuestas distintas.",
   "exp.keep_answer": "Quedarse con «{answer}»",

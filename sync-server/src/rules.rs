@@ -1,0 +1,102 @@
+//! What a device may write, judged on the changes it pushes (the device itself may lie).
+//!
+//! - **Proven authors.** Every Automerge change names its actor; each device writes under
+//!   the one actor bound to its enrolment. A change new to the server is accepted only
+//!   from the device that owns its actor, so a history entry's actor names its device for
+//!   certain (the `{by, device}` note inside a change is what that device says, and only
+//!   the actor is trusted to name it). Changes a device carries for another (an imported
+//!   export) are refused until their author's own device has delivered them; the carrier
+//!   keeps them, and once the author syncs the carrier's copy goes through. Changes are
+//!   not signed one by one, so nothing else could prove them.
+//! - **Signatures are append-only** for everyone: a signature once on the server is never
+//!   removed or rewritten (signing again adds one). Only a `jefe` device adds a signature
+//!   with the Jefe(a) de Departamento's role.
+//! - **The técnico's reach.** A técnico does not change an expediente's assignees or
+//!   sección, and creates expedientes of their own sección only; those are the office's.
+
+use std::collections::BTreeSet;
+
+use automerge::{Automerge, ChangeHash};
+use brigada_record::messages::Message;
+use brigada_record::model::Expediente;
+use brigada_record::msg;
+
+use crate::devices::{Device, Role};
+
+/// Whose changes a push brought.
+#[derive(Debug, PartialEq)]
+pub enum Authorship {
+    /// Nothing new, or only changes under the device's own actor.
+    Own,
+    /// A device enrolled before devices said their actor writes under this one, which no
+    /// other device holds: bind it now.
+    Bind(String),
+    /// Changes under another actor (hex) the server does not yet have from its device.
+    Foreign(String),
+}
+
+/// Judge the changes of `d` the server did not have at `before`.
+pub fn authorship(d: &Automerge, before: &[ChangeHash], device: &Device) -> Authorship {
+    let actors: BTreeSet<String> = d
+        .get_changes(before)
+        .iter()
+        .map(|c| c.actor_id().to_hex_string())
+        .collect();
+    match &device.actor {
+        Some(own) => match actors.into_iter().find(|a| a != own) {
+            Some(other) => Authorship::Foreign(other),
+            None => Authorship::Own,
+        },
+        None => {
+            let mut it = actors.into_iter();
+            match (it.next(), it.next()) {
+                (None, _) => Authorship::Own,
+                (Some(one), None) => Authorship::Bind(one),
+                (Some(_), Some(second)) => Authorship::Foreign(second),
+            }
+        }
+    }
+}
+
+/// What the device's role allows this push to do to an expediente (`old`: as the server
+/// had it, `None` for a new one).
+pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) -> Result<(), Message> {
+    if let Some(old) = old {
+        for s in &old.signatures {
+            if new.signatures.iter().find(|n| n.id == s.id) != Some(s) {
+                return Err(msg!("refused.signature_rewritten", name = &s.name));
+            }
+        }
+    }
+    let added = new
+        .signatures
+        .iter()
+        .filter(|n| old.is_none_or(|o| o.signatures.iter().all(|s| s.id != n.id)));
+    if device.role != Role::Jefe && added.clone().any(|s| s.role == "jefe") {
+        return Err(msg!("refused.jefe_signature"));
+    }
+    if device.role != Role::Tecnico {
+        return Ok(());
+    }
+    match old {
+        Some(old) => {
+            let set = |v: &[String]| v.iter().map(|a| a.trim().to_owned()).collect::<BTreeSet<_>>();
+            if set(&old.assignees) != set(&new.assignees) {
+                return Err(msg!("refused.assignees_by_tecnico"));
+            }
+            if old.seccion != new.seccion {
+                return Err(msg!("refused.seccion_by_tecnico"));
+            }
+        }
+        None => {
+            if !device.seccion.is_empty() && new.seccion != device.seccion {
+                return Err(msg!(
+                    "refused.other_seccion",
+                    mine = &device.seccion,
+                    theirs = &new.seccion
+                ));
+            }
+        }
+    }
+    Ok(())
+}

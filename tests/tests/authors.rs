@@ -1,0 +1,254 @@
+//! Proven authors and the técnico's reach, attacked by an enrolled tablet against a real
+//! server on loopback: a forged actor, an enrolment under another device's actor, and
+//! changes beyond a técnico's role (assignees, sección, signatures).
+
+use automerge::Automerge;
+use brigada_core::Store;
+use brigada_core::doc::{self, Author};
+use brigada_core::model::Expediente;
+use brigada_core::sync::protocol::EnrollRequest;
+use brigada_scenarios::*;
+use brigada_sync::devices::Role;
+
+/// Edit an expediente as a dishonest device would: a direct Automerge change under
+/// `actor`, merged into the store like an imported copy.
+fn raw_edit(store: &mut Store, job: &str, actor: automerge::ActorId, f: impl FnOnce(&mut Expediente)) {
+    let (id, bytes) = store.document_bytes(job).unwrap();
+    let mut d = Automerge::load(&bytes).unwrap();
+    let mut exp: Expediente = doc::read(&id, &d).unwrap();
+    f(&mut exp);
+    let author = Author {
+        person: store.device().person.clone(),
+        device_code: store.device().code.clone(),
+        actor,
+    };
+    doc::write(&mut d, &exp, &author, "editar", brigada_core::time::now_ms()).unwrap();
+    store.merge_document(&d.save()).unwrap();
+}
+
+fn held_reason(sum: &brigada_core::sync::Summary, id: &str) -> String {
+    sum.held
+        .iter()
+        .find(|h| h.id == id)
+        .unwrap_or_else(|| panic!("{id} should be held: {:?}", sum.held))
+        .reason
+        .clone()
+}
+
+fn expediente(store: &Store, job: &str) -> Expediente {
+    let (id, bytes) = store.document_bytes(job).unwrap();
+    doc::read(&id, &Automerge::load(&bytes).unwrap()).unwrap()
+}
+
+/// Ana's job of sección RT, synced to her tablet and Luis's (both RT), and an office.
+fn two_tecnicos_share_a_job() -> (Server, Device, Device, Device, String) {
+    let s = server();
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let mut luis = s.device("Tablet 08", "Luis Ramírez Soto", Role::Tecnico, "RT");
+    let office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let job = new_job(&mut ana.store, "P1");
+    ana.sync().unwrap();
+    luis.sync().unwrap();
+    (s, ana, luis, office, job)
+}
+
+#[test]
+fn a_change_under_another_devices_actor_is_refused_and_the_real_device_keeps_syncing() {
+    let (_s, mut ana, mut luis, mut office, job) = two_tecnicos_share_a_job();
+    // Luis writes a comment as if from Ana's tablet (her actor, her name in the note).
+    let ana_actor = ana.store.author().actor;
+    luis.store.comment(&job, "Equipo entregado sin daños").unwrap();
+    let forged = expediente(&luis.store, &job).comments;
+    raw_edit(&mut luis.store, &job, ana_actor, |e| {
+        let mut c = forged[0].clone();
+        c.id = "forged".into();
+        c.stamp.by = "Ana Karen Hernández López".into();
+        e.comments.push(c);
+    });
+    let sum = luis.sync().unwrap();
+    let reason = held_reason(&sum, &job);
+    assert!(reason.contains("escritos en otro dispositivo"), "{reason}");
+    assert!(reason.contains("Tablet 07"), "names whose actor it is: {reason}");
+    // Ana's own next edit still syncs (the forged change never took her sequence numbers).
+    ana.store.comment(&job, "Cableado revisado").unwrap();
+    let sum = ana.sync().unwrap();
+    assert!(sum.held.is_empty(), "{:?}", sum.held);
+    office.sync().unwrap();
+    let history = office.store.history(&job).unwrap();
+    assert!(
+        history.iter().all(|h| h.proven),
+        "every change's author proven: {history:?}"
+    );
+    assert!(
+        history
+            .iter()
+            .all(|h| h.by == "Ana Karen Hernández López" && h.device == "Tablet 07")
+    );
+    let comments: Vec<String> = expediente(&office.store, &job)
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    assert_eq!(comments, ["Cableado revisado"]);
+}
+
+#[test]
+fn a_change_carried_for_another_device_goes_through_once_its_author_delivered_it() {
+    let (_s, mut ana, mut luis, mut office, job) = two_tecnicos_share_a_job();
+    // Ana comments offline and hands Luis an export; Luis adds his own comment on top.
+    ana.store.comment(&job, "Nodo 3 sin señal").unwrap();
+    let (_, export) = ana.store.document_bytes(&job).unwrap();
+    luis.store.merge_document(&export).unwrap();
+    luis.store.comment(&job, "Revisado con Ana").unwrap();
+    let sum = luis.sync().unwrap();
+    assert!(held_reason(&sum, &job).contains("Tablet 07"));
+    // Ana's tablet delivers her change; then Luis's copy goes through: nothing lost.
+    ana.sync().unwrap();
+    luis.store.comment(&job, "Nodo 3 reparado").unwrap();
+    let sum = luis.sync().unwrap();
+    assert!(sum.held.is_empty(), "{:?}", sum.held);
+    office.sync().unwrap();
+    let mut comments: Vec<String> = expediente(&office.store, &job)
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    comments.sort();
+    assert_eq!(comments, ["Nodo 3 reparado", "Nodo 3 sin señal", "Revisado con Ana"]);
+    let history = office.store.history(&job).unwrap();
+    let by_luis = history
+        .iter()
+        .filter(|h| h.by == "Luis Ramírez Soto" && h.proven)
+        .count();
+    assert_eq!(by_luis, 2, "{history:?}");
+}
+
+#[test]
+fn a_device_cannot_enrol_under_another_devices_actor() {
+    let s = server();
+    let ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let (_dir, luis) = temp_store("Tablet 08");
+    let (_, code) =
+        brigada_sync::add_device(s.running.storage.as_ref(), "Luis Ramírez Soto", Role::Tecnico, "RT").unwrap();
+    let req = EnrollRequest::signed(
+        code,
+        "Tablet 08".into(),
+        "T08".into(),
+        ana.store.author().actor.to_hex_string(),
+        luis.signing_key(),
+    );
+    let err = brigada_core::sync::http::enroll(&s.running.url(), &req, None).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("identificador de escritura"), "{text}");
+    assert!(text.contains("Tablet 07"), "{text}");
+    // A malformed actor is refused with its own reason.
+    let (_, code) =
+        brigada_sync::add_device(s.running.storage.as_ref(), "Luis Ramírez Soto", Role::Tecnico, "RT").unwrap();
+    let req = EnrollRequest::signed(code, "Tablet 08".into(), "T08".into(), "zz".into(), luis.signing_key());
+    let text = brigada_core::sync::http::enroll(&s.running.url(), &req, None)
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("no es válido"), "{text}");
+}
+
+#[test]
+fn a_tecnico_cannot_reassign_move_or_rewrite_signatures_but_the_office_assigns() {
+    let s = server();
+    let mut ana = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let job = new_job(&mut ana.store, "P1");
+    ana.sync().unwrap();
+    let assigned = expediente(&ana.store, &job).assignees;
+    ana.store.assign(&job, "Luis Ramírez Soto").unwrap();
+    let sum = ana.sync().unwrap();
+    assert!(held_reason(&sum, &job).contains("a quién está asignado"));
+
+    let moved = new_job(&mut ana.store, "P1");
+    ana.sync().unwrap();
+    ana.store
+        .set_fields(&moved, &[("seccion".into(), "IT".into())])
+        .unwrap();
+    let sum = ana.sync().unwrap();
+    assert!(held_reason(&sum, &moved).contains("la sección"));
+
+    let elsewhere = new_job(&mut ana.store, "P1");
+    ana.store
+        .set_fields(&elsewhere, &[("seccion".into(), "IT".into())])
+        .unwrap();
+    let sum = ana.sync().unwrap();
+    assert!(held_reason(&sum, &elsewhere).contains("solo de su sección (RT)"));
+
+    let signed = new_job(&mut ana.store, "P1");
+    ana.store
+        .sign(&signed, "conformidad", "Dra. Elena Ruiz", strokes(), None)
+        .unwrap();
+    ana.sync().unwrap();
+    let own = ana.store.author().actor;
+    raw_edit(&mut ana.store, &signed, own.clone(), |e| {
+        e.signatures[0].name = "Otra persona".into()
+    });
+    let sum = ana.sync().unwrap();
+    assert!(held_reason(&sum, &signed).contains("las firmas no se borran ni se reescriben"));
+    let removed = new_job(&mut ana.store, "P1");
+    ana.store
+        .sign(&removed, "conformidad", "Dra. Elena Ruiz", strokes(), None)
+        .unwrap();
+    ana.sync().unwrap();
+    raw_edit(&mut ana.store, &removed, own, |e| e.signatures.clear());
+    let sum = ana.sync().unwrap();
+    assert!(held_reason(&sum, &removed).contains("Dra. Elena Ruiz"));
+
+    // The office sees none of it, and does assign.
+    office.sync().unwrap();
+    let e = expediente(&office.store, &job);
+    assert_eq!(e.assignees, assigned);
+    assert_eq!(expediente(&office.store, &moved).seccion, "RT");
+    assert!(office.store.document_bytes(&elsewhere).is_err());
+    assert_eq!(expediente(&office.store, &signed).signatures[0].name, "Dra. Elena Ruiz");
+    assert_eq!(expediente(&office.store, &removed).signatures.len(), 1);
+    office.store.assign(&job, "Luis Ramírez Soto").unwrap();
+    let sum = office.sync().unwrap();
+    assert!(sum.held.is_empty(), "{:?}", sum.held);
+}
+
+/// A device enrolled before devices said their actor (an older app): the server binds the
+/// actor of its first push, and never one another device already writes under.
+#[test]
+fn a_device_enrolled_before_actors_binds_its_own_at_its_first_push_only() {
+    let s = server();
+    let url = s.running.url();
+    let storage = s.running.storage.clone();
+    let enrol_old_style = |store: &mut Store, person: &str| {
+        let (_, code) = brigada_sync::add_device(storage.as_ref(), person, Role::Tecnico, "RT").unwrap();
+        let d = store.device().clone();
+        let req = EnrollRequest::signed(code, d.name, d.code, String::new(), store.signing_key());
+        let resp = brigada_core::sync::http::enroll(&url, &req, None).unwrap();
+        store.save_enrolment(&url, &resp, None).unwrap();
+    };
+    let (_a, mut marta) = temp_store("Tablet 05");
+    enrol_old_style(&mut marta, "Marta Díaz");
+    let job = new_job(&mut marta, "P1");
+    assert!(marta.sync_now(&mut |_| {}).unwrap().held.is_empty());
+    let bound: Vec<Option<String>> = storage.devices().unwrap().into_iter().map(|d| d.actor).collect();
+    assert_eq!(bound, vec![Some(marta.author().actor.to_hex_string())]);
+
+    let (_b, mut copycat) = temp_store("Tablet 06");
+    enrol_old_style(&mut copycat, "Pedro Gil");
+    // A new expediente written wholly under Marta's actor.
+    let (_, bytes) = marta.document_bytes(&job).unwrap();
+    let mut e: Expediente = doc::read(&job, &Automerge::load(&bytes).unwrap()).unwrap();
+    e.id = uuid::Uuid::now_v7().to_string();
+    e.folio = "RT-2026-T06-0001".into();
+    let mut d = Automerge::new();
+    doc::write(&mut d, &e, &marta.author(), "crear", 0).unwrap();
+    copycat.merge_document(&d.save()).unwrap();
+    let sum = copycat.sync_now(&mut |_| {}).unwrap();
+    assert!(held_reason(&sum, &e.id).contains("Tablet 05"));
+    let pedro = storage
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.person == "Pedro Gil")
+        .unwrap();
+    assert_eq!(pedro.actor, None, "not bound to another device's actor");
+}
