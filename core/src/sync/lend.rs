@@ -126,12 +126,13 @@ pub fn documents(store: &impl Lend, t: &mut dyn Transport, progress: &mut dyn Fn
             .rejected
             .iter()
             .any(|r| r.reason == protocol::RejectReason::NeedFull);
-        summary.progress.pending = store.lend(|s| {
-            s.sync_absorb(&plan, &resp, &mut summary)?;
-            sync_state::count_pending(s.conn())
+        let (pending, reoffered) = store.lend(|s| {
+            let reoffered = s.sync_absorb(&plan, &resp, &mut summary)?;
+            Ok((sync_state::count_pending(s.conn())?, reoffered))
         })?;
+        summary.progress.pending = pending;
         progress(&summary.progress);
-        if !plan.more_local && !resp.more && !need_full {
+        if !plan.more_local && !resp.more && !need_full && !reoffered {
             return Ok(summary);
         }
     }

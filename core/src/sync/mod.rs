@@ -269,8 +269,9 @@ impl Store {
     }
 
     /// Apply a response: merge documents, update the index, move the cursor — durably,
-    /// in one transaction.
-    pub fn sync_absorb(&mut self, plan: &Plan, resp: &SyncResponse, summary: &mut Summary) -> Result<()> {
+    /// in one transaction. True when a document that arrived leaves changes here the
+    /// server still lacks (they go in the next round).
+    pub fn sync_absorb(&mut self, plan: &Plan, resp: &SyncResponse, summary: &mut Summary) -> Result<bool> {
         if resp.version != protocol::VERSION {
             return Err(Error::Server {
                 status: 200,
@@ -371,6 +372,7 @@ impl Store {
         let mut conflicts = Vec::new();
         let mut concluded = Vec::new();
         let mut newly_held = Vec::new();
+        let mut reoffered = false;
         self.write(|tx| {
             for m in &merged {
                 if m.is_new {
@@ -425,7 +427,17 @@ impl Store {
                     (Some(b), Some(base)) => b <= base,
                     (Some(_), None) => false,
                 };
-                let seq = if settled { seq_after } else { baseline.unwrap_or(0) };
+                // Changes here the server still lacks (one it refused, e.g. carried for a
+                // device that had not delivered them yet) are offered again next time.
+                let server_heads: Vec<automerge::ChangeHash> =
+                    m.server_heads.iter().map(protocol::change_hash).collect();
+                let unsent = !m.doc.get_changes(&server_heads).is_empty();
+                reoffered |= unsent;
+                let seq = match (settled, unsent) {
+                    (_, true) => 0,
+                    (true, false) => seq_after,
+                    (false, false) => baseline.unwrap_or(0),
+                };
                 sync_state::mark_synced(tx, &m.id, &m.server_heads, seq)?;
             }
             for r in &rejected {
@@ -465,7 +477,7 @@ impl Store {
         summary.conflicts.sort();
         summary.conflicts.dedup();
         summary.held.extend(newly_held);
-        Ok(())
+        Ok(reoffered)
     }
 
     /// Sync with the enrolled server over HTTP: documents, then blobs, then keys. What the
