@@ -228,6 +228,28 @@ pub struct TagRange {
     pub last: u32,
 }
 
+/// After the server was restored from a backup, an office device hands back the tag ranges
+/// it holds (`POST /v1/tags/held`), so the server never allocates those numbers again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagsHeld {
+    pub ranges: Vec<TagRange>,
+}
+
+/// What the server made of handed-back ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TagsKept {
+    /// Ranges the server did not have and now keeps for the device.
+    pub kept: u32,
+    /// Ranges it already had for the device.
+    pub known: u32,
+    /// Ranges that overlap another's (allocated after the restore before this hand-back):
+    /// left out, and logged for the administrator.
+    pub clashing: u32,
+}
+
+/// Most ranges one hand-back may carry.
+pub const MAX_HELD_RANGES: usize = 1000;
+
 /// Most tags one request may reserve (a box of label rolls).
 pub const MAX_TAGS_PER_REQUEST: u32 = 10_000;
 
@@ -305,6 +327,31 @@ pub fn certificate_fingerprint(pem: &str) -> Option<String> {
     let der = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     Some(hex::encode(sha2::Sha256::digest(&der)))
 }
+
+/// Bits of a feed cursor that hold the position in the server's feed; the bits above hold
+/// the server's generation, which a restore from backup changes (0 until the first). A
+/// device whose cursor is of another generation has been synced against state the server
+/// no longer has: the server reads its feed from the start for it, and the device offers
+/// everything again (`Store::sync_absorb`).
+pub const CURSOR_SEQ_BITS: u32 = 44;
+
+/// The cursor for position `seq` of generation `epoch`.
+pub fn cursor(epoch: u32, seq: u64) -> u64 {
+    (u64::from(epoch) << CURSOR_SEQ_BITS) | (seq & ((1 << CURSOR_SEQ_BITS) - 1))
+}
+
+/// The generation a cursor was handed out in.
+pub fn cursor_epoch(cursor: u64) -> u32 {
+    (cursor >> CURSOR_SEQ_BITS) as u32
+}
+
+/// The feed position of a cursor.
+pub fn cursor_seq(cursor: u64) -> u64 {
+    cursor & ((1 << CURSOR_SEQ_BITS) - 1)
+}
+
+/// Largest server generation (20 bits).
+pub const MAX_EPOCH: u32 = (1 << (64 - CURSOR_SEQ_BITS)) - 1;
 
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     postcard::to_allocvec(msg).unwrap_or_default()

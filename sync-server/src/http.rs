@@ -19,7 +19,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Json};
 use brigada_record::protocol::{
-    self, DeviceKey, EnrollRequest, EnrollResponse, MAX_TAGS_PER_REQUEST, SyncRequest, TagRange, TagRequest,
+    self, DeviceKey, EnrollRequest, EnrollResponse, MAX_HELD_RANGES, MAX_TAGS_PER_REQUEST, SyncRequest, TagRange,
+    TagRequest, TagsHeld, TagsKept,
 };
 
 use crate::devices::{self, Device};
@@ -64,6 +65,8 @@ impl AppState {
 pub const MAX_ENROL_BODY: usize = 4 * 1024;
 /// Largest tag request.
 const MAX_TAG_BODY: usize = 1024;
+/// A hand-back of up to `MAX_HELD_RANGES` ranges.
+const MAX_HELD_BODY: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     // Routes for enrolled devices: the token is checked before the handler (and its body).
@@ -71,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync", post(sync))
         .route("/v1/keys", get(keys))
         .route("/v1/tags", post(tags))
+        .route("/v1/tags/held", post(tags_held))
         .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).patch(blob_patch))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_device));
     Router::new()
@@ -259,6 +263,47 @@ async fn tags(
     let range = blocking(move || storage.allocate_tags(&device, req.count, now)).await?;
     tracing::info!(device = %id, first = range.first, last = range.last, "tag range allocated");
     Ok(Json(range))
+}
+
+/// An office device hands back the tag ranges it holds, after the server was restored.
+async fn tags_held(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<TagsKept>> {
+    if device.role == devices::Role::Tecnico {
+        return Err(ServerError::Forbidden(msg!("server.tags_office_only")));
+    }
+    let body = read_body(&state, &headers, body, MAX_HELD_BODY).await?;
+    let req: TagsHeld = serde_json::from_slice(&body)
+        .map_err(|e| ServerError::BadRequest(msg!("server.tag_json", detail = e.to_string())))?;
+    if req.ranges.len() > MAX_HELD_RANGES {
+        return Err(ServerError::BadRequest(msg!(
+            "server.tags_held_too_many",
+            max = MAX_HELD_RANGES
+        )));
+    }
+    // Each range as the server hands them out: in order, within the tag space, no bigger
+    // than one request could have been.
+    if let Some(bad) = req.ranges.iter().find(|r| {
+        r.first == 0
+            || r.first > r.last
+            || r.last > brigada_record::tag::MAX_NUMBER
+            || r.last - r.first >= MAX_TAGS_PER_REQUEST
+    }) {
+        return Err(ServerError::BadRequest(msg!(
+            "server.tags_held_bad",
+            first = bad.first,
+            last = bad.last
+        )));
+    }
+    let storage = state.storage.clone();
+    let now = chrono::Utc::now().timestamp_millis();
+    let id = device.id.clone();
+    let kept = blocking(move || storage.keep_tag_ranges(&device, &req.ranges, now)).await?;
+    tracing::info!(device = %id, kept = kept.kept, known = kept.known, clashing = kept.clashing, "tag ranges handed back");
+    Ok(Json(kept))
 }
 
 async fn sync(

@@ -5,11 +5,13 @@
 //! - [`listen`]: the accept loop and what strangers may cost (connection caps, timeouts);
 //! - [`sync`]: one sync exchange, independent of storage;
 //! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
+//! - [`backup`]: one file with a consistent copy of the server, and its restore;
 //! - [`devices`]: roles, enrolment codes and tokens (stored hashed);
 //! - [`private`]: files and folders only the server's user reads;
 //! - [`rules`]: what a device may write (proven authors, signatures, the técnico's reach);
 //! - [`tls`]: the server's own CA and certificate (HTTPS by default beyond loopback).
 
+pub mod backup;
 pub mod devices;
 pub mod enrol_qr;
 pub mod error;

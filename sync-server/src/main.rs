@@ -44,6 +44,29 @@ enum Command {
     /// Devices: add (prints a one-time enrolment code and QR), list, revoke.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Copy the server (database, photos, certificate authority) into one file, while it
+    /// runs.
+    Backup {
+        #[arg(long, env = "BRIGADA_SYNC_DATA")]
+        data: PathBuf,
+        /// The backup file to write (0600).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup into an empty data folder; devices resend what they hold at their
+    /// next sync.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new (empty) data folder.
+        #[arg(long, env = "BRIGADA_SYNC_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -222,6 +245,50 @@ fn run() -> Result<()> {
                         d.device_name.as_deref().unwrap_or("—"),
                         state
                     );
+                }
+            }
+            Ok(())
+        }
+        Command::Backup { data, out, json } => {
+            let s = brigada_sync::backup::backup(&data, &out)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!(
+                    "{}",
+                    msg!(
+                        "backup.done",
+                        path = out.display().to_string(),
+                        documents = s.documents,
+                        devices = s.devices,
+                        blobs = s.blobs,
+                        size = format!("{:.1} MiB", s.bytes as f64 / 1048576.0)
+                    )
+                );
+            }
+            Ok(())
+        }
+        Command::Restore { from, data, json } => {
+            let s = brigada_sync::backup::restore(&from, &data)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                let taken = chrono::DateTime::from_timestamp_millis(s.taken_at)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                println!(
+                    "{}",
+                    msg!(
+                        "restore.done",
+                        taken = &taken,
+                        documents = s.documents,
+                        devices = s.devices,
+                        blobs = s.blobs
+                    )
+                );
+                println!("{}", msg!("restore.revoke_again", taken = &taken));
+                for d in &s.active_devices {
+                    println!("  {d}");
                 }
             }
             Ok(())

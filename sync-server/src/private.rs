@@ -28,14 +28,21 @@ pub fn file(path: &Path) -> std::io::Result<()> {
     set_mode(path, 0o600)
 }
 
-/// Write `bytes` to `path` (0600 from the start, synced, then renamed into place).
-pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
+/// Create (or empty) `path` for writing, 0600 from the start.
+pub fn create(path: &Path) -> std::io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-    let mut f = o.open(&tmp)?;
+    let f = o.open(path)?;
+    file(path)?;
+    Ok(f)
+}
+
+/// Write `bytes` to `path` (0600 from the start, synced, then renamed into place).
+pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = create(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)

@@ -105,7 +105,16 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         )));
     }
     let scope = Scope::of(device);
-    repo.confirm_pending(&device.id, req.cursor)?;
+    // A cursor of another generation was handed out before a restore from backup: read the
+    // feed from the start for this device (it offers everything again).
+    let epoch = repo.epoch()?;
+    let since = if protocol::cursor_epoch(req.cursor) == epoch {
+        repo.confirm_pending(&device.id, protocol::cursor_seq(req.cursor))?;
+        protocol::cursor_seq(req.cursor)
+    } else {
+        tracing::info!(device = %device.id, "cursor from before a restore: the feed starts over");
+        0
+    };
     let mut docs = Vec::new();
     let mut rejected = Vec::new();
     let mut pushed = HashSet::new();
@@ -284,9 +293,9 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
     }
 
     // Everything else in scope that changed since the device's cursor.
-    let feed = repo.feed(req.cursor, &scope, MAX_DOCS + 1)?;
+    let feed = repo.feed(since, &scope, MAX_DOCS + 1)?;
     let mut more = false;
-    let mut last_seq = req.cursor;
+    let mut last_seq = since;
     for (i, (id, seq)) in feed.iter().enumerate() {
         if i >= MAX_DOCS || (bytes >= MAX_BYTES && docs.len() > pushed.len()) {
             more = true;
@@ -310,17 +319,13 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             sync: Vec::new(),
         });
     }
-    let cursor = if more {
-        last_seq
-    } else {
-        repo.max_seq()?.max(req.cursor)
-    };
+    let cursor = if more { last_seq } else { repo.max_seq()?.max(since) };
     for d in &docs {
         repo.set_pending(&device.id, &d.id, &d.heads, cursor)?;
     }
     Ok(SyncResponse {
         version: protocol::VERSION,
-        cursor,
+        cursor: protocol::cursor(epoch, cursor),
         docs,
         rejected,
         more,

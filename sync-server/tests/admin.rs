@@ -1,4 +1,4 @@
-//! The administrator's commands: add a device (code + QR), list, revoke.
+//! The administrator's commands: add a device (code + QR), list, revoke, backup and restore.
 
 use std::process::Command;
 
@@ -142,4 +142,66 @@ fn the_log_written_to_a_file_has_no_colour_codes() {
         "the server did not start: {text}"
     );
     assert!(!text.contains('\u{1b}'), "ANSI escape codes in a log file: {text:?}");
+}
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let live = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let archive = out.path().join("respaldo.tar");
+    let archive_s = archive.to_str().unwrap();
+    let add = admin(
+        live.path(),
+        &[
+            "device",
+            "add",
+            "--name",
+            "Ana López",
+            "--role",
+            "tecnico",
+            "--seccion",
+            "RT",
+        ],
+    );
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    // Nothing to back up in a folder that holds no server.
+    let none = admin(out.path(), &["backup", "--out", archive_s]);
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("falta brigada-sync.db"));
+
+    let b = admin(live.path(), &["backup", "--out", archive_s]);
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert!(
+        String::from_utf8_lossy(&b.stdout).contains("1 dispositivos"),
+        "{}",
+        String::from_utf8_lossy(&b.stdout)
+    );
+
+    // Never over a live server.
+    let over = admin(live.path(), &["restore", "--from", archive_s]);
+    assert!(!over.status.success());
+    assert!(String::from_utf8_lossy(&over.stderr).contains("restaura en una carpeta vacía"));
+    // A damaged file is refused.
+    let junk = out.path().join("junk.tar");
+    std::fs::write(&junk, b"no es un respaldo").unwrap();
+    let fresh = out.path().join("nuevo");
+    let bad = admin(&fresh, &["restore", "--from", junk.to_str().unwrap()]);
+    assert!(!bad.status.success());
+
+    let r = admin(&fresh, &["restore", "--from", archive_s]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let said = String::from_utf8_lossy(&r.stdout);
+    assert!(said.contains("anulados"), "{said}");
+    // The restored server lists the device, whose unused code no longer enrols.
+    let list = admin(&fresh, &["device", "list", "--json"]);
+    let devices: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&archive), 0o600);
+        assert_eq!(mode(&fresh), 0o700);
+        assert_eq!(mode(&fresh.join("brigada-sync.db")), 0o600);
+    }
 }

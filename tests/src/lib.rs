@@ -54,6 +54,20 @@ pub fn new_job(store: &mut Store, procedure: &str) -> String {
         .id
 }
 
+/// The texts of an expediente's comments, sorted.
+pub fn comment_texts(store: &Store, id: &str) -> Vec<String> {
+    let mut c: Vec<String> = store
+        .view(id)
+        .expect("the expediente")
+        .expediente
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
+    c.sort();
+    c
+}
+
 pub fn strokes() -> &'static [u8] {
     br#"{"strokes": [[[0,0],[40,30],[80,0]], [[10,40],[90,45]]]}"#
 }

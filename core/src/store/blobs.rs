@@ -92,6 +92,13 @@ pub fn unsent(conn: &Connection) -> Result<Vec<String>> {
     Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Forget which blobs the server has (after it was restored from a backup): each is
+/// offered again, and the server says which it already holds.
+pub fn forget_on_server(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM blobs_on_server", [])?;
+    Ok(())
+}
+
 pub fn mark_on_server(conn: &Connection, h: &str) -> Result<()> {
     conn.execute("INSERT OR IGNORE INTO blobs_on_server (hash) VALUES (?1)", [h])?;
     Ok(())

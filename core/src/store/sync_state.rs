@@ -145,6 +145,13 @@ pub fn mark_synced(conn: &Connection, doc_id: &str, heads: &[Head], seq: i64) ->
 }
 
 /// Forget what the server has of a document: the next sync sends it whole.
+/// Forget what the server was told (after it was restored from a backup): every document
+/// is offered again, negotiations start over.
+pub fn forget_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM sync_docs; DELETE FROM sync_sessions;")?;
+    Ok(())
+}
+
 pub fn forget(conn: &Connection, doc_id: &str) -> Result<()> {
     conn.execute("DELETE FROM sync_docs WHERE doc_id = ?1", [doc_id])?;
     Ok(())

@@ -26,6 +26,19 @@ pub fn add(conn: &Connection, r: TagRange, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// Every range this device was given, used up or not.
+pub fn all(conn: &Connection) -> Result<Vec<TagRange>> {
+    Ok(conn
+        .prepare("SELECT first, last FROM tag_ranges ORDER BY first")?
+        .query_map([], |r| {
+            Ok(TagRange {
+                first: r.get(0)?,
+                last: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 /// Numbers still free in this device's ranges.
 pub fn remaining(conn: &Connection) -> Result<u64> {
     let n: i64 = conn.query_row(

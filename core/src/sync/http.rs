@@ -170,6 +170,15 @@ impl HttpTransport {
         let req = protocol::TagRequest { count };
         self.json(self.client.post(format!("{}/v1/tags", self.url)).json(&req), "tags")
     }
+
+    /// Hand back the tag ranges this (office) device holds, after the server was restored.
+    pub fn tags_held(&self, ranges: Vec<protocol::TagRange>) -> Result<protocol::TagsKept> {
+        let req = protocol::TagsHeld { ranges };
+        self.json(
+            self.client.post(format!("{}/v1/tags/held", self.url)).json(&req),
+            "tags",
+        )
+    }
 }
 
 impl Transport for HttpTransport {

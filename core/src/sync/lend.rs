@@ -94,6 +94,17 @@ pub fn take_tags(store: &impl Lend, count: u32) -> Result<Vec<String>> {
 pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
     let mut t = store.lend(|s| s.http_transport())?;
     let mut summary = documents(store, &mut t, progress)?;
+    if summary.server_restored {
+        // The server lost what it allocated after its backup: hand back this device's
+        // ranges so it never allocates those numbers to another.
+        let ranges = store.lend(|s| crate::store::tag_ranges::all(s.conn()))?;
+        let office = store.lend(|s| s.sync_setting("role"))?.is_some_and(|r| r != "tecnico");
+        if office && !ranges.is_empty() {
+            for chunk in ranges.chunks(protocol::MAX_HELD_RANGES) {
+                t.tags_held(chunk.to_vec())?;
+            }
+        }
+    }
     let mut p = summary.progress.clone();
     summary.blobs = blobs::sync(store, &mut t, &mut |b| {
         p.blobs_done = b.uploaded + b.downloaded;

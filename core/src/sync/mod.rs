@@ -63,6 +63,9 @@ pub struct Summary {
     pub blobs: blobs::BlobSummary,
     /// Enrolled devices' keys now known here (for verifying signatures).
     pub keys: usize,
+    /// The server was restored from a backup since the last sync: everything here was
+    /// offered to it again.
+    pub server_restored: bool,
 }
 
 /// Rounds of the Automerge sync protocol before falling back to the whole document.
@@ -372,8 +375,19 @@ impl Store {
         let mut conflicts = Vec::new();
         let mut concluded = Vec::new();
         let mut newly_held = Vec::new();
-        let mut reoffered = false;
+        // The server was restored from a backup (its generation changed): what it was
+        // told since may be gone, so everything here is offered again.
+        let restored = protocol::cursor_epoch(resp.cursor) != protocol::cursor_epoch(plan.request.cursor);
+        if restored {
+            self.negotiations.borrow_mut().clear();
+        }
+        let mut reoffered = restored;
+        summary.server_restored |= restored;
         self.write(|tx| {
+            if restored {
+                sync_state::forget_all(tx)?;
+                crate::store::blobs::forget_on_server(tx)?;
+            }
             for m in &merged {
                 if m.is_new {
                     if m.doc.get_heads().is_empty() {

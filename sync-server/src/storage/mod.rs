@@ -33,6 +33,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Reserve the next `count` asset-tag numbers for this device, durably, so no two
     /// devices ever print the same tag. Fails when the number space is used up.
     fn allocate_tags(&self, device: &Device, count: u32, now: i64) -> Result<TagRange>;
+    /// Keep ranges an office device says it holds (after a restore), those that overlap no
+    /// other; the server allocates after them from then on.
+    fn keep_tag_ranges(
+        &self,
+        device: &Device,
+        ranges: &[TagRange],
+        now: i64,
+    ) -> Result<brigada_record::protocol::TagsKept>;
 }
 
 pub struct Enrolment {
@@ -120,6 +128,8 @@ pub trait DocRepo {
     /// Documents in `scope` whose feed position is after `cursor`, oldest first.
     fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>>;
     fn max_seq(&mut self) -> Result<u64>;
+    /// The server's generation: 0 until a restore from backup, then another each time.
+    fn epoch(&mut self) -> Result<u32>;
     /// Heads this device is known to hold.
     fn device_heads(&mut self, device: &str, id: &str) -> Result<Option<Vec<Head>>>;
     fn set_device_heads(&mut self, device: &str, id: &str, heads: &[Head]) -> Result<()>;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use automerge::Automerge;
-use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange};
+use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange, TagsKept};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{DocKind, DocMeta, DocRepo, Enrolment, Scope, Storage, pack, unpack};
@@ -89,6 +89,10 @@ CREATE INDEX docs_by_folio ON docs (folio);
     "
 ALTER TABLE devices ADD COLUMN actor TEXT;
 CREATE INDEX devices_by_actor ON devices (actor);
+",
+    // The server's generation (changed by each restore from backup; in every cursor).
+    "
+CREATE TABLE server_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ",
 ];
 
@@ -354,6 +358,39 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn keep_tag_ranges(&self, device: &Device, ranges: &[TagRange], now: i64) -> Result<TagsKept> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut kept = TagsKept {
+                kept: 0,
+                known: 0,
+                clashing: 0,
+            };
+            for r in ranges {
+                let overlapping: Vec<(u32, u32, String)> = tx
+                    .prepare_cached("SELECT first, last, device_id FROM tag_ranges WHERE first <= ?2 AND last >= ?1")?
+                    .query_map(params![r.first, r.last], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                match overlapping.as_slice() {
+                    [] => {
+                        tx.execute(
+                            "INSERT INTO tag_ranges (first, last, device_id, allocated_at) VALUES (?1, ?2, ?3, ?4)",
+                            params![r.first, r.last, device.id, now],
+                        )?;
+                        kept.kept += 1;
+                    }
+                    [(f, l, d)] if *f == r.first && *l == r.last && *d == device.id => kept.known += 1,
+                    _ => {
+                        tracing::warn!(device = %device.id, first = r.first, last = r.last, "a handed-back tag range overlaps another");
+                        kept.clashing += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(kept)
+        })
+    }
+
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -393,6 +430,13 @@ fn backfill_folios(tx: &Transaction<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn epoch_of(c: &Connection) -> Result<u32> {
+    let e: Option<i64> = c
+        .query_row("SELECT value FROM server_meta WHERE key = 'epoch'", [], |r| r.get(0))
+        .optional()?;
+    Ok(e.unwrap_or(0) as u32)
 }
 
 impl DocRepo for Repo<'_> {
@@ -585,6 +629,10 @@ impl DocRepo for Repo<'_> {
             .query_row("SELECT coalesce(max(feed_seq), 0) FROM docs", [], |r| {
                 r.get::<_, i64>(0)
             })? as u64)
+    }
+
+    fn epoch(&mut self) -> Result<u32> {
+        epoch_of(self.tx)
     }
 
     fn device_heads(&mut self, device: &str, id: &str) -> Result<Option<Vec<Head>>> {

@@ -20,4 +20,9 @@ held: Array<Held>, blobs: BlobSummary,
 /**
  * Enrolled devices' keys now known here (for verifying signatures).
  */
-keys: number, };
+keys: number, 
+/**
+ * The server was restored from a backup since the last sync: everything here was
+ * offered to it again.
+ */
+server_restored: boolean, };

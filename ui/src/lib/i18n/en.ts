@@ -102,6 +102,7 @@ export const en: Record<Key, string> = {
   "exp.issued": "Issued",
   "exp.not_issued": "Pending",
   "exp.history": "History",
+  "sync.server_restored": "The server was restored from a backup: this device sent it again everything it holds.",
   "exp.history_unproven": "author not verified",
   "exp.history_unproven_hint": "The server has not yet confirmed which device wrote this change: the name is what the change says of itself",
   "exp.conflicts": "Conflicting answers",

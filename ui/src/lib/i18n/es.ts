@@ -100,6 +100,7 @@ export const es = {
   "exp.issued": "Emitido",
   "exp.not_issued": "Pendiente",
   "exp.history": "Historial",
+  "sync.server_restored": "El servidor se restauró de un respaldo: este dispositivo le volvió a enviar todo lo que tiene.",
   "exp.history_unproven": "autor sin verificar",
   "exp.history_unproven_hint": "El servidor aún no confirma qué dispositivo escribió este cambio: el nombre es el que dice el propio cambio",
   "exp.conflicts": "Respuestas en conflicto",
