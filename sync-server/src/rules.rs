@@ -9,8 +9,9 @@
 //!   keeps them, and once the author syncs the carrier's copy goes through. Changes are
 //!   not signed one by one, so nothing else could prove them.
 //! - **Signatures are append-only** for everyone: a signature once on the server is never
-//!   removed or rewritten (signing again adds one). Only a `jefe` device adds a signature
-//!   with the Jefe(a) de Departamento's role.
+//!   removed or rewritten (signing again adds one). A new signature is sealed with the
+//!   sender's own key; only a `jefe` device adds one with the Jefe(a) de Departamento's
+//!   role.
 //! - **The técnico's reach.** A técnico does not change an expediente's assignees or
 //!   sección, and creates expedientes of their own sección only; those are the office's.
 
@@ -74,6 +75,12 @@ pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) 
         .filter(|n| old.is_none_or(|o| o.signatures.iter().all(|s| s.id != n.id)));
     if device.role != Role::Jefe && added.clone().any(|s| s.role == "jefe") {
         return Err(msg!("refused.jefe_signature"));
+    }
+    // A device seals with its own key only: a new seal under another device's key was not
+    // made on this device (and no device may carry another's changes).
+    let own = device.public_key.as_deref().unwrap_or_default();
+    if let Some(s) = added.clone().find(|s| !s.device_key.eq_ignore_ascii_case(own)) {
+        return Err(msg!("refused.not_your_seal", name = &s.name));
     }
     if device.role != Role::Tecnico {
         return Ok(());

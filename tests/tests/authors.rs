@@ -254,3 +254,22 @@ fn a_device_enrolled_before_actors_binds_its_own_at_its_first_push_only() {
         .unwrap();
     assert_eq!(pedro.actor, None, "not bound to another device's actor");
 }
+
+#[test]
+fn a_seal_made_with_another_devices_key_is_refused() {
+    let (_s, mut ana, mut luis, _office, job) = two_tecnicos_share_a_job();
+    ana.store
+        .sign(&job, "conformidad", "Dra. Elena Ruiz", strokes(), None)
+        .unwrap();
+    ana.sync().unwrap();
+    luis.sync().unwrap();
+    // Luis replays Ana's seal as a second signature, under his own actor.
+    let own = luis.store.author().actor;
+    raw_edit(&mut luis.store, &job, own, |e| {
+        let mut copy = e.signatures[0].clone();
+        copy.id = "copia".into();
+        e.signatures.push(copy);
+    });
+    let sum = luis.sync().unwrap();
+    assert!(held_reason(&sum, &job).contains("con la clave de otro dispositivo"));
+}
