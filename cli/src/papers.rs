@@ -126,6 +126,7 @@ pub fn verdict(status: Status) -> Message {
     match status {
         Status::Valid => msg!("cli.verdict_valid"),
         Status::ChangedAfterSigning => msg!("cli.verdict_changed"),
+        Status::Review => msg!("cli.verdict_review"),
         Status::Invalid => msg!("cli.verdict_invalid"),
     }
 }
@@ -139,7 +140,11 @@ fn human(v: &Verification) -> String {
     for c in &v.signatures {
         s.push_str(&format!(
             "\n  {} {} ({}) {} · {}{}",
-            if c.valid { "✓" } else { "✗" },
+            match (c.valid, c.review) {
+                (true, _) => "✓",
+                (false, true) => "?",
+                (false, false) => "✗",
+            },
             c.name,
             role_name(&c.role),
             c.signed_at,
@@ -156,6 +161,7 @@ fn report(out: &Out, v: &Verification) -> Result<()> {
     match v.status {
         Status::Valid => Ok(()),
         Status::ChangedAfterSigning => Err(Error::InvalidInput(msg!("cli.verify_changed")).into()),
+        Status::Review => Err(Error::InvalidInput(msg!("cli.verify_review")).into()),
         Status::Invalid => Err(Error::InvalidInput(msg!("cli.verify_invalid")).into()),
     }
 }
@@ -188,11 +194,7 @@ pub fn verify(out: &Out, store: &Store, target: &str) -> Result<()> {
             let worst = results
                 .iter()
                 .map(|v| v.status)
-                .max_by_key(|s| match s {
-                    Status::Valid => 0,
-                    Status::ChangedAfterSigning => 1,
-                    Status::Invalid => 2,
-                })
+                .max_by_key(|s| s.severity())
                 .unwrap_or(Status::Invalid);
             out.value(&json!({"status": worst, "documents": results}), |_| {
                 results.iter().map(human).collect::<Vec<_>>().join("\n")

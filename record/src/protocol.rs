@@ -215,6 +215,30 @@ pub struct DeviceKey {
     pub actor: Option<String>,
 }
 
+/// One signature's seal as the server first received it (`GET /v1/seals?after=SEQ`,
+/// JSON): the signing time in a signature is the signer's own clock, so the server's
+/// first receipt is the time an office can rely on. A seal first received after its key
+/// was revoked is for the office to review, not valid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealSeen {
+    /// Position in the server's witness list (ask for those after the last one held).
+    pub seq: i64,
+    /// The Ed25519 seal, hex, as in the signature.
+    pub seal: String,
+    /// When the server first received it (ms since the epoch, the server's clock).
+    pub first_seen: i64,
+}
+
+/// A page of the witness list; `more` when the device should ask again after the last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SealsPage {
+    pub seals: Vec<SealSeen>,
+    pub more: bool,
+}
+
+/// Most seals in one page of the witness list.
+pub const MAX_SEALS_PAGE: usize = 5000;
+
 /// `POST /v1/tags` (JSON): reserve `count` consecutive asset-tag numbers for this device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagRequest {

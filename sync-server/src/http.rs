@@ -19,8 +19,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Json};
 use brigada_record::protocol::{
-    self, DeviceKey, EnrollRequest, EnrollResponse, MAX_HELD_RANGES, MAX_TAGS_PER_REQUEST, SyncRequest, TagRange,
-    TagRequest, TagsHeld, TagsKept,
+    self, DeviceKey, EnrollRequest, EnrollResponse, MAX_HELD_RANGES, MAX_SEALS_PAGE, MAX_TAGS_PER_REQUEST, SealsPage,
+    SyncRequest, TagRange, TagRequest, TagsHeld, TagsKept,
 };
 
 use crate::devices::{self, Device};
@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
     let devices = Router::new()
         .route("/v1/sync", post(sync))
         .route("/v1/keys", get(keys))
+        .route("/v1/seals", get(seals))
         .route("/v1/tags", post(tags))
         .route("/v1/tags/held", post(tags_held))
         .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).patch(blob_patch))
@@ -211,6 +212,26 @@ async fn enroll_with(state: &AppState, headers: HeaderMap, body: Body) -> Result
         role: d.role.as_str().into(),
         seccion: d.seccion,
     }))
+}
+
+#[derive(serde::Deserialize)]
+struct SealsQuery {
+    #[serde(default)]
+    after: i64,
+}
+
+/// When the server first received each signature's seal, a page at a time: devices keep
+/// this to tell a seal made before its key's revocation from one only claimed to be. The
+/// list names no expediente.
+async fn seals(
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<SealsQuery>,
+) -> Result<Json<SealsPage>> {
+    let storage = state.storage.clone();
+    let mut seals = blocking(move || storage.seals(q.after, MAX_SEALS_PAGE + 1)).await?;
+    let more = seals.len() > MAX_SEALS_PAGE;
+    seals.truncate(MAX_SEALS_PAGE);
+    Ok(Json(SealsPage { seals, more }))
 }
 
 /// The signing keys of every device ever enrolled, with when they were enrolled and

@@ -253,6 +253,62 @@ fn a_swapped_signature_image_is_detected() {
     assert!(v.reason.contains("alter"), "{}", v.reason);
 }
 
+/// An expediente and its signatures' pictures taken from one store into another, as an
+/// export carries them.
+fn carry(from: &Store, to: &mut Store, job: &str) {
+    to.merge_document(&from.document_bytes(job).unwrap().1).unwrap();
+    for sig in from.view(job).unwrap().expediente.signatures {
+        for h in [&sig.strokes_blob, &sig.image_blob] {
+            to.put_blob(&from.blob(h).unwrap(), "application/octet-stream").unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_revoked_device_with_its_clock_set_back_cannot_sign_valid_papers() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut pedro = s.device("Tablet 12", "Pedro Ramírez", Role::Tecnico, "RT");
+    // Delivered while enrolled: the server witnessed it.
+    let delivered = signed_justificacion(&mut pedro.store);
+    pedro.sync().unwrap();
+    // The tablet is stolen and revoked in two days' time; whoever has it signs with a clock
+    // that reads today, before the revocation, and slips the export into the office.
+    let revoked_at = brigada_core::time::now_ms() + 2 * 24 * 3600 * 1000;
+    assert!(s.running.storage.revoke(&pedro.id, revoked_at).unwrap());
+    let backdated = signed_justificacion(&mut pedro.store);
+    assert!(pedro.sync().is_err(), "a revoked device cannot sync");
+    carry(&pedro.store, &mut office.store, &backdated);
+    office.sync().unwrap();
+
+    let v = office.store.verify_expediente(&delivered).unwrap();
+    assert_eq!(v.status, Status::Valid, "received before the revocation: {}", v.reason);
+    assert!(v.signatures[0].witnessed_at.is_some(), "the server's receipt is shown");
+
+    let v = office.store.verify_expediente(&backdated).unwrap();
+    assert_eq!(v.status, Status::Review, "{}", v.reason);
+    assert!(v.reason.contains("debe revisarse"), "{}", v.reason);
+    assert!(
+        v.reason.contains("el servidor no ha recibido esta firma"),
+        "{}",
+        v.reason
+    );
+    assert!(v.reason.contains("Tablet 12"), "{}", v.reason);
+    assert!(!v.signatures[0].valid && v.signatures[0].review);
+    let printed = office
+        .store
+        .verify_printed(&code_of(&office.store, &backdated))
+        .unwrap();
+    assert_eq!(printed.status, Status::Review, "the paper too: {}", printed.reason);
+
+    // A seal that fails a check is invalid, never merely to review.
+    tamper(&mut office.store, &backdated, |e| {
+        e.signatures[0].name = "Otra Persona".into()
+    });
+    let v = office.store.verify_expediente(&backdated).unwrap();
+    assert_eq!(v.status, Status::Invalid, "{}", v.reason);
+}
+
 #[test]
 fn seals_by_keys_not_enrolled_or_revoked_before_signing_are_rejected() {
     let s = server();
@@ -262,18 +318,7 @@ fn seals_by_keys_not_enrolled_or_revoked_before_signing_are_rejected() {
     // A device that never enrolled signs; its work reaches the office by export/import.
     let (_d, mut stranger) = temp_store("Tablet 66");
     let job = signed_justificacion(&mut stranger);
-    office
-        .store
-        .merge_document(&stranger.document_bytes(&job).unwrap().1)
-        .unwrap();
-    // (the signature's blobs travel with an export)
-    let sig = stranger.view(&job).unwrap().expediente.signatures[0].clone();
-    for h in [&sig.strokes_blob, &sig.image_blob] {
-        office
-            .store
-            .put_blob(&stranger.blob(h).unwrap(), "application/octet-stream")
-            .unwrap();
-    }
+    carry(&stranger, &mut office.store, &job);
     office.sync().unwrap();
     let v = office.store.verify_expediente(&job).unwrap();
     assert_eq!(v.status, Status::Invalid);
@@ -289,17 +334,7 @@ fn seals_by_keys_not_enrolled_or_revoked_before_signing_are_rejected() {
     std::thread::sleep(std::time::Duration::from_millis(5));
     let after = signed_justificacion(&mut pedro.store);
     assert!(pedro.sync().is_err(), "a revoked device cannot sync");
-    office
-        .store
-        .merge_document(&pedro.store.document_bytes(&after).unwrap().1)
-        .unwrap();
-    let sig = pedro.store.view(&after).unwrap().expediente.signatures[0].clone();
-    for h in [&sig.strokes_blob, &sig.image_blob] {
-        office
-            .store
-            .put_blob(&pedro.store.blob(h).unwrap(), "application/octet-stream")
-            .unwrap();
-    }
+    carry(&pedro.store, &mut office.store, &after);
     office.sync().unwrap();
     let v = office.store.verify_printed(&before_code).unwrap();
     assert_eq!(v.status, Status::Valid, "signed before the revocation: {}", v.reason);

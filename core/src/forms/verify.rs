@@ -7,6 +7,12 @@
 //! A `jefe` signature (Jefe(a) de Departamento) is valid only when sealed by a device
 //! enrolled with the `jefe` role. Any failure makes the whole verification `invalid`;
 //! valid signatures over content that changed since make it `changed-after-signing`.
+//!
+//! The signing time is the signer's clock. A device revoked and then set back in time can
+//! still seal a statement dated before its revocation, so for a revoked key the server's
+//! witness decides: a seal the server first received before the revocation is valid; one
+//! received after it, or never, makes the verification `review` — every check passed, but
+//! the office must decide, with the reason shown.
 
 use automerge::Automerge;
 use brigada_record::msg;
@@ -28,7 +34,22 @@ use crate::{Store, time};
 pub enum Status {
     Valid,
     ChangedAfterSigning,
+    /// Every seal checks out, but one was first received by the server after its key was
+    /// revoked (or not yet by the server at all): the office reviews it, with the reason.
+    Review,
     Invalid,
+}
+
+impl Status {
+    /// Worst first: an invalid seal outweighs one to review, which outweighs a change.
+    pub fn severity(self) -> u8 {
+        match self {
+            Status::Valid => 0,
+            Status::ChangedAfterSigning => 1,
+            Status::Review => 2,
+            Status::Invalid => 3,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +63,11 @@ pub struct SignatureCheck {
     /// Who the sealing key was enrolled to, when known.
     pub key_owner: Option<String>,
     pub valid: bool,
+    /// Not valid only because of when the server first received it: for the office to
+    /// review (see `reason`), not a forgery.
+    pub review: bool,
+    /// When the server first received the seal, if this device has heard.
+    pub witnessed_at: Option<String>,
     pub reason: Option<String>,
 }
 
@@ -57,15 +83,30 @@ pub struct Verification {
     pub reason: String,
 }
 
+/// What, if anything, keeps one signature from being valid.
+enum Problem {
+    None,
+    Invalid(String),
+    Review(String),
+}
+
 /// Why a signature is not valid, naming the signer and the role they signed in.
 fn not_valid(c: &SignatureCheck) -> String {
-    msg!(
-        "verify.signature_not_valid",
-        name = &c.name,
-        role = brigada_record::procedure::role_name(&c.role),
-        why = c.reason.clone().unwrap_or_default()
-    )
-    .to_string()
+    let (name, role, why) = (
+        &c.name,
+        brigada_record::procedure::role_name(&c.role),
+        c.reason.clone().unwrap_or_default(),
+    );
+    if c.review {
+        msg!("verify.signature_review", name = name, role = role, why = why).to_string()
+    } else {
+        msg!("verify.signature_not_valid", name = name, role = role, why = why).to_string()
+    }
+}
+
+/// The signature that is worst off: an invalid one before one to review.
+fn worst(checks: &[SignatureCheck]) -> Option<&SignatureCheck> {
+    checks.iter().filter(|c| !c.valid).min_by_key(|c| c.review)
 }
 
 fn decode_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
@@ -82,11 +123,17 @@ impl Store {
             device: s.stamp.device.clone(),
             key_owner: None,
             valid: false,
+            review: false,
+            witnessed_at: None,
             reason: None,
         };
-        match self.signature_problem(d, exp, s, &mut check.key_owner) {
-            Ok(None) => check.valid = true,
-            Ok(Some(why)) => check.reason = Some(why),
+        match self.signature_problem(d, exp, s, &mut check) {
+            Ok(Problem::None) => check.valid = true,
+            Ok(Problem::Invalid(why)) => check.reason = Some(why),
+            Ok(Problem::Review(why)) => {
+                check.review = true;
+                check.reason = Some(why);
+            }
             Err(e) => check.reason = Some(e.to_string()),
         }
         check
@@ -97,8 +144,9 @@ impl Store {
         d: &Automerge,
         exp: &Expediente,
         s: &Signature,
-        owner: &mut Option<String>,
-    ) -> Result<Option<String>> {
+        check: &mut SignatureCheck,
+    ) -> Result<Problem> {
+        use Problem::Invalid;
         let statement = Statement {
             purpose: "brigada-firma-v1",
             expediente: &exp.id,
@@ -112,35 +160,57 @@ impl Store {
             image_blob: &s.image_blob,
         };
         let (Some(key), Some(seal)) = (decode_hex::<32>(&s.device_key), decode_hex::<64>(&s.seal)) else {
-            return Ok(Some(msg!("verify.malformed").to_string()));
+            return Ok(Invalid(msg!("verify.malformed").to_string()));
         };
         let Ok(key) = VerifyingKey::from_bytes(&key) else {
-            return Ok(Some(msg!("verify.bad_key").to_string()));
+            return Ok(Invalid(msg!("verify.bad_key").to_string()));
         };
         let bytes = serde_json::to_vec(&statement).unwrap_or_default();
         if key.verify(&bytes, &EdSignature::from_bytes(&seal)).is_err() {
-            return Ok(Some(msg!("verify.seal_mismatch").to_string()));
+            return Ok(Invalid(msg!("verify.seal_mismatch").to_string()));
         }
+        let witnessed = keys::witnessed(self.conn(), &s.seal)?;
+        check.witnessed_at = witnessed.map(time::display_ms);
+        // Checked last: a seal to review must pass every other check first.
+        let mut review = None;
         match keys::find(self.conn(), &s.device_key)? {
             None => {
-                return Ok(Some(msg!("verify.key_not_enrolled").to_string()));
+                return Ok(Invalid(msg!("verify.key_not_enrolled").to_string()));
             }
             Some(k) => {
-                *owner = Some(format!("{} ({})", k.person, k.device_name));
-                if let Some(rev) = k.revoked_at.filter(|r| *r <= s.stamp.at) {
-                    return Ok(Some(
-                        msg!(
-                            "verify.sealed_after_revocation",
+                check.key_owner = Some(format!("{} ({})", k.person, k.device_name));
+                if let Some(rev) = k.revoked_at {
+                    if rev <= s.stamp.at {
+                        return Ok(Invalid(
+                            msg!(
+                                "verify.sealed_after_revocation",
+                                device = &k.device_name,
+                                at = time::display_ms(rev)
+                            )
+                            .to_string(),
+                        ));
+                    }
+                    // The signing time is the signer's own clock: a revoked device can set
+                    // it back. Only the server's receipt before the revocation settles it.
+                    review = match witnessed {
+                        Some(seen) if seen < rev => None,
+                        Some(seen) => Some(msg!(
+                            "verify.witnessed_after_revocation",
+                            device = &k.device_name,
+                            seen = time::display_ms(seen),
+                            at = time::display_ms(rev)
+                        )),
+                        None => Some(msg!(
+                            "verify.unwitnessed_revoked",
                             device = &k.device_name,
                             at = time::display_ms(rev)
-                        )
-                        .to_string(),
-                    ));
+                        )),
+                    };
                 }
                 // The Head of Department's signature binds the department: only a device
                 // enrolled to the person who holds that post may seal it.
                 if s.role == "jefe" && k.role != "jefe" {
-                    return Ok(Some(
+                    return Ok(Invalid(
                         msg!("verify.not_jefe", person = &k.person, device = &k.device_name).to_string(),
                     ));
                 }
@@ -160,17 +230,17 @@ impl Store {
         ] {
             match blobs::get(self.conn(), h) {
                 Ok(Some(_)) => {}
-                Ok(None) => return Ok(Some(missing.to_string())),
-                Err(_) => return Ok(Some(altered.to_string())),
+                Ok(None) => return Ok(Invalid(missing.to_string())),
+                Err(_) => return Ok(Invalid(altered.to_string())),
             }
         }
         let Some(signed) = at_heads(&exp.id, d, &s.heads) else {
-            return Ok(Some(msg!("verify.version_missing").to_string()));
+            return Ok(Invalid(msg!("verify.version_missing").to_string()));
         };
         if signature::content_hash(&signed) != s.content_hash {
-            return Ok(Some(msg!("verify.content_mismatch").to_string()));
+            return Ok(Invalid(msg!("verify.content_mismatch").to_string()));
         }
-        Ok(None)
+        Ok(review.map_or(Problem::None, |why| Problem::Review(why.to_string())))
     }
 
     /// Verify every signature of an expediente, and whether its signed documents changed
@@ -198,8 +268,8 @@ impl Store {
             v.reason = msg!("verify.no_signatures").to_string();
             return v;
         }
-        if let Some(bad) = v.signatures.iter().find(|c| !c.valid) {
-            v.status = Status::Invalid;
+        if let Some(bad) = worst(&v.signatures) {
+            v.status = if bad.review { Status::Review } else { Status::Invalid };
             v.reason = not_valid(bad);
             return v;
         }
@@ -256,10 +326,11 @@ impl Store {
                 .rev()
                 .find(|k| code_of(false, Some(*k)).is_some_and(|(c, _)| c == p.code))
         };
-        let bad = v.signatures.iter().find(|c| !c.valid).cloned();
+        let bad = worst(&v.signatures).cloned();
         (v.status, v.reason) = match (matched, bad) {
             (None, _) => (Status::Invalid, msg!("verify.paper_unknown").to_string()),
             (Some(_), _) if p.draft => (Status::Invalid, msg!("verify.paper_draft").to_string()),
+            (Some(_), Some(b)) if b.review => (Status::Review, not_valid(&b)),
             (Some(_), Some(b)) => (Status::Invalid, not_valid(&b)),
             (Some(k), None) if k < n => (
                 Status::ChangedAfterSigning,

@@ -65,6 +65,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "keys",
         sql: keys::MIGRATION_2,
     },
+    Migration {
+        module: "keys",
+        sql: keys::MIGRATION_3,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them

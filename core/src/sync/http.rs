@@ -165,6 +165,11 @@ impl HttpTransport {
         self.json(self.client.get(format!("{}/v1/keys", self.url)), "keys")
     }
 
+    /// A page of the server's witness list of seals, after position `after`.
+    pub fn seals(&self, after: i64) -> Result<protocol::SealsPage> {
+        self.json(self.client.get(format!("{}/v1/seals?after={after}", self.url)), "seals")
+    }
+
     /// Reserve `count` asset-tag numbers for this (office) device.
     pub fn allocate_tags(&self, count: u32) -> Result<protocol::TagRange> {
         let req = protocol::TagRequest { count };

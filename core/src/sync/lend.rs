@@ -90,7 +90,8 @@ pub fn take_tags(store: &impl Lend, count: u32) -> Result<Vec<String>> {
     store.lend(|s| s.take_reserved_tags(count))
 }
 
-/// Sync with the enrolled server over HTTP: documents, then blobs, then the devices' keys.
+/// Sync with the enrolled server over HTTP: documents, then blobs, then the devices' keys
+/// and the server's witness of seals.
 pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
     let mut t = store.lend(|s| s.http_transport())?;
     let mut summary = documents(store, &mut t, progress)?;
@@ -116,6 +117,15 @@ pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Sum
     let device_keys = t.device_keys()?;
     summary.keys = device_keys.len();
     store.lend(|s| s.write(|tx| keys::replace_all(tx, &device_keys)))?;
+    // The server's witness of each seal, from where this device left off.
+    loop {
+        let after = store.lend(|s| keys::seals_cursor(s.conn()))?;
+        let page = t.seals(after)?;
+        store.lend(|s| s.write(|tx| keys::witness(tx, &page.seals)))?;
+        if !page.more || page.seals.is_empty() {
+            break;
+        }
+    }
     Ok(summary)
 }
 

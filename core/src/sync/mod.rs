@@ -387,6 +387,8 @@ impl Store {
             if restored {
                 sync_state::forget_all(tx)?;
                 crate::store::blobs::forget_on_server(tx)?;
+                // Its witness list was renumbered too: read it again from the start.
+                crate::store::keys::forget_seals_cursor(tx)?;
             }
             for m in &merged {
                 if m.is_new {

@@ -26,6 +26,8 @@ pub trait Storage: Send + Sync + 'static {
     fn devices(&self) -> Result<Vec<Device>>;
     /// Returns false when there is no such device.
     fn revoke(&self, id: &str, now: i64) -> Result<bool>;
+    /// The server's witness list of seals after position `after`, oldest first.
+    fn seals(&self, after: i64, limit: usize) -> Result<Vec<brigada_record::protocol::SealSeen>>;
     /// One sync exchange, durable before it returns.
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse>;
     /// May this device read or upload this blob: does a document in its scope reference it?
@@ -128,6 +130,9 @@ pub trait DocRepo {
     /// Documents in `scope` whose feed position is after `cursor`, oldest first.
     fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>>;
     fn max_seq(&mut self) -> Result<u64>;
+    /// Record that this device delivered these seals at `now`, unless already witnessed
+    /// (the first receipt counts).
+    fn witness_seals(&mut self, device: &str, seals: &[&str], now: i64) -> Result<()>;
     /// The server's generation: 0 until a restore from backup, then another each time.
     fn epoch(&mut self) -> Result<u32>;
     /// Heads this device is known to hold.

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use automerge::Automerge;
-use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange, TagsKept};
+use brigada_record::protocol::{Head, SealSeen, SyncRequest, SyncResponse, TagRange, TagsKept};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{DocKind, DocMeta, DocRepo, Enrolment, Scope, Storage, pack, unpack};
@@ -94,7 +94,19 @@ CREATE INDEX devices_by_actor ON devices (actor);
     "
 CREATE TABLE server_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ",
+    // The server's witness of each signature: when it first received the seal.
+    "
+CREATE TABLE seals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seal TEXT NOT NULL UNIQUE,
+    device_id TEXT NOT NULL,
+    first_seen INTEGER NOT NULL
+);
+",
 ];
+
+/// The schema that added the seal witness (seals stored before it are backfilled).
+const SEALS_SCHEMA: i64 = 6;
 
 const COMPACT_AFTER: i64 = 64;
 
@@ -128,6 +140,9 @@ impl SqliteStorage {
         }
         tx.pragma_update(None, "user_version", SCHEMA.len() as i64)?;
         backfill_folios(&tx)?;
+        if version < SEALS_SCHEMA {
+            backfill_seals(&tx)?;
+        }
         tx.commit()?;
         Ok(SqliteStorage { conn: Mutex::new(conn) })
     }
@@ -391,6 +406,21 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn seals(&self, after: i64, limit: usize) -> Result<Vec<SealSeen>> {
+        self.with(|c| {
+            let mut st =
+                c.prepare_cached("SELECT seq, seal, first_seen FROM seals WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+            let rows = st.query_map(params![after, limit as i64], |r| {
+                Ok(SealSeen {
+                    seq: r.get(0)?,
+                    seal: r.get(1)?,
+                    first_seen: r.get(2)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -428,6 +458,30 @@ fn backfill_folios(tx: &Transaction<'_>) -> Result<()> {
         if let Some(folio) = folio {
             tx.execute("UPDATE docs SET folio = ?2 WHERE id = ?1", params![id, folio])?;
         }
+    }
+    Ok(())
+}
+
+/// Witness the seals of expedientes stored before the server kept the witness list, at
+/// the time each expediente was last stored (the latest the server could have first
+/// received them: an honest upper bound).
+fn backfill_seals(tx: &Transaction<'_>) -> Result<()> {
+    let docs: Vec<(String, String, i64)> = tx
+        .prepare("SELECT id, creator_device, updated_at FROM docs WHERE kind = 'expediente'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut repo = Repo { tx };
+    for (id, device, at) in docs {
+        let Some(e) = repo
+            .load(&id)
+            .ok()
+            .flatten()
+            .and_then(|d| brigada_record::doc::read::<brigada_record::model::Expediente>(&id, &d).ok())
+        else {
+            continue;
+        };
+        let seals: Vec<&str> = e.signatures.iter().map(|s| s.seal.as_str()).collect();
+        repo.witness_seals(&device, &seals, at)?;
     }
     Ok(())
 }
@@ -629,6 +683,16 @@ impl DocRepo for Repo<'_> {
             .query_row("SELECT coalesce(max(feed_seq), 0) FROM docs", [], |r| {
                 r.get::<_, i64>(0)
             })? as u64)
+    }
+
+    fn witness_seals(&mut self, device: &str, seals: &[&str], now: i64) -> Result<()> {
+        let mut st = self.tx.prepare_cached(
+            "INSERT INTO seals (seal, device_id, first_seen) VALUES (?1, ?2, ?3) ON CONFLICT (seal) DO NOTHING",
+        )?;
+        for seal in seals {
+            st.execute(params![seal.to_ascii_lowercase(), device, now])?;
+        }
+        Ok(())
     }
 
     fn epoch(&mut self) -> Result<u32> {

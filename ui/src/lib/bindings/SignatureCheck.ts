@@ -4,4 +4,13 @@ export type SignatureCheck = { id: string, role: string, name: string, signed_at
 /**
  * Who the sealing key was enrolled to, when known.
  */
-key_owner: string | null, valid: boolean, reason: string | null, };
+key_owner: string | null, valid: boolean, 
+/**
+ * Not valid only because of when the server first received it: for the office to
+ * review (see `reason`), not a forgery.
+ */
+review: boolean, 
+/**
+ * When the server first received the seal, if this device has heard.
+ */
+witnessed_at: string | null, reason: string | null, };
