@@ -182,7 +182,6 @@ pub fn status(st: &Status) -> String {
 
 pub fn view(v: &View) -> String {
     let e = &v.expediente;
-    let proc = procedure::get(&e.procedure_id, e.procedure_version).ok();
     let mut s = msg!(
         "cli.view_head",
         folio = &e.folio,
@@ -213,10 +212,11 @@ pub fn view(v: &View) -> String {
         }
         line(m.to_string());
     }
-    for (k, val) in &e.fields {
-        // The field as the procedure names it, never its internal id.
-        let label = proc.map_or_else(|| k.clone(), |p| p.field_label(k).to_string());
-        line(format!("  {label}: {val}"));
+    // Each field as the procedure names it and in words, never an internal id or code.
+    for f in v.fields.iter().filter(|f| !f.def.id.starts_with("solicitud.")) {
+        if let Some(words) = &f.words {
+            line(format!("  {}: {words}", f.def.label));
+        }
     }
     for m in &e.materials {
         line(

@@ -56,20 +56,7 @@ pub fn demo() -> &'static Catalog {
     })
 }
 
-/// Lower-case and strip Spanish accents, for matching what people type.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            'á' | 'Á' => 'a',
-            'é' | 'É' => 'e',
-            'í' | 'Í' => 'i',
-            'ó' | 'Ó' => 'o',
-            'ú' | 'Ú' | 'ü' | 'Ü' => 'u',
-            'ñ' | 'Ñ' => 'n',
-            c => c.to_lowercase().next().unwrap_or(c),
-        })
-        .collect()
-}
+pub use brigada_record::procedure::field::fold;
 
 impl Catalog {
     /// Unidades whose name contains `query` (folded).

@@ -15,7 +15,7 @@ use crate::doc::{self, HistoryEntry};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::procedure::engine::{self, Conflict, Status};
-use crate::procedure::{self, Effect, FieldKind, Procedure};
+use crate::procedure::{self, Effect, Procedure};
 use crate::signature::{self, Strokes};
 use crate::store::documents::{self, DocKind};
 use crate::store::{Store, blobs, held, index, meta};
@@ -47,6 +47,34 @@ pub struct View {
     pub procedure_name: String,
     pub status: Status,
     pub heads: Vec<String>,
+    /// Every field a person enters for this expediente — the request's date and number,
+    /// then the procedure's own — with its kind and its value in words.
+    pub fields: Vec<FieldShown>,
+}
+
+/// A field as the app shows and edits it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct FieldShown {
+    pub def: procedure::FieldDef,
+    /// As stored (what the app sends back unchanged).
+    pub value: Option<String>,
+    /// As a person reads it (a choice's label, a date as 30/11/2026).
+    pub words: Option<String>,
+}
+
+/// The fields of `exp` as the app shows them.
+fn fields_shown(exp: &Expediente, proc: &Procedure) -> Vec<FieldShown> {
+    ["solicitud.numero", "solicitud.fecha"]
+        .iter()
+        .filter_map(|id| procedure::common_field(id))
+        .chain(proc.fields.iter().cloned())
+        .map(|def| {
+            let value = exp.field(&def.id).filter(|v| !v.is_empty());
+            let words = value.as_deref().map(|v| def.words(v));
+            FieldShown { def, value, words }
+        })
+        .collect()
 }
 
 fn uuid() -> String {
@@ -174,6 +202,7 @@ impl Store {
         Ok(View {
             procedure_name: proc.name.clone(),
             heads,
+            fields: fields_shown(&exp, proc),
             expediente: exp,
             status,
         })
@@ -825,8 +854,9 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
         }
         "solicitud.numero" => exp.solicitud.numero = v,
         "solicitud.fecha" => {
-            time::parse_date(key, &v)?;
-            exp.solicitud.fecha = v;
+            exp.solicitud.fecha = procedure::common_field(key)
+                .map_or(Ok(v.clone()), |d| d.accept(&v))
+                .map_err(bad)?;
         }
         "solicitud.recibida_en" => {
             exp.solicitud.recibida_en = Some(time::parse_datetime(key, &v)?.timestamp_millis());
@@ -840,28 +870,7 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
                     .collect();
                 bad(msg!("field.unknown", procedure = &proc.id, known = known.join(", ")))
             })?;
-            let stored = match def.kind {
-                FieldKind::Text => v,
-                FieldKind::Number => {
-                    v.parse::<f64>()
-                        .ok()
-                        .filter(|n| n.is_finite())
-                        .ok_or_else(|| bad(msg!("field.not_number", text = &v)))?;
-                    v
-                }
-                FieldKind::Date => {
-                    time::parse_date(key, &v)?;
-                    v
-                }
-                FieldKind::Datetime => time::parse_datetime(key, &v)?.to_rfc3339(),
-                FieldKind::Choice => {
-                    let c = v.to_lowercase();
-                    if !def.choices.contains(&c) {
-                        return Err(bad(msg!("field.one_of", choices = def.choices.join(", "))));
-                    }
-                    c
-                }
-            };
+            let stored = def.accept(&v).map_err(bad)?;
             if stored.is_empty() {
                 exp.fields.remove(key);
             } else {

@@ -16,7 +16,8 @@ pub fn now_ms() -> i64 {
 }
 
 /// Parse a datetime typed by a person or a script. Accepts RFC 3339 with an offset, or
-/// `YYYY-MM-DD HH:MM[:SS]` / `YYYY-MM-DDTHH:MM[:SS]` in Mexico City time.
+/// `DD/MM/YYYY HH:MM[:SS]` (as people in Mexico write it), `YYYY-MM-DD HH:MM[:SS]` or
+/// `YYYY-MM-DDTHH:MM[:SS]` (a date picker's), in Mexico City time.
 pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
     let t = text.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
@@ -27,6 +28,8 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
         "%Y-%m-%d %H:%M",
         "%Y-%m-%dT%H:%M:%S",
         "%Y-%m-%dT%H:%M",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
             return Mexico_City
@@ -46,10 +49,14 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
 }
 
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::InvalidField {
-        field: field.into(),
-        why: msg!("time.not_date", text = text.trim()),
-    })
+    let t = text.trim();
+    ["%d/%m/%Y", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+        .ok_or_else(|| Error::InvalidField {
+            field: field.into(),
+            why: msg!("time.not_date", text = text.trim()),
+        })
 }
 
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
@@ -86,7 +93,8 @@ mod tests {
     #[test]
     fn garbage_is_a_clear_error() {
         let e = parse_datetime("reporte_levantado_en", "ayer").unwrap_err();
-        assert!(e.to_string().contains("2026-11-27 09:30"), "{e}");
-        assert!(parse_date("solicitud.fecha", "27/11/2026").is_err());
+        assert!(e.to_string().contains("27/11/2026 09:30"), "{e}");
+        assert!(parse_date("solicitud.fecha", "27/13/2026").is_err());
+        assert!(parse_date("solicitud.fecha", "ayer").is_err());
     }
 }

@@ -136,18 +136,24 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     let folio = app.wait_text("[data-testid=folio]", "RT-").await;
 
     // Steps 1 and 2, then the viability decision.
-    app.type_in("[data-field='solicitud.fecha']", "2026-11-20").await;
+    // Dates as people in Mexico write them; the Datos section reads them back in words.
+    app.type_in("[id='field-solicitud.fecha']", "20/11/2026").await;
     app.click("#record").await;
+    app.wait_text("[data-words='solicitud.fecha']", "20/11/2026").await;
     app.wait_text("[data-testid=current-step]", ": 2").await;
     app.click("#record").await;
     app.wait_text("[data-testid=current-step]", ": 3").await;
-    app.type_in("[data-field=ubicacion]", "Sala de espera de Urgencias")
-        .await;
-    app.type_in("[data-field=trayectoria]", "Por plafón desde el site")
-        .await;
+    app.type_in("#field-ubicacion", "Sala de espera de Urgencias").await;
+    app.type_in("#field-trayectoria", "Por plafón desde el site").await;
     app.shot("04-decision").await;
     app.click("[data-answer=si]").await;
     app.wait_text("[data-testid=current-step]", ": 4").await;
+    // Any field is corrected from the Datos section, not only what the step asks for.
+    app.click("[data-edit=ubicacion]").await;
+    app.type_in("#dato-ubicacion", "Sala de espera de Urgencias, planta baja")
+        .await;
+    app.click("[data-save=ubicacion]").await;
+    app.wait_text("[data-words=ubicacion]", "planta baja").await;
 
     // Material, then "falta material" → the Justificación técnica at 4A.
     app.type_in("#material-item", "Cable UTP categoría 6").await;

@@ -88,7 +88,8 @@ pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
             continue;
         }
         let value = match proc.field(f).map(|d| (d.kind, d.choices.clone())) {
-            Some((FieldKind::Choice, choices)) => choices[0].clone(),
+            Some((FieldKind::Choice, choices)) => choices[0].label.clone(),
+            Some((FieldKind::Yesno, _)) => "Sí".into(),
             Some((FieldKind::Datetime, _)) => "2026-11-20 09:30".into(),
             Some((FieldKind::Number, _)) => "4".into(),
             Some((FieldKind::Date, _)) => "2026-11-20".into(),

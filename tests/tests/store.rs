@@ -230,16 +230,68 @@ fn bad_field_values_are_clear_errors_and_store_nothing() {
     let (_d, mut store) = temp_store("Tablet 18");
     let job = new_job(&mut store, "P6");
     for (k, v, needle) in [
-        ("proveedor", "movistar", "telmex"),
-        ("reporte_levantado_en", "ayer", "2026-11-27 09:30"),
+        ("proveedor", "movistar", "Telmex, México Conectado"),
+        ("reporte_levantado_en", "ayer", "27/11/2026 09:30"),
         ("nada", "x", "has no such field"),
-        ("solicitud.fecha", "20/11/2026", "YYYY-MM-DD"),
+        ("solicitud.fecha", "2026/11/20", "day/month/year"),
         ("solicitud.tipo", "fax", "oficio"),
     ] {
         let e = store.set_fields(&job, &[(k.into(), v.into())]).unwrap_err();
         assert!(e.render(En).contains(needle), "{k}: {e}");
     }
     assert_eq!(store.history(&job).unwrap().len(), 1);
+}
+
+#[test]
+fn fields_take_what_a_tecnico_types_and_papers_print_words() {
+    let (_d, mut store) = temp_store("Tablet 18");
+    let job = new_job(&mut store, "P6");
+    let set = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    store
+        .set_fields(
+            &job,
+            &[
+                set("proveedor", "Megacable"),
+                set("reporte_levantado_en", "30/11/2026 09:15"),
+                set("solicitud.fecha", "29/11/2026"),
+            ],
+        )
+        .unwrap();
+    let e = &store.view(&job).unwrap().expediente;
+    assert_eq!(
+        e.field("proveedor").as_deref(),
+        Some("metrocarrier"),
+        "stored by its value"
+    );
+    assert_eq!(e.solicitud.fecha, "2026-11-29", "stored as a date sorts");
+    let e = store
+        .set_fields(&job, &[set("proveedor", "Axtel")])
+        .unwrap_err()
+        .render(brigada_core::messages::Locale::Es);
+    assert!(e.contains("Proveedor del servicio"), "{e}");
+    assert!(e.contains("México Conectado"), "the choices in words: {e}");
+    assert!(
+        !e.contains("mexico-conectado") && !e.contains("proveedor:"),
+        "no codes: {e}"
+    );
+
+    let (_d, mut p4) = temp_store("Tablet 19");
+    let baja = new_job(&mut p4, "P4");
+    p4.set_fields(
+        &baja,
+        &[set("motivo_baja", "Sobrecosto en su mantenimiento o reparación")],
+    )
+    .unwrap();
+    let content = format!(
+        "{:?}",
+        p4.form(&baja, brigada_core::procedure::DocumentKind::DictamenTecnico, true)
+            .unwrap()
+    );
+    assert!(
+        content.contains("Sobrecosto en su mantenimiento o reparación"),
+        "{content}"
+    );
+    assert!(!content.contains("costo-reparacion"), "no code on paper: {content}");
 }
 
 #[test]

@@ -130,13 +130,7 @@ fn fields_for(exp: &Expediente, proc: &Procedure, kind: DocumentKind) -> Vec<(St
         .filter(|f| required_by(&f.id).is_none_or(|p| p <= last))
         .filter_map(|f| {
             let v = exp.field(&f.id)?;
-            let v = match f.kind {
-                crate::procedure::FieldKind::Datetime => {
-                    time::parse_datetime(&f.id, &v).map(time::display).unwrap_or(v)
-                }
-                _ => v,
-            };
-            Some((f.label.clone(), v))
+            Some((f.label.clone(), f.words(&v)))
         })
         .collect()
 }

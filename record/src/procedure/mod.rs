@@ -7,6 +7,9 @@
 //! [`catalog`] parses and validates them once; [`engine`] runs an expediente along them.
 
 pub mod engine;
+pub mod field;
+
+pub use field::{Choice, FieldDef, FieldKind};
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -165,30 +168,6 @@ pub struct Step {
     /// The procedure this one continues as (P5 step 4 → P3).
     #[serde(default)]
     pub continues: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub enum FieldKind {
-    #[default]
-    Text,
-    Number,
-    Date,
-    Datetime,
-    Choice,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct FieldDef {
-    pub id: String,
-    pub label: String,
-    #[serde(default)]
-    pub kind: FieldKind,
-    #[serde(default)]
-    pub choices: Vec<String>,
 }
 
 /// A deadline computed from a recorded time (P6: 24 h, then 48 h).
@@ -377,6 +356,23 @@ pub fn document_status_name(status: &str) -> Arg {
         "acuse-recibido" => msg!("document_status.acuse-recibido").into(),
         other => Arg::Text(other.to_owned()),
     }
+}
+
+/// A common field's kind and label, for entering and showing it like a procedure's own.
+pub fn common_field(id: &str) -> Option<FieldDef> {
+    let kind = match id {
+        "solicitud.fecha" => FieldKind::Date,
+        "solicitud.recibida_en" => FieldKind::Datetime,
+        _ if is_common_field(id) => FieldKind::Text,
+        _ => return None,
+    };
+    Some(FieldDef {
+        id: id.to_owned(),
+        label: common_field_label(id)?.to_string(),
+        kind,
+        choices: vec![],
+        unit: None,
+    })
 }
 
 /// What a person calls a common field (the procedures' own fields have their label in

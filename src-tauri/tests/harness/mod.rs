@@ -156,7 +156,19 @@ impl App {
             .clickable()
             .await
             .unwrap_or_else(|e| panic!("{css} not clickable: {e}"));
-        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        // As a person would: bring it to the middle of the screen, clear of the sticky
+        // header (WebKit's driver scrolls it to the top edge, under the header).
+        let _ = self
+            .driver
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![e.to_json().expect("element")],
+            )
+            .await;
+        if let Err(err) = e.click().await {
+            self.shot("failure").await;
+            panic!("click {css}: {err}{}", self.alerts().await);
+        }
     }
 
     pub async fn type_in(&self, css: &str, text: &str) {
