@@ -48,15 +48,13 @@ run step "$folio" 4A
 run show "$folio"
 run step "$folio" 4A.1 --note "El área informa que ya tiene el material"
 run attach "$folio" "$work/tag-000123.png" --caption "Nodo instalado junto al switch"
-run step "$folio" 5
 run set "$folio" pruebas="Certificación de 4 nodos: 1 falla en el nodo 3"
-run step "$folio" 6 --answer si
+run step "$folio" 5 --answer si
 run set "$folio" fallas_corregidas="Se reponchó el jack del nodo 3"
-run step "$folio" 6A
-run step "$folio" 6 --answer no
-run step "$folio" 7
+run step "$folio" 5A
+run step "$folio" 6
 run sign "$folio" --role conformidad --name "Dra. Laura Méndez Ruiz" --strokes "$work/firma.json"
-run step "$folio" 8
+run step "$folio" 7
 
 say "Buscar sin acentos"
 run list --query "plafon"

@@ -333,6 +333,11 @@ fn documents_print_verify_and_labels_from_the_command_line() {
         vec!["step", &folio, "2"],
         vec!["set", &folio, "ubicacion=Urgencias", "trayectoria=Plafón"],
         vec!["step", &folio, "3", "--answer", "no"],
+        vec![
+            "set",
+            &folio,
+            "motivo_inviabilidad=El muro es de carga y no admite canaleta",
+        ],
     ] {
         let out = e.run(&args);
         assert!(

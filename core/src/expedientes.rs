@@ -615,7 +615,7 @@ impl Store {
                 let seal = signature::seal(
                     &key,
                     &signature::Statement {
-                        purpose: "brigada-firma-v1",
+                        purpose: brigada_record::seal::PURPOSE,
                         expediente: &exp.id,
                         role: &role,
                         name,

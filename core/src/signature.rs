@@ -118,24 +118,10 @@ pub fn content_hash(exp: &Expediente) -> String {
     hex::encode(Sha256::digest(json))
 }
 
-/// The statement a device seals.
-#[derive(Debug, Serialize)]
-pub struct Statement<'a> {
-    pub purpose: &'static str,
-    pub expediente: &'a str,
-    pub role: &'a str,
-    pub name: &'a str,
-    pub at: i64,
-    pub device: &'a str,
-    pub heads: &'a [String],
-    pub content_hash: &'a str,
-    pub strokes_blob: &'a str,
-    pub image_blob: &'a str,
-}
+pub use brigada_record::seal::Statement;
 
 pub fn seal(key: &SigningKey, st: &Statement<'_>) -> String {
-    let bytes = serde_json::to_vec(st).unwrap_or_default();
-    hex::encode(key.sign(&bytes).to_bytes())
+    hex::encode(key.sign(&st.bytes()).to_bytes())
 }
 
 #[cfg(test)]

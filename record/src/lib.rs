@@ -23,6 +23,7 @@ pub mod messages;
 pub mod model;
 pub mod procedure;
 pub mod protocol;
+pub mod seal;
 pub mod tag;
 pub mod time;
 

@@ -5,7 +5,7 @@
 //! RFC 3339. Deadlines are always computed from these recorded times, never from "now"
 //! at the moment of recording.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::America::Mexico_City;
 
 use crate::error::{Error, Result};
@@ -31,7 +31,10 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
         "%d/%m/%Y %H:%M:%S",
         "%d/%m/%Y %H:%M",
     ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(t, fmt) {
+        if let Some(naive) = NaiveDateTime::parse_from_str(t, fmt).ok().and_then(|n| {
+            let date = plausible(n.date(), fmt.starts_with("%d"))?;
+            Some(date.and_time(n.time()))
+        }) {
             return Mexico_City
                 .from_local_datetime(&naive)
                 .earliest()
@@ -48,11 +51,26 @@ pub fn parse_datetime(field: &str, text: &str) -> Result<DateTime<Utc>> {
     })
 }
 
+/// A year written last with two digits ("30/11/26", as people write it) is this
+/// century's; any other year before 1900 is a typing mistake, refused rather than stored
+/// as the year 26 (or "26-11-30" read as 2030).
+fn plausible(d: NaiveDate, year_last: bool) -> Option<NaiveDate> {
+    match d.year() {
+        0..=99 if year_last => d.with_year(2000 + d.year()),
+        1900.. => Some(d),
+        _ => None,
+    }
+}
+
 pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
     let t = text.trim();
     ["%d/%m/%Y", "%Y-%m-%d"]
         .iter()
-        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+        .find_map(|f| {
+            NaiveDate::parse_from_str(t, f)
+                .ok()
+                .and_then(|d| plausible(d, f.starts_with("%d")))
+        })
         .ok_or_else(|| Error::InvalidField {
             field: field.into(),
             why: msg!("time.not_date", text = text.trim()),
@@ -96,5 +114,10 @@ mod tests {
         assert!(e.to_string().contains("27/11/2026 09:30"), "{e}");
         assert!(parse_date("solicitud.fecha", "27/13/2026").is_err());
         assert!(parse_date("solicitud.fecha", "ayer").is_err());
+        assert!(
+            parse_date("f", "26-11-30").is_err(),
+            "a short year first is not guessed"
+        );
+        assert_eq!(parse_date("f", "30/11/26").unwrap().to_string(), "2026-11-30");
     }
 }

@@ -82,6 +82,11 @@ pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) 
     if let Some(s) = added.clone().find(|s| !s.device_key.eq_ignore_ascii_case(own)) {
         return Err(msg!("refused.not_your_seal", name = &s.name));
     }
+    // The seal must be this device's own over what the signature says: the server then
+    // witnesses only seals their sender made (the office trusts that first receipt).
+    if let Some(s) = added.clone().find(|s| brigada_record::seal::check(&new.id, s).is_err()) {
+        return Err(msg!("refused.bad_seal", name = &s.name));
+    }
     if device.role != Role::Tecnico {
         return Ok(());
     }

@@ -255,21 +255,55 @@ fn a_device_enrolled_before_actors_binds_its_own_at_its_first_push_only() {
     assert_eq!(pedro.actor, None, "not bound to another device's actor");
 }
 
-#[test]
-fn a_seal_made_with_another_devices_key_is_refused() {
-    let (_s, mut ana, mut luis, _office, job) = two_tecnicos_share_a_job();
+/// Ana signs and both sync; Luis then adds a copy of her signature, changed by `f` (given
+/// his own public key), under his own actor, and syncs.
+fn luis_copies_anas_signature(
+    f: impl FnOnce(&mut brigada_core::model::Signature, String),
+) -> (Server, String, brigada_core::sync::Summary) {
+    let (s, mut ana, mut luis, _office, job) = two_tecnicos_share_a_job();
     ana.store
         .sign(&job, "conformidad", "Dra. Elena Ruiz", strokes(), None)
         .unwrap();
     ana.sync().unwrap();
     luis.sync().unwrap();
-    // Luis replays Ana's seal as a second signature, under his own actor.
     let own = luis.store.author().actor;
+    let luis_key: String = luis
+        .store
+        .signing_key()
+        .verifying_key()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     raw_edit(&mut luis.store, &job, own, |e| {
         let mut copy = e.signatures[0].clone();
         copy.id = "copia".into();
+        f(&mut copy, luis_key);
         e.signatures.push(copy);
     });
     let sum = luis.sync().unwrap();
+    (s, job, sum)
+}
+
+#[test]
+fn a_seal_made_with_another_devices_key_is_refused() {
+    // Luis replays Ana's seal as a second signature, as it was.
+    let (_s, job, sum) = luis_copies_anas_signature(|_, _| {});
     assert!(held_reason(&sum, &job).contains("con la clave de otro dispositivo"));
+}
+
+#[test]
+fn a_seal_that_does_not_verify_under_the_senders_key_is_refused_and_never_witnessed() {
+    // Luis passes off another seal (a stolen tablet's, made offline) as his own: his key
+    // on the signature, the seal not his. Were it witnessed now, the stolen tablet's
+    // export would later verify as received before its revocation.
+    let smuggled = "ab".repeat(64);
+    let (s, job, sum) = luis_copies_anas_signature(|copy, own_key| {
+        copy.device_key = own_key;
+        copy.seal = smuggled.clone();
+    });
+    assert!(held_reason(&sum, &job).contains("no se verifica con la clave de este dispositivo"));
+    let witnessed = s.running.storage.seals(0, 100).unwrap();
+    assert_eq!(witnessed.len(), 1, "only Ana's own seal: {witnessed:?}");
+    assert!(witnessed.iter().all(|w| w.seal != smuggled));
 }

@@ -183,7 +183,7 @@ fn an_untouched_signed_document_verifies_and_edits_after_signing_show() {
     assert!(v.signatures[0].key_owner.as_deref().unwrap().contains("Ana Karen"));
 
     // The job goes on (later steps do not touch this paper): still valid.
-    drive(&mut ana.store, &job, &[("4A.1", None), ("5", None)]).unwrap();
+    drive(&mut ana.store, &job, &[("4A.1", None), ("5", Some("no"))]).unwrap();
     assert_eq!(ana.store.verify_printed(&printed).unwrap().status, Status::Valid);
 
     // The material list of the signed justificación is edited afterwards.

@@ -90,7 +90,13 @@ fn the_engine_lists_answers_missing_evidence_and_documents() {
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.current.as_deref(), Some("3A"));
     // What the step needs, worded for the técnico (Spanish by default), no internal ids.
-    assert_eq!(st.missing, vec!["la firma de acuse de recibido".to_string()]);
+    assert_eq!(
+        st.missing,
+        vec![
+            "el dato «Motivos por los que la instalación no es viable»".to_string(),
+            "la firma de acuse de recibido".to_string()
+        ]
+    );
     assert_eq!(
         st.documents_to_produce[0].title(),
         "Justificación técnica de inviabilidad"

@@ -16,14 +16,14 @@
 
 use automerge::Automerge;
 use brigada_record::msg;
-use ed25519_dalek::{Signature as EdSignature, Verifier, VerifyingKey};
+use brigada_record::seal::{self, SealProblem};
 use serde::Serialize;
 
 use super::{ALL_KINDS, Printed, at_heads, parse_qr_text, signatures_for};
 use crate::error::{Error, Result};
 use crate::model::{Expediente, Signature};
 use crate::procedure::Procedure;
-use crate::signature::{self, Statement};
+use crate::signature;
 use crate::store::{blobs, keys};
 use crate::{Store, time};
 
@@ -109,10 +109,6 @@ fn worst(checks: &[SignatureCheck]) -> Option<&SignatureCheck> {
     checks.iter().filter(|c| !c.valid).min_by_key(|c| c.review)
 }
 
-fn decode_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    hex::decode(s).ok()?.try_into().ok()
-}
-
 impl Store {
     fn check_signature(&self, d: &Automerge, exp: &Expediente, s: &Signature) -> SignatureCheck {
         let mut check = SignatureCheck {
@@ -147,27 +143,11 @@ impl Store {
         check: &mut SignatureCheck,
     ) -> Result<Problem> {
         use Problem::Invalid;
-        let statement = Statement {
-            purpose: "brigada-firma-v1",
-            expediente: &exp.id,
-            role: &s.role,
-            name: &s.name,
-            at: s.stamp.at,
-            device: &s.stamp.device,
-            heads: &s.heads,
-            content_hash: &s.content_hash,
-            strokes_blob: &s.strokes_blob,
-            image_blob: &s.image_blob,
-        };
-        let (Some(key), Some(seal)) = (decode_hex::<32>(&s.device_key), decode_hex::<64>(&s.seal)) else {
-            return Ok(Invalid(msg!("verify.malformed").to_string()));
-        };
-        let Ok(key) = VerifyingKey::from_bytes(&key) else {
-            return Ok(Invalid(msg!("verify.bad_key").to_string()));
-        };
-        let bytes = serde_json::to_vec(&statement).unwrap_or_default();
-        if key.verify(&bytes, &EdSignature::from_bytes(&seal)).is_err() {
-            return Ok(Invalid(msg!("verify.seal_mismatch").to_string()));
+        match seal::check(&exp.id, s) {
+            Ok(()) => {}
+            Err(SealProblem::Malformed) => return Ok(Invalid(msg!("verify.malformed").to_string())),
+            Err(SealProblem::BadKey) => return Ok(Invalid(msg!("verify.bad_key").to_string())),
+            Err(SealProblem::Mismatch) => return Ok(Invalid(msg!("verify.seal_mismatch").to_string())),
         }
         let witnessed = keys::witnessed(self.conn(), &s.seal)?;
         check.witnessed_at = witnessed.map(time::display_ms);

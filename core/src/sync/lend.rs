@@ -120,7 +120,12 @@ pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Sum
     // The server's witness of each seal, from where this device left off.
     loop {
         let after = store.lend(|s| keys::seals_cursor(s.conn()))?;
-        let page = t.seals(after)?;
+        let page = match t.seals(after) {
+            Ok(p) => p,
+            // A server from before the witness list: nothing witnessed to keep.
+            Err(Error::Server { status: 404, .. }) => break,
+            Err(e) => return Err(e),
+        };
         store.lend(|s| s.write(|tx| keys::witness(tx, &page.seals)))?;
         if !page.more || page.seals.is_empty() {
             break;

@@ -38,8 +38,8 @@ pub enum FieldKind {
 
 /// One choice of a choice field: the stored `value`, the `label` shown and printed, an
 /// optional `detail` (a provider's phone number), and other words people use for it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Version 1 procedures list bare values (`"telmex"`): each is its own label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Choice {
     pub value: String,
@@ -49,6 +49,54 @@ pub struct Choice {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub also: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChoiceData {
+    Bare(String),
+    Full(ChoiceFull),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceFull {
+    value: String,
+    label: String,
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    also: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for Choice {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Choice, D::Error> {
+        ChoiceData::deserialize(d).map(Choice::from)
+    }
+}
+
+impl From<ChoiceData> for Choice {
+    fn from(d: ChoiceData) -> Choice {
+        match d {
+            ChoiceData::Bare(value) => Choice {
+                label: value.clone(),
+                value,
+                detail: String::new(),
+                also: vec![],
+            },
+            ChoiceData::Full(ChoiceFull {
+                value,
+                label,
+                detail,
+                also,
+            }) => Choice {
+                value,
+                label,
+                detail,
+                also,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,6 +147,27 @@ fn why(e: Error) -> Message {
     }
 }
 
+/// A number with its thousands grouped by commas ("12,500.5") without them; `None` when
+/// a comma does not group thousands ("2,5" is ambiguous: refused, not guessed).
+fn ungroup(n: &str) -> Option<String> {
+    let (int, frac) = n.split_once('.').map_or((n, None), |(i, f)| (i, Some(f)));
+    if !int.contains(',') {
+        return Some(n.to_owned());
+    }
+    let groups: Vec<&str> = int.trim_start_matches(['-', '+']).split(',').collect();
+    let ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()));
+    ok.then(|| {
+        let mut s = int.replace(',', "");
+        if let Some(f) = frac {
+            s.push('.');
+            s.push_str(f);
+        }
+        s
+    })
+}
+
 impl FieldDef {
     /// What to store for `text` as a person typed it; empty means "clear the field". The
     /// error says what is expected, in words.
@@ -111,19 +180,12 @@ impl FieldDef {
             FieldKind::Text | FieldKind::Longtext => t.to_owned(),
             FieldKind::Person => t.split_whitespace().collect::<Vec<_>>().join(" "),
             FieldKind::Number => {
-                // A unit typed after the number ("30 m") and a decimal comma are fine.
-                let n = self
-                    .unit
-                    .as_deref()
-                    .and_then(|u| t.strip_suffix(u))
-                    .unwrap_or(t)
-                    .trim()
-                    .replace(',', ".");
-                n.parse::<f64>()
-                    .ok()
-                    .filter(|n| n.is_finite())
-                    .ok_or_else(|| msg!("field.not_number", text = t))?;
-                n
+                // A unit typed after the number ("30 m") is fine, and so are thousands
+                // grouped with commas as in Mexico ("1,500.5"); the decimal point is a point.
+                let n = self.unit.as_deref().and_then(|u| t.strip_suffix(u)).unwrap_or(t).trim();
+                ungroup(n)
+                    .filter(|n| n.parse::<f64>().is_ok_and(f64::is_finite))
+                    .ok_or_else(|| msg!("field.not_number", text = t))?
             }
             FieldKind::Date => time::parse_date(&self.id, t)
                 .map_err(why)?
@@ -232,6 +294,15 @@ mod tests {
         assert_eq!(d.accept("3/1/2026").unwrap(), "2026-01-03");
         assert_eq!(d.words("2026-11-30"), "30/11/2026");
         assert!(d.accept("31/02/2026").is_err());
+        assert_eq!(
+            d.accept("30/11/26").unwrap(),
+            "2026-11-30",
+            "a two-digit year is this century"
+        );
+        assert!(
+            d.accept("30/11/1026").is_err(),
+            "a year before 1900 is a typing mistake"
+        );
         let dt = def(FieldKind::Datetime);
         let stored = dt.accept("30/11/2026 09:15").unwrap();
         assert_eq!(stored, dt.accept("2026-11-30 09:15").unwrap());
@@ -242,10 +313,26 @@ mod tests {
     }
 
     #[test]
+    fn choices_read_as_bare_values_or_tables_and_typos_are_refused() {
+        #[derive(Deserialize)]
+        struct F {
+            choices: Vec<Choice>,
+        }
+        let f: F = toml::from_str(r#"choices = ["usb", { value = "red", label = "Unidad de red" }]"#).unwrap();
+        assert_eq!(f.choices[0].label, "usb");
+        assert_eq!(f.choices[1].label, "Unidad de red");
+        assert!(toml::from_str::<F>(r#"choices = [{ value = "red", label = "Red", detial = "x" }]"#).is_err());
+    }
+
+    #[test]
     fn numbers_yes_no_and_people() {
         let n = def(FieldKind::Number);
         assert_eq!(n.accept("30 m").unwrap(), "30");
-        assert_eq!(n.accept("2,5").unwrap(), "2.5");
+        assert_eq!(n.accept("2.5").unwrap(), "2.5");
+        assert_eq!(n.accept("1,500").unwrap(), "1500", "a comma groups thousands in Mexico");
+        assert_eq!(n.accept("12,500.75 m").unwrap(), "12500.75");
+        assert!(n.accept("2,5").is_err(), "ambiguous: refused, not guessed");
+        assert!(n.accept("1,50,0").is_err());
         assert_eq!(n.words("30"), "30 m");
         assert!(n.accept("treinta").is_err());
         let y = def(FieldKind::Yesno);

@@ -29,6 +29,13 @@ const SOURCES: &[(&str, &str)] = &[
     ("P5.toml", include_str!("../../procedures/P5.toml")),
     ("P6.toml", include_str!("../../procedures/P6.toml")),
     ("P7.toml", include_str!("../../procedures/P7.toml")),
+    ("P1.v2.toml", include_str!("../../procedures/P1.v2.toml")),
+    ("P2.v2.toml", include_str!("../../procedures/P2.v2.toml")),
+    ("P3.v2.toml", include_str!("../../procedures/P3.v2.toml")),
+    ("P4.v2.toml", include_str!("../../procedures/P4.v2.toml")),
+    ("P5.v2.toml", include_str!("../../procedures/P5.v2.toml")),
+    ("P6.v2.toml", include_str!("../../procedures/P6.v2.toml")),
+    ("P7.v2.toml", include_str!("../../procedures/P7.v2.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -432,9 +439,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn all_seven_procedures_load_and_validate() {
-        let ids: Vec<_> = catalog().keys().map(|(id, _)| id.as_str()).collect();
+    fn all_seven_procedures_load_and_validate_in_both_versions() {
+        let mut ids: Vec<_> = catalog().keys().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
         assert_eq!(ids, ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]);
+        for id in ids {
+            let versions: Vec<u32> = catalog().keys().filter(|(i, _)| i == id).map(|(_, v)| *v).collect();
+            assert_eq!(versions, [1, 2], "{id}");
+            assert_eq!(latest(id).unwrap().version, 2, "new expedientes take the newest");
+        }
     }
 
     #[test]

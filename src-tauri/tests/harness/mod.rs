@@ -267,6 +267,17 @@ impl App {
                 bad.push(what + ' ' + Math.round(r.width) + 'x' + Math.round(r.height));
               }
             }
+            // The WebView's own English must never show: no native "Fill out this field"
+            // bubbles, no bare "Choose File / no file selected" button.
+            for (const el of document.querySelectorAll('form:not([novalidate])')) {
+              bad.push('a form (' + (el.dataset.testid || el.className) + ') lets the WebView check it in English');
+            }
+            for (const el of document.querySelectorAll('[required]')) {
+              bad.push('#' + el.id + ' relies on the WebView\'s own (English) required message');
+            }
+            for (const el of document.querySelectorAll('input[type=file]')) {
+              if (!el.closest('.filepick')) bad.push('#' + el.id + ' shows the WebView\'s own file button');
+            }
             if (document.documentElement.scrollWidth > window.innerWidth + 1) {
               bad.push('the page is ' + document.documentElement.scrollWidth + ' px wide in a ' +
                 window.innerWidth + ' px window');

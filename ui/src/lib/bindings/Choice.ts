@@ -3,5 +3,6 @@
 /**
  * One choice of a choice field: the stored `value`, the `label` shown and printed, an
  * optional `detail` (a provider's phone number), and other words people use for it.
+ * Version 1 procedures list bare values (`"telmex"`): each is its own label.
  */
 export type Choice = { value: string, label: string, detail: string, };
