@@ -68,6 +68,16 @@ fn every_document_of_every_procedure_prints_and_verifies() {
         let v = ana.store.view(job).unwrap().expediente;
         let forms = ana.store.issued_forms(job).unwrap();
         let proc = procedure::latest(&v.procedure_id).unwrap();
+        if ana.store.view(job).unwrap().status.state == "terminado" {
+            // A finished job lists no document of a branch it never took as pending.
+            let listed = ana.store.forms(job).unwrap();
+            assert!(
+                listed.iter().all(|f| f.issued),
+                "{} {}: {listed:?}",
+                v.procedure_id,
+                v.folio
+            );
+        }
         let expected: std::collections::BTreeSet<String> = v.documents.iter().map(|d| d.kind.clone()).collect();
         let got: std::collections::BTreeSet<String> = forms.iter().map(|f| f.kind.slug()).collect();
         assert_eq!(got, expected, "{} {}", v.procedure_id, v.folio);
@@ -141,6 +151,41 @@ fn every_document_of_every_procedure_prints_and_verifies() {
     }
     let all: std::collections::BTreeSet<String> = forms::ALL_KINDS.iter().map(|k| k.slug()).collect();
     assert_eq!(kinds_seen, all, "every document kind was printed");
+}
+
+#[test]
+fn the_formato_de_servicio_a_equipo_goes_back_in_original_with_the_requesters_data() {
+    let (_d, mut store) = temp_store("Tablet 21");
+    let job = new_job(&mut store, "P3");
+    store.add_equipment(&job, &tag::format(7)).unwrap();
+    let set = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    store
+        .set_fields(
+            &job,
+            &[
+                set("solicitante", "Lic. Mario  Cruz Hernández"),
+                set("solicitante_contacto", "Ext. 2231"),
+            ],
+        )
+        .unwrap();
+    drive(
+        &mut store,
+        &job,
+        &[("1", None), ("2", Some("no")), ("3", None), ("4", None), ("5", None)],
+    )
+    .unwrap();
+    let form = store.form(&job, DocumentKind::FormatoServicioEquipo, false).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let pages = read_pdf(out.path(), "p3.pdf", &render(std::slice::from_ref(&form)));
+    let original = pages.iter().find(|p| p.contains("ORIGINAL")).unwrap();
+    let copy = pages.iter().find(|p| p.contains("COPIA")).unwrap();
+    // Manual line 5427: the original goes back with the equipment, the department files the copy.
+    assert!(original.contains("Para el área solicitante"), "{original}");
+    assert!(copy.contains("Para el Expediente del Departamento"), "{copy}");
+    for page in [original, copy] {
+        assert!(page.contains("Lic. Mario Cruz Hernández"), "the requester: {page}");
+        assert!(page.contains("Ext. 2231"), "{page}");
+    }
 }
 
 /// A P1 job whose Justificación técnica (4A) was signed by the acuse, by `store`.

@@ -188,15 +188,21 @@ impl Store {
     pub fn forms(&self, r: &str) -> Result<Vec<FormInfo>> {
         let id = self.resolve_ref(r)?;
         let (d, exp, proc) = self.load_doc(&id)?;
+        // A finished job lists only what it issued: a branch it never took is not pending.
+        let finished = crate::procedure::engine::status(proc, &exp, chrono::Utc::now()).state == "terminado";
         let mut out = Vec::new();
         for kind in ALL_KINDS {
             if proc.steps_for_document(kind).is_empty() {
                 continue;
             }
+            let issued = exp.documents.iter().any(|x| x.kind == kind.slug());
+            if finished && !issued {
+                continue;
+            }
             out.push(FormInfo {
                 kind,
                 title: kind.title().to_owned(),
-                issued: exp.documents.iter().any(|x| x.kind == kind.slug()),
+                issued,
                 signatures: signatures_for(&exp, proc, kind).len(),
             });
         }

@@ -61,13 +61,12 @@ pub fn intro(kind: DocumentKind) -> &'static str {
 }
 
 /// Does the department keep the original (and give the copy away)? The manual says so for
-/// the forms it files (servicio a equipo, respaldo de base de datos, RF01, reporte de cierre).
+/// the forms it files (respaldo de base de datos, RF01, reporte de cierre). The Formato de
+/// servicio a equipo goes back with the equipment in original; the department files the
+/// copy (manual line 5427).
 pub fn dti_keeps_original(kind: DocumentKind) -> bool {
     use DocumentKind::*;
-    matches!(
-        kind,
-        FormatoServicioEquipo | FormatoRespaldoBd | FormatoRf01 | ReporteCierreSeguimiento
-    )
+    matches!(kind, FormatoRespaldoBd | FormatoRf01 | ReporteCierreSeguimiento)
 }
 
 /// Where a page goes, printed under ORIGINAL / COPIA.

@@ -41,6 +41,7 @@ describe("checklist", () => {
     expect(six.visits).toBe(2);
     expect(six.answer).toBe("Sin fallas");
     expect(items.at(-1)!.step.id).toBe("FIN");
+    expect(items.at(-1)!.state).toBe("done");
   });
 
   it("asks only for the fields still empty", () => {

@@ -28,7 +28,7 @@ export function checklist(proc: Procedure, status: Status): Item[] {
       const label = seen?.answer ? (step.answers.find((a) => a.value === seen.answer)?.label ?? seen.answer) : null;
       let state: ItemState = "todo";
       if (status.current === step.id) state = "current";
-      else if (seen) state = "done";
+      else if (seen || (step.kind === "end" && status.state === "terminado")) state = "done";
       return { step, state, answer: label, visits: seen?.n ?? 0 };
     });
 }
