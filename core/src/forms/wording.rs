@@ -69,6 +69,13 @@ pub fn dti_keeps_original(kind: DocumentKind) -> bool {
     matches!(kind, FormatoRespaldoBd | FormatoRf01 | ReporteCierreSeguimiento)
 }
 
+/// Is the document made in original only, filed by the department? The Reporte de cierre
+/// de seguimiento is (manual lines 4203 and 4233: "genera el Reporte de cierre ... en
+/// original y archiva").
+pub fn original_only(kind: DocumentKind) -> bool {
+    kind == DocumentKind::ReporteCierreSeguimiento
+}
+
 /// Where a page goes, printed under ORIGINAL / COPIA.
 pub fn destination(kind: DocumentKind, original: bool) -> &'static str {
     if original != dti_keeps_original(kind) {

@@ -467,10 +467,11 @@ fn one_copy(form: &Form, original: bool, paper: Paper) -> Result<Vec<Page>> {
     Ok(f.pages)
 }
 
-/// The pages of one document: its ORIGINAL, then its COPIA (a draft prints once).
+/// The pages of one document: its ORIGINAL, then its COPIA (a draft, and a document the
+/// manual makes in original only, print once).
 pub fn pages(form: &Form, paper: Paper) -> Result<Vec<Page>> {
     let mut out = one_copy(form, true, paper)?;
-    if !form.draft {
+    if !form.draft && !wording::original_only(form.kind) {
         out.extend(one_copy(form, false, paper)?);
     }
     Ok(out)
