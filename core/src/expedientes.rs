@@ -102,20 +102,32 @@ impl Store {
 
     pub fn create_expediente(&mut self, n: NewExpediente) -> Result<Created> {
         let proc = procedure::latest(&n.procedure)?;
-        let area = n.area.trim();
-        if area.is_empty() {
-            return Err(Error::InvalidField {
-                field: msg!("field.area").to_string(),
-                why: msg!("field.empty"),
-            });
-        }
-        let asset = match n.asset.as_deref() {
+        let asset = match n.asset.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Some(crate::tag::parse_typed(t).ok_or_else(|| Error::InvalidField {
                 field: msg!("field.equipo").to_string(),
                 why: msg!("tag.not_a_tag", text = t),
             })?),
             None => None,
         };
+        // A job opened from a registered tag is where the equipment is: its unidad and
+        // área fill what the técnico left empty.
+        let located = asset.as_deref().and_then(|t| self.asset(t).ok()).map(|a| a.location);
+        let mut area = n.area.trim().to_owned();
+        let mut unidad = n.unidad.unwrap_or_default().trim().to_owned();
+        if let Some(l) = located {
+            if area.is_empty() {
+                area = l.area.trim().to_owned();
+            }
+            if unidad.is_empty() {
+                unidad = l.unidad.trim().to_owned();
+            }
+        }
+        if area.is_empty() {
+            return Err(Error::InvalidField {
+                field: msg!("field.area").to_string(),
+                why: msg!("field.empty"),
+            });
+        }
         let now = time::now_ms();
         let (tipo, numero) = n.request.as_deref().map(split_request).unwrap_or_default();
         let year = time::from_ms(now).format("%Y").to_string();
@@ -136,8 +148,8 @@ impl Store {
                 numero,
                 ..Default::default()
             },
-            area: area.to_owned(),
-            unidad: n.unidad.unwrap_or_default().trim().to_owned(),
+            area,
+            unidad,
             seccion: proc.seccion.clone(),
             assignees: n.assignees,
             equipment: asset.into_iter().collect(),

@@ -396,6 +396,11 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
             brand: "Cisco".into(),
             model: "Catalyst 2960".into(),
             serial: "FOC1234X0AB".into(),
+            location: brigada_core::model::Location {
+                unidad: "Hospital General de Córdoba".into(),
+                area: "Sistemas".into(),
+                ..Default::default()
+            },
             ..Default::default()
         })
         .unwrap();
@@ -426,6 +431,15 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.wait_text("[data-testid=asset-status]", "En reparación").await;
         app.wait_text("[data-testid=asset]", "Site de telecomunicaciones 2")
             .await;
+        // A job for this switch, opened from its record: the tag, unidad and área come
+        // with it, nothing typed.
+        app.click("#asset-new-job").await;
+        let tag = app.el("#asset").await.prop("value").await.unwrap().unwrap_or_default();
+        assert_eq!(tag, "SESVER:DTI:ACT:000123");
+        app.click("#create").await;
+        app.wait_text("[data-testid=folio]", "-").await;
+        let card = app.wait_text(".card", "Sistemas").await;
+        assert!(card.contains("Hospital General de Córdoba"), "{card}");
         // In a job: the camera is opened to take a photo; then the switch is added by
         // holding its tag up to the camera (the equipment section takes the camera), and
         // another piece of equipment by a keyboard-wedge scanner typing its number.

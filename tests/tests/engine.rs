@@ -165,6 +165,46 @@ fn p6_escalations_count_from_the_recorded_report_time() {
 }
 
 #[test]
+fn a_job_opened_from_a_registered_tag_takes_its_unidad_and_area() {
+    let (_d, mut store) = temp_store("Tablet 06");
+    let t = tag::format(2);
+    store
+        .add_asset(brigada_core::assets::NewAsset {
+            tag: t.clone(),
+            kind: "computadora".into(),
+            location: brigada_core::model::Location {
+                unidad: "Hospital Regional de Xalapa".into(),
+                area: "Admisión".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    let new = |area: &str, unidad: Option<&str>| brigada_core::expedientes::NewExpediente {
+        procedure: "P3".into(),
+        area: area.into(),
+        unidad: unidad.map(str::to_owned),
+        request: None,
+        asset: Some(t.clone()),
+        assignees: vec![],
+    };
+    let c = store.create_expediente(new("", None)).unwrap();
+    let e = store.view(&c.id).unwrap().expediente;
+    assert_eq!(
+        (e.unidad.as_str(), e.area.as_str()),
+        ("Hospital Regional de Xalapa", "Admisión")
+    );
+    assert_eq!(e.equipment, vec![t.clone()]);
+    // What the técnico typed wins.
+    let c = store.create_expediente(new("Urgencias", None)).unwrap();
+    assert_eq!(store.view(&c.id).unwrap().expediente.area, "Urgencias");
+    // No tag and no área: still a clear error.
+    let mut bare = new("", None);
+    bare.asset = None;
+    assert!(store.create_expediente(bare).is_err());
+}
+
+#[test]
 fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
     let (_d, mut store) = temp_store("Tablet 06");
     let t = tag::format(1);
