@@ -33,6 +33,8 @@ pub enum Error {
     /// variants of the same names, which the core raises too.)
     Record(Box<brigada_record::Error>),
     NotFound(String),
+    /// A printed paper's expediente (by id) is not on this device (yet).
+    PaperNotHere(String),
     AssetNotFound(String),
     DuplicateTag(String),
     /// `field` is what the person knows the field as (its label), not an internal id.
@@ -83,7 +85,7 @@ impl Error {
             Error::CorruptDatabase { .. } => C::CorruptDatabase,
             Error::DatabaseTooNew { .. } => C::DatabaseTooNew,
             Error::Record(e) => e.code(),
-            Error::NotFound(_) => C::NotFound,
+            Error::NotFound(_) | Error::PaperNotHere(_) => C::NotFound,
             Error::AssetNotFound(_) => C::AssetNotFound,
             Error::DuplicateTag(_) => C::DuplicateTag,
             Error::InvalidField { .. } => C::InvalidField,
@@ -117,6 +119,7 @@ impl Error {
             Error::DatabaseTooNew { found, known } => msg!("database_too_new", found = *found, known = *known),
             Error::Record(e) => e.message(),
             Error::NotFound(r) => msg!("not_found", reference = r),
+            Error::PaperNotHere(id) => msg!("verify.paper_not_here", id = id),
             Error::AssetNotFound(t) => msg!("asset_not_found", tag = t),
             Error::DuplicateTag(t) => msg!("duplicate_tag", tag = t),
             Error::InvalidField { field, why } => msg!("invalid_field", field = field, why = why.clone()),

@@ -162,6 +162,18 @@ fn every_document_of_every_procedure_prints_and_verifies() {
 }
 
 #[test]
+fn a_paper_whose_expediente_is_not_here_says_so_in_spanish() {
+    let (_d, mut ana) = temp_store("Tablet 07");
+    let (_e, other) = temp_store("Tablet 08");
+    let job = signed_justificacion(&mut ana);
+    let e = other.verify_printed(&code_of(&ana, &job)).unwrap_err();
+    assert_eq!(e.code().as_str(), "not_found");
+    let said = e.render(brigada_core::messages::Locale::Es);
+    assert!(said.contains("no está en este dispositivo: sincroniza"), "{said}");
+    assert!(!said.contains("try again"), "{said}");
+}
+
+#[test]
 fn the_formato_de_servicio_a_equipo_goes_back_in_original_with_the_requesters_data() {
     let (_d, mut store) = temp_store("Tablet 21");
     let job = new_job(&mut store, "P3");

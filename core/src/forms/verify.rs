@@ -281,12 +281,9 @@ impl Store {
                 text = qr_text.chars().take(80).collect::<String>()
             ))
         })?;
-        let (d, exp, proc) = self.load_doc(&p.expediente_id).map_err(|_| {
-            Error::NotFound(format!(
-                "{} (the expediente of this paper; sync and try again)",
-                p.expediente_id
-            ))
-        })?;
+        let (d, exp, proc) = self
+            .load_doc(&p.expediente_id)
+            .map_err(|_| Error::PaperNotHere(p.expediente_id.clone()))?;
         let mut v = self.verify_loaded(&d, &exp, proc);
         v.document = Some(p.kind.title().to_owned());
         let sigs = signatures_for(&exp, proc, p.kind);
