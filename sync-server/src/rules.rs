@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use automerge::{Automerge, ChangeHash};
 use brigada_record::messages::Message;
-use brigada_record::model::Expediente;
+use brigada_record::model::{Expediente, Signature};
 use brigada_record::msg;
 
 use crate::devices::{Device, Role};
@@ -59,6 +59,17 @@ pub fn authorship(d: &Automerge, before: &[ChangeHash], device: &Device) -> Auth
     }
 }
 
+/// The signatures `new` adds to the expediente as the server had it (`old`, `None` for a new
+/// one): what the role rules judge and what the server witnesses.
+pub fn added_signatures<'a>(
+    old: Option<&'a Expediente>,
+    new: &'a Expediente,
+) -> impl Iterator<Item = &'a Signature> + Clone + 'a {
+    new.signatures
+        .iter()
+        .filter(move |n| old.is_none_or(|o| o.signatures.iter().all(|s| s.id != n.id)))
+}
+
 /// What the device's role allows this push to do to an expediente (`old`: as the server
 /// had it, `None` for a new one).
 pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) -> Result<(), Message> {
@@ -69,10 +80,7 @@ pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) 
             }
         }
     }
-    let added = new
-        .signatures
-        .iter()
-        .filter(|n| old.is_none_or(|o| o.signatures.iter().all(|s| s.id != n.id)));
+    let added = added_signatures(old, new);
     if device.role != Role::Jefe && added.clone().any(|s| s.role == "jefe") {
         return Err(msg!("refused.jefe_signature"));
     }

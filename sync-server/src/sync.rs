@@ -276,16 +276,11 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             let added = existing.as_ref().map(|_| d.save_after(&before));
             repo.store(&push.id, &d, added.as_deref(), &meta)?;
         }
-        // The server's witness of each new signature: the signer's clock says when it was
-        // sealed; this says when it was first received here.
+        // The server's witness of each new signature (the role rules passed: each is the
+        // sender's own, its seal verified): the signer's clock says when it was sealed;
+        // this says when it was first received here.
         if let Some(new) = &exp {
-            let seals: Vec<&str> = new
-                .signatures
-                .iter()
-                .filter(|s| {
-                    old.as_ref()
-                        .is_none_or(|o| o.signatures.iter().all(|x| x.seal != s.seal))
-                })
+            let seals: Vec<&str> = rules::added_signatures(old.as_ref(), new)
                 .map(|s| s.seal.as_str())
                 .collect();
             if !seals.is_empty() {

@@ -126,8 +126,13 @@ pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Sum
             Err(Error::Server { status: 404, .. }) => break,
             Err(e) => return Err(e),
         };
-        store.lend(|s| s.write(|tx| keys::witness(tx, &page.seals)))?;
-        if !page.more || page.seals.is_empty() {
+        let moved = store.lend(|s| {
+            s.write(|tx| keys::witness(tx, &page.seals))?;
+            Ok(keys::seals_cursor(s.conn())? > after)
+        })?;
+        // A page that does not move the cursor ends the loop, whatever `more` says (a
+        // broken or hostile server cannot keep a device asking forever).
+        if !page.more || !moved {
             break;
         }
     }

@@ -51,3 +51,10 @@ describe("isoDay", () => {
     expect(isoDay(new Date(Date.UTC(2026, 0, 5, 18, 0)))).toBe("2026-01-05");
   });
 });
+
+describe("typedNow", () => {
+  it("is the Mexico City moment as people write it, what the core takes", async () => {
+    const { typedNow } = await import("../lib/ui/format");
+    expect(typedNow(new Date(Date.UTC(2026, 10, 29, 3, 5)))).toBe("28/11/2026 21:05");
+  });
+});

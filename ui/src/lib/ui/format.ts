@@ -29,6 +29,12 @@ const hourFmt = new Intl.DateTimeFormat("es-MX", {
   hour12: false,
 });
 
+/** This moment as people in Mexico write it, Mexico City time: "30/11/2026 09:15". */
+export function typedNow(now: Date = new Date()): string {
+  const [y, m, d] = isoDay(now).split("-");
+  return `${d}/${m}/${y} ${hourFmt.format(now)}`;
+}
+
 /** A short time for tight places: "10:05" today, "27/11 10:05" on another day. */
 export function shortWhen(ms: number, now: Date = new Date()): string {
   const d = new Date(ms);
