@@ -448,3 +448,45 @@ fn only_the_head_of_departments_own_device_seals_the_heads_signature() {
     let v = office.store.verify_expediente(&job).unwrap();
     assert_eq!(v.status, Status::Valid, "{}", v.reason);
 }
+
+#[test]
+fn a_decommission_puts_the_requesters_conformity_and_acknowledgement_each_on_its_own_paper() {
+    let (_d, mut store) = temp_store("Tablet 06");
+    let out = tempfile::tempdir().unwrap();
+    let job = new_job(&mut store, "P4");
+    store.add_equipment(&job, &tag::format(3)).unwrap();
+    let path = [("1", None), ("2", Some("no")), ("2A", None), ("6", None)];
+    drive(&mut store, &job, &path).unwrap();
+    // At step 7 the requester signs the Formato (conformity) and, another person here so
+    // the papers tell them apart, the Dictamen's copy (receipt of the original).
+    store
+        .sign(&job, "conformidad", "Dra. Laura Méndez Ruiz", strokes(), Some("7"))
+        .unwrap();
+    store
+        .sign(&job, "acuse", "Lic. Pedro Ruiz Soto", strokes(), Some("7"))
+        .unwrap();
+    store.record_step(&job, "7", None, None).unwrap();
+    let formato = store.form(&job, DocumentKind::FormatoServicioEquipo, false).unwrap();
+    let dictamen = store.form(&job, DocumentKind::DictamenTecnico, false).unwrap();
+    let roles = |f: &Form| f.signers.iter().map(|s| s.role.clone()).collect::<Vec<_>>();
+    assert_eq!(roles(&formato), ["conformidad"]);
+    assert_eq!(roles(&dictamen), ["acuse"]);
+    assert!(formato.missing_roles.is_empty() && dictamen.missing_roles.is_empty());
+    let text = |f: &Form| {
+        read_pdf(
+            out.path(),
+            &format!("{}.pdf", f.kind.slug()),
+            &render(std::slice::from_ref(f)),
+        )
+        .join("\n")
+    };
+    let (formato, dictamen) = (text(&formato), text(&dictamen));
+    assert!(
+        formato.contains("Laura Méndez Ruiz") && !formato.contains("Pedro Ruiz Soto"),
+        "{formato}"
+    );
+    assert!(
+        dictamen.contains("Pedro Ruiz Soto") && !dictamen.contains("Laura Méndez Ruiz"),
+        "{dictamen}"
+    );
+}

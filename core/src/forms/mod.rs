@@ -111,11 +111,10 @@ pub const ALL_KINDS: [DocumentKind; 10] = [
 
 /// Signatures that belong on a `kind` document, oldest first.
 pub fn signatures_for<'a>(exp: &'a Expediente, proc: &Procedure, kind: DocumentKind) -> Vec<&'a Signature> {
-    let steps: Vec<&str> = proc.steps_for_document(kind).iter().map(|s| s.id.as_str()).collect();
     let mut sigs: Vec<&Signature> = exp
         .signatures
         .iter()
-        .filter(|s| s.step.as_deref().is_some_and(|st| steps.contains(&st)))
+        .filter(|s| s.step.as_deref().is_some_and(|st| proc.signature_on(st, &s.role, kind)))
         .collect();
     sigs.sort_by(|a, b| (a.stamp.at, &a.id).cmp(&(b.stamp.at, &b.id)));
     sigs
@@ -302,13 +301,12 @@ impl Store {
             )),
             _ => None,
         };
-        let mut missing_roles: Vec<String> = proc
-            .steps_for_document(kind)
-            .iter()
-            .flat_map(|s| s.requires.signatures.iter().cloned())
-            .filter(|r| !signers.iter().any(|s| &s.role == r))
+        let missing_roles: Vec<String> = proc
+            .roles_for_document(kind)
+            .into_iter()
+            .filter(|r| !signers.iter().any(|s| s.role == *r))
+            .map(str::to_owned)
             .collect();
-        missing_roles.dedup();
         let seals: Vec<&str> = if draft {
             vec![]
         } else {

@@ -36,6 +36,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("P5.v2.toml", include_str!("../../procedures/P5.v2.toml")),
     ("P6.v2.toml", include_str!("../../procedures/P6.v2.toml")),
     ("P7.v2.toml", include_str!("../../procedures/P7.v2.toml")),
+    ("P4.v3.toml", include_str!("../../procedures/P4.v3.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +169,12 @@ pub struct Step {
     /// signs the Formato de servicio a equipo and the Dictamen's copy).
     #[serde(default)]
     pub signs: Vec<DocumentKind>,
+    /// Which role's signature goes on which of the step's documents, when they differ
+    /// (P4 v3 step 7: the requester's conformity on the Formato de servicio a equipo, the
+    /// acknowledgement of receipt on the Dictamen's copy). A role not named here signs
+    /// every document of the step.
+    #[serde(default)]
+    pub sign_on: BTreeMap<String, Vec<DocumentKind>>,
     #[serde(default)]
     pub wait: Option<Wait>,
     #[serde(default)]
@@ -175,6 +182,18 @@ pub struct Step {
     /// The procedure this one continues as (P5 step 4 → P3).
     #[serde(default)]
     pub continues: Option<String>,
+}
+
+impl Step {
+    /// Whether documents of `kind` are produced or signed at this step.
+    pub fn touches(&self, kind: DocumentKind) -> bool {
+        self.produces.contains(&kind) || self.signs.contains(&kind)
+    }
+
+    /// Whether a signature in `role` made at this step goes on documents of `kind`.
+    pub fn places(&self, role: &str, kind: DocumentKind) -> bool {
+        self.touches(kind) && self.sign_on.get(role).is_none_or(|ks| ks.contains(&kind))
+    }
 }
 
 /// A deadline computed from a recorded time (P6: 24 h, then 48 h).
@@ -217,10 +236,25 @@ impl Procedure {
     /// Steps whose signatures belong on documents of `kind`: those producing it and
     /// those collecting signatures for it.
     pub fn steps_for_document(&self, kind: DocumentKind) -> Vec<&Step> {
-        self.steps
-            .iter()
-            .filter(|s| s.produces.contains(&kind) || s.signs.contains(&kind))
-            .collect()
+        self.steps.iter().filter(|s| s.touches(kind)).collect()
+    }
+
+    /// Whether a signature in `role` collected at `step` belongs on documents of `kind`.
+    pub fn signature_on(&self, step: &str, role: &str, kind: DocumentKind) -> bool {
+        self.step(step).is_some_and(|s| s.places(role, kind))
+    }
+
+    /// The roles whose signatures a document of `kind` needs, in the procedure's order.
+    pub fn roles_for_document(&self, kind: DocumentKind) -> Vec<&str> {
+        let mut roles: Vec<&str> = Vec::new();
+        for s in self.steps_for_document(kind) {
+            for r in &s.requires.signatures {
+                if s.places(r, kind) && !roles.contains(&r.as_str()) {
+                    roles.push(r);
+                }
+            }
+        }
+        roles
     }
 
     /// Where a step sits in the manual's order (for "what was known by this step").
@@ -299,6 +333,14 @@ impl Procedure {
             for r in &s.requires.signatures {
                 if !SIGNATURE_ROLES.contains(&r.as_str()) {
                     return Err(format!("step {} requires unknown signature role {r}", s.id));
+                }
+            }
+            for (r, kinds) in &s.sign_on {
+                if !s.requires.signatures.contains(r) {
+                    return Err(format!("step {} places role {r} it does not require", s.id));
+                }
+                if kinds.is_empty() || kinds.iter().any(|k| !s.touches(*k)) {
+                    return Err(format!("step {} places {r} on a document it does not sign", s.id));
                 }
             }
         }
@@ -439,15 +481,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn all_seven_procedures_load_and_validate_in_both_versions() {
+    fn all_seven_procedures_load_and_validate_in_every_version() {
         let mut ids: Vec<_> = catalog().keys().map(|(id, _)| id.as_str()).collect();
         ids.dedup();
         assert_eq!(ids, ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]);
         for id in ids {
             let versions: Vec<u32> = catalog().keys().filter(|(i, _)| i == id).map(|(_, v)| *v).collect();
-            assert_eq!(versions, [1, 2], "{id}");
-            assert_eq!(latest(id).unwrap().version, 2, "new expedientes take the newest");
+            let newest = if id == "P4" { 3 } else { 2 };
+            assert_eq!(versions, (1..=newest).collect::<Vec<_>>(), "{id}");
+            assert_eq!(latest(id).unwrap().version, newest, "new expedientes take the newest");
         }
+    }
+
+    #[test]
+    fn p4_v3_puts_each_signature_of_step_7_on_its_own_paper() {
+        let p = get("P4", 3).unwrap();
+        let (formato, dictamen) = (DocumentKind::FormatoServicioEquipo, DocumentKind::DictamenTecnico);
+        assert_eq!(p.roles_for_document(formato), ["conformidad"]);
+        assert_eq!(p.roles_for_document(dictamen), ["acuse"]);
+        assert!(p.signature_on("7", "conformidad", formato) && !p.signature_on("7", "conformidad", dictamen));
+        // Version 2, which expedientes already follow, keeps both on both.
+        assert_eq!(
+            get("P4", 2).unwrap().roles_for_document(dictamen),
+            ["conformidad", "acuse"]
+        );
+    }
+
+    #[test]
+    fn validation_rejects_a_role_placed_on_a_paper_the_step_does_not_sign() {
+        let mut p = get("P4", 3).unwrap().clone();
+        let seven = p.steps.iter_mut().find(|s| s.id == "7").unwrap();
+        seven.sign_on.insert("acuse".into(), vec![DocumentKind::Tarjeta]);
+        assert!(p.validate().unwrap_err().contains("does not sign"));
+        let seven = p.steps.iter_mut().find(|s| s.id == "7").unwrap();
+        seven.sign_on.clear();
+        seven.sign_on.insert("jefe".into(), vec![DocumentKind::DictamenTecnico]);
+        assert!(p.validate().unwrap_err().contains("does not require"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ import { checklist, fieldsToFill } from "../lib/expedientes/checklist";
 
 const req = (fields: string[] = []) => ({ fields, photos: 0, signatures: [], materials: false, equipment: false, parts: false });
 const step = (id: string, kind: Step["kind"], answers: Step["answers"] = [], fields: string[] = []): Step => ({
-  id, kind, title: `Paso ${id}`, requires: req(fields), answers, next: null, produces: [], signs: [], wait: null, effects: [], continues: null,
+  id, kind, title: `Paso ${id}`, requires: req(fields), answers, next: null, produces: [], signs: [], sign_on: {}, wait: null, effects: [], continues: null,
 });
 
 const P: Procedure = {

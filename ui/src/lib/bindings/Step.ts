@@ -11,7 +11,14 @@ export type Step = { id: string, kind: StepKind, title: string, requires: Requir
  * Documents produced earlier whose signatures are collected at this step (P4 step 7
  * signs the Formato de servicio a equipo and the Dictamen's copy).
  */
-signs: Array<DocumentKind>, wait: Wait | null, effects: Array<Effect>, 
+signs: Array<DocumentKind>, 
+/**
+ * Which role's signature goes on which of the step's documents, when they differ
+ * (P4 v3 step 7: the requester's conformity on the Formato de servicio a equipo, the
+ * acknowledgement of receipt on the Dictamen's copy). A role not named here signs
+ * every document of the step.
+ */
+sign_on: { [key in string]?: Array<DocumentKind> }, wait: Wait | null, effects: Array<Effect>, 
 /**
  * The procedure this one continues as (P5 step 4 → P3).
  */
