@@ -342,7 +342,7 @@ pub fn components(rows: &[ComponentRow]) -> String {
         )
         .to_string();
         if let Some(x) = &c.consumed_by {
-            line.push_str(&msg!("cli.component_used", folio = x).to_string());
+            line.push_str(&msg!("cli.component_used", folio = c.consumed_folio.as_deref().unwrap_or(x)).to_string());
         }
         line
     })

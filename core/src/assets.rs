@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::doc;
 use crate::error::{Error, Result};
 use crate::model::{ASSET_KINDS, ASSET_STATUSES, Asset, Location};
+use crate::procedure::{DocumentKind, Effect};
 use crate::store::documents::{self, DocKind};
 use crate::store::{Store, index};
 use crate::time;
@@ -28,7 +29,27 @@ pub struct AssetView {
     pub asset: Asset,
     /// Expedientes that involve this asset, newest first.
     pub history: Vec<index::Row>,
+    /// When, why and by which expediente it was decommissioned, while its status is baja.
+    pub baja: Option<Decommission>,
 }
+
+/// An asset's decommission as its record shows it (P4, manual lines 5444–5545).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Decommission {
+    pub expediente_id: String,
+    pub folio: String,
+    /// When the step that sent the asset to baja was recorded.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub at: i64,
+    /// The reason, in words ("Obsolescencia del equipo"); empty if none was recorded.
+    pub reason: String,
+    /// Whether the Dictamen técnico was issued (printed from the expediente).
+    pub dictamen: bool,
+}
+
+/// The P4 field that holds the reason of a baja.
+const REASON_FIELD: &str = "motivo_baja";
 
 fn doc_id(tag: &str) -> String {
     format!("asset:{tag}")
@@ -92,7 +113,51 @@ impl Store {
             },
         )?;
         history.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-        Ok(AssetView { asset, history })
+        let baja = if asset.status == "baja" {
+            self.decommission(&history)?
+        } else {
+            None
+        };
+        Ok(AssetView { asset, history, baja })
+    }
+
+    /// The newest expediente in `history` that recorded a step sending its equipment to
+    /// baja (an asset set to baja by hand has none).
+    fn decommission(&self, history: &[index::Row]) -> Result<Option<Decommission>> {
+        for row in history {
+            let v = self.view(&row.id)?;
+            let e = &v.expediente;
+            let proc = crate::procedure::get(&e.procedure_id, e.procedure_version)?;
+            let superseded: Vec<&str> = e
+                .log
+                .iter()
+                .flat_map(|l| l.supersedes.iter().map(String::as_str))
+                .collect();
+            let done = e.log.iter().rev().find(|l| {
+                !superseded.contains(&l.id.as_str())
+                    && proc
+                        .step(&l.step)
+                        .is_some_and(|s| s.effects.contains(&Effect::AssetBaja))
+            });
+            if let Some(l) = done {
+                let reason = v
+                    .fields
+                    .iter()
+                    .find(|f| f.def.id == REASON_FIELD)
+                    .and_then(|f| f.words.clone());
+                return Ok(Some(Decommission {
+                    expediente_id: e.id.clone(),
+                    folio: e.folio.clone(),
+                    at: l.stamp.at,
+                    reason: reason.unwrap_or_default(),
+                    dictamen: e
+                        .documents
+                        .iter()
+                        .any(|d| d.kind == DocumentKind::DictamenTecnico.slug()),
+                }));
+            }
+        }
+        Ok(None)
     }
 
     pub fn set_asset_status(&mut self, tag_text: &str, status: &str) -> Result<()> {

@@ -423,7 +423,7 @@ impl Store {
                 exp.parts.push(Part {
                     id: uuid(),
                     description: description.trim().into(),
-                    serial: serial.map(str::to_owned),
+                    serial: serial.map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned),
                     from_asset,
                     stamp: stamp.clone(),
                 });

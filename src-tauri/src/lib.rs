@@ -10,7 +10,7 @@ pub mod state;
 
 use tauri::Manager;
 
-use crate::commands::{expedientes, papers, scan, session, sync};
+use crate::commands::{expedientes, inventory, papers, scan, session, sync};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -36,6 +36,7 @@ pub fn run() {
             expedientes::record_step,
             expedientes::set_fields,
             expedientes::add_material,
+            expedientes::add_part,
             expedientes::attach_photo,
             expedientes::edit_photo,
             expedientes::camera_photo,
@@ -55,6 +56,8 @@ pub fn run() {
             scan::register_asset,
             scan::edit_asset,
             scan::asset_choices,
+            inventory::list_assets,
+            inventory::components,
             sync::enroll,
             sync::sync_now,
             sync::sync_status,

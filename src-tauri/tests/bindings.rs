@@ -20,7 +20,7 @@ use brigada_core::forms::batch::PrintRequest;
 use brigada_core::model::Signature;
 use brigada_core::procedure::Procedure;
 use brigada_core::scan::Scanned;
-use brigada_core::store::index::Row;
+use brigada_core::store::index::{AssetRow, ComponentRow, Row};
 use brigada_core::sync::{Progress, Summary};
 use ts_rs::TS;
 
@@ -39,6 +39,8 @@ fn export(dir: &Path) {
         View,
         Created,
         Row,
+        AssetRow,
+        ComponentRow,
         Procedure,
         Catalog,
         Signature,

@@ -26,6 +26,16 @@ impl App {
     async fn launch_with(home: &Path, env: &[(&str, &Path)]) -> App {
         App::launch_bin(Path::new(env!("CARGO_BIN_EXE_brigada-app")), home, env).await
     }
+
+    /// Print the expediente's document of `kind` (saved to the print folder) and read it.
+    async fn print_text(&self, kind: &str) -> String {
+        self.click(&format!("[data-kind={kind}] [data-print]")).await;
+        let saved = self
+            .wait_text(&format!("[data-kind={kind}] [data-testid=printed]"), ".pdf")
+            .await;
+        let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
+        pdf_text(Path::new(&pdf))
+    }
 }
 
 /// A store set up and enrolled before the app starts (as first run would), with cheap
@@ -263,12 +273,7 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
         .await;
     office.shot("08-oficina-contrafirma").await;
     // The office prints it: original and copy in one PDF, saved in the print folder.
-    office.click("[data-kind=justificacion-tecnica] [data-print]").await;
-    let saved = office
-        .wait_text("[data-kind=justificacion-tecnica] [data-testid=printed]", ".pdf")
-        .await;
-    let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
-    let text = pdf_text(Path::new(&pdf));
+    let text = office.print_text("justificacion-tecnica").await;
     for needle in [
         folio.trim(),
         "ORIGINAL",
@@ -391,17 +396,15 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
     let folio = {
         let mut s = Store::open(&home, PASS).unwrap();
         s.add_asset(brigada_core::assets::NewAsset {
-            tag: "SESVER:DTI:ACT:000123".into(),
-            kind: "switch".into(),
             brand: "Cisco".into(),
             model: "Catalyst 2960".into(),
             serial: "FOC1234X0AB".into(),
-            location: brigada_core::model::Location {
-                unidad: "Hospital General de Córdoba".into(),
-                area: "Sistemas".into(),
-                ..Default::default()
-            },
-            ..Default::default()
+            ..brigada_scenarios::asset_in(
+                "SESVER:DTI:ACT:000123",
+                "switch",
+                "Hospital General de Córdoba",
+                "Sistemas",
+            )
         })
         .unwrap();
         job_at_decision(&mut s)
@@ -596,6 +599,177 @@ fn the_longest_real_data_fits_the_tablet_upright_and_sideways() {
         app.wait_text("[data-testid=oficina]", &folio).await;
         app.shot("22-datos-largos-oficina").await;
         app.check_touch("oficina-datos-largos").await;
+        app.quit().await;
+    });
+}
+
+/// Scenario 4 of the brief, as the técnico walks it: the tag is scanned and the asset's
+/// record opens; a P4 is opened from it; two reusable parts are extracted and enter the
+/// components inventory; the Dictamen states the reason in words and the parts; the
+/// requester signs each paper; the asset shows its baja; opening another P4 for it warns;
+/// a P3 repair takes one of the parts from the inventory.
+#[test]
+fn a_decommission_fills_the_components_inventory_and_the_asset_shows_its_baja() {
+    let (dir, _server, home) = setup();
+    let tag = "SESVER:DTI:ACT:000321";
+    {
+        let mut s = Store::open(&home, PASS).unwrap();
+        s.add_asset(brigada_core::assets::NewAsset {
+            brand: "HP".into(),
+            model: "Compaq 6200 Pro".into(),
+            serial: "MXL1234ABC".into(),
+            ..brigada_scenarios::asset_in(tag, "computadora", "Hospital Regional de Xalapa", "Admisión")
+        })
+        .unwrap();
+    }
+    let printed = dir.path().join("impresos");
+    runtime().block_on(async {
+        let app = App::launch_with(&home, &[("BRIGADA_PRINT_DIR", &printed)]).await;
+        app.unlock().await;
+        // Scan the tag: the asset and its (empty) history appear; a P4 opens from it.
+        app.click("#nav-scan").await;
+        app.wedge("#scan-text", "321").await;
+        app.wait_text("[data-testid=asset]", "Compaq 6200 Pro").await;
+        app.click("#asset-new-job").await;
+        app.select("#procedure", "P4").await;
+        assert!(
+            app.driver.find(By::Css("[data-testid=already-baja]")).await.is_err(),
+            "no warning for equipment in service"
+        );
+        app.click("#create").await;
+        let folio = app.wait_text("[data-testid=folio]", "-").await;
+        let folio = folio.trim().to_owned();
+        // 1: the equipment came with the job. 2: its state, and it has reusable parts.
+        app.click("#record").await;
+        app.wait_text("[data-testid=current-step]", ": 2").await;
+        app.type_in("#field-estado_equipo", "Tarjeta madre dañada; no enciende.")
+            .await;
+        app.click("[data-answer=si]").await;
+        app.wait_text("[data-testid=current-step]", ": 3").await;
+        // 3: the parts, typed as they come out of the case.
+        for (part, serial) in [("Memoria RAM DDR3 4 GB", "RAM-7781"), ("Disco duro SATA 500 GB", "")] {
+            app.type_in("#part-description", part).await;
+            if !serial.is_empty() {
+                app.type_in("#part-serial", serial).await;
+            }
+            app.click("#part-add").await;
+            app.wait_text("[data-testid=parts]", part).await;
+        }
+        app.shot("14-baja-piezas").await;
+        app.check_touch("baja-piezas").await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=current-step]", ": 4").await;
+        app.click("#record").await;
+        // 5: the Dictamen's reason among the manual's three, and the fault.
+        app.wait_text("[data-testid=current-step]", ": 5").await;
+        app.click("[data-field=motivo_baja] [data-choice=costo-reparacion]")
+            .await;
+        app.type_in("#field-falla", "Tarjeta madre con capacitores inflados.")
+            .await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=current-step]", ": 6").await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=current-step]", ": 7").await;
+        // 7: the requester signs the Formato, then the Dictamen's copy: the name comes back.
+        app.click("#sign").await;
+        app.wait_text("[data-testid=firma-summary]", "Formato de servicio a equipo")
+            .await;
+        app.type_in("#firma-name", "Lic. Marta Vázquez Ortiz").await;
+        app.draw_signature().await;
+        app.click("#firma-submit").await;
+        app.wait_text("[data-testid=signatures]", "Lic. Marta Vázquez Ortiz")
+            .await;
+        app.click("#sign").await;
+        let summary = app.wait_text("[data-testid=firma-summary]", "Dictamen").await;
+        assert!(!summary.contains("Formato de servicio"), "{summary}");
+        let name = app
+            .el("#firma-name")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(name, "Lic. Marta Vázquez Ortiz", "the same person, not typed twice");
+        app.draw_signature().await;
+        app.click("#firma-submit").await;
+        app.wait_text("[data-testid=signatures]", "Acuse").await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=state]", "Terminado").await;
+        // The Dictamen, printed: the reason in the manual's words, the parts, no codes.
+        let text = app.print_text("dictamen-tecnico").await;
+        for needle in [
+            folio.as_str(),
+            "Sobrecosto en su mantenimiento o reparación",
+            "Memoria RAM DDR3 4 GB",
+            "Disco duro SATA 500 GB",
+            "Lic. Marta Vázquez Ortiz",
+        ] {
+            assert!(text.contains(needle), "the Dictamen lacks {needle:?}:\n{text}");
+        }
+        assert!(!text.contains("costo-reparacion"), "a code reached the paper:\n{text}");
+
+        // The components inventory has both parts, from this job and this computer.
+        app.click("#nav-inventario").await;
+        app.click("#inv-tab-componentes").await;
+        let inv = app
+            .wait_text("[data-testid=inv-components]", "Disco duro SATA 500 GB")
+            .await;
+        assert!(inv.contains("Memoria RAM DDR3 4 GB") && inv.contains(&folio), "{inv}");
+        assert!(inv.contains("Computadora HP Compaq 6200 Pro"), "{inv}");
+        app.shot("15-inventario-componentes").await;
+        app.check_touch("inventario-componentes").await;
+        // The register: the computer is in baja; its record says when, why and by which job.
+        app.click("#inv-tab-equipos").await;
+        app.select("#inv-status", "baja").await;
+        app.wait_text("[data-testid=inv-count]", "1 de 1").await;
+        app.shot("16-inventario-equipos").await;
+        app.check_touch("inventario-equipos").await;
+        app.click("[data-testid=inv-assets] button").await;
+        let baja = app.wait_text("[data-testid=asset-baja]", &folio).await;
+        assert!(baja.contains("Sobrecosto en su mantenimiento o reparación"), "{baja}");
+        app.wait_text("[data-testid=asset-status]", "Baja").await;
+        // Another P4 for the same computer warns before anything is created.
+        app.click("#asset-new-job").await;
+        app.select("#procedure", "P4").await;
+        let warn = app
+            .wait_text("[data-testid=already-baja]", "ya está dado de baja")
+            .await;
+        assert!(warn.contains(&folio), "{warn}");
+        app.shot("17-baja-repetida").await;
+
+        // A P3 repair on another computer takes the RAM from the inventory.
+        app.select("#procedure", "P3").await;
+        let asset = app.el("#asset").await;
+        asset.clear().await.expect("tag cleared");
+        app.type_in("#area", "Farmacia").await;
+        app.click("#create").await;
+        let repair = app.wait_text("[data-testid=folio]", "-").await;
+        let option = app.wait_text("#material-component", "Memoria RAM DDR3 4 GB").await;
+        assert!(option.contains(&folio), "{option}");
+        let ram = app
+            .el("#material-component option:nth-child(2)")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        app.select("#material-component", &ram).await;
+        let item = app
+            .el("#material-item")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(item, "Memoria RAM DDR3 4 GB", "the part extracted first comes first");
+        app.click("#material-add").await;
+        app.wait_text("[data-testid=materials]", "del inventario de componentes")
+            .await;
+        app.click("#nav-inventario").await;
+        app.click("#inv-tab-componentes").await;
+        app.click("#inv-with-used").await;
+        let inv = app.wait_text("[data-testid=inv-components]", "Usada en").await;
+        assert!(inv.contains(repair.trim()), "{inv}");
         app.quit().await;
     });
 }

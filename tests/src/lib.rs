@@ -76,6 +76,21 @@ pub fn small_png() -> Vec<u8> {
     qr::encode_png("foto de prueba", 2).expect("png")
 }
 
+/// A new asset of `kind` placed at `unidad` / `area`; brand, model and serial are set with
+/// struct update syntax where a test needs them.
+pub fn asset_in(tag: &str, kind: &str, unidad: &str, area: &str) -> brigada_core::assets::NewAsset {
+    brigada_core::assets::NewAsset {
+        tag: tag.into(),
+        kind: kind.into(),
+        location: brigada_core::model::Location {
+            unidad: unidad.into(),
+            area: area.into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 /// Fill whatever the current step still needs, with plausible values.
 pub fn satisfy(store: &mut Store, id: &str, step_id: &str) -> Result<()> {
     let v = store.view(id)?;

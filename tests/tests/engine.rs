@@ -169,16 +169,7 @@ fn a_job_opened_from_a_registered_tag_takes_its_unidad_and_area() {
     let (_d, mut store) = temp_store("Tablet 06");
     let t = tag::format(2);
     store
-        .add_asset(brigada_core::assets::NewAsset {
-            tag: t.clone(),
-            kind: "computadora".into(),
-            location: brigada_core::model::Location {
-                unidad: "Hospital Regional de Xalapa".into(),
-                area: "Admisión".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        })
+        .add_asset(asset_in(&t, "computadora", "Hospital Regional de Xalapa", "Admisión"))
         .unwrap();
     let new = |area: &str, unidad: Option<&str>| brigada_core::expedientes::NewExpediente {
         procedure: "P3".into(),
@@ -228,21 +219,48 @@ fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
     let comps = store.components(true).unwrap();
     assert_eq!(comps.len(), 1);
     assert_eq!(comps[0].from_asset.as_deref(), Some(t.as_str()));
+    // The inventory says where each part came from in words a person reads.
+    let folio = store.view(&job).unwrap().expediente.folio;
+    assert_eq!(comps[0].from_folio, folio);
+    assert_eq!(comps[0].from_asset_kind.as_deref(), Some("computadora"));
+    assert_eq!(comps[0].from_asset_model.as_deref(), Some("HP ProDesk 400"));
+    assert!(store.asset_view(&t).unwrap().baja.is_none(), "not yet decommissioned");
+    store
+        .set_fields(&job, &[("motivo_baja".into(), "Sobrecosto".into())])
+        .unwrap();
     drive(&mut store, &job, &[("5", None), ("6", None), ("7", None)]).unwrap();
     let v = store.asset_view(&t).unwrap();
     assert_eq!(v.asset.status, "baja");
     assert_eq!(v.history.len(), 1);
     assert_eq!(v.history[0].id, job);
+    // Its record shows when, why and by which expediente, and that the Dictamen exists.
+    let baja = v.baja.expect("the record shows the decommission");
+    assert_eq!(
+        (baja.expediente_id.as_str(), baja.folio.as_str()),
+        (job.as_str(), folio.as_str())
+    );
+    assert_eq!(baja.reason, "Sobrecosto en su mantenimiento o reparación");
+    assert!(baja.dictamen);
+    let seven = store
+        .view(&job)
+        .unwrap()
+        .expediente
+        .log
+        .iter()
+        .find(|l| l.step == "7")
+        .unwrap()
+        .stamp
+        .at;
+    assert_eq!(baja.at, seven);
     // A P3 repair takes the part from the inventory.
     let repair = new_job(&mut store, "P3");
     store
         .add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id))
         .unwrap();
     assert!(store.components(true).unwrap().is_empty());
-    assert_eq!(
-        store.components(false).unwrap()[0].consumed_by.as_deref(),
-        Some(repair.as_str())
-    );
+    let used = &store.components(false).unwrap()[0];
+    assert_eq!(used.consumed_by.as_deref(), Some(repair.as_str()));
+    assert_eq!(used.consumed_folio, Some(store.view(&repair).unwrap().expediente.folio));
     let e = store
         .add_material(&repair, "Memoria RAM", 1.0, "pza", Some(&comps[0].id))
         .unwrap_err();

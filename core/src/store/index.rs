@@ -378,23 +378,45 @@ pub fn list_assets(conn: &Connection) -> Result<Vec<AssetRow>> {
     Ok(rows)
 }
 
+/// One part of the Inventario de componentes informáticos: where it came from and, once
+/// taken, the repair that used it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ComponentRow {
     pub id: String,
     pub description: String,
     pub serial: Option<String>,
+    /// Tag of the decommissioned asset it was extracted from.
     pub from_asset: Option<String>,
+    /// That asset's kind (`computadora`) and its brand and model ("HP ProDesk 400"), when
+    /// registered on this device.
+    pub from_asset_kind: Option<String>,
+    pub from_asset_model: Option<String>,
     pub from_expediente: String,
+    pub from_folio: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub extracted_at: i64,
     pub consumed_by: Option<String>,
+    pub consumed_folio: Option<String>,
 }
 
 pub fn list_components(conn: &Connection, available_only: bool) -> Result<Vec<ComponentRow>> {
-    let sql = if available_only {
-        "SELECT id, description, serial, from_asset, from_expediente, consumed_by FROM components WHERE consumed_by IS NULL ORDER BY extracted_at"
-    } else {
-        "SELECT id, description, serial, from_asset, from_expediente, consumed_by FROM components ORDER BY extracted_at"
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
+    let sql = format!(
+        "SELECT c.id, c.description, c.serial, c.from_asset, c.from_expediente, c.consumed_by,
+                c.extracted_at, src.folio, used.folio, a.kind, a.brand || ' ' || a.model
+         FROM components c
+         LEFT JOIN expedientes src ON src.id = c.from_expediente
+         LEFT JOIN expedientes used ON used.id = c.consumed_by
+         LEFT JOIN assets a ON a.tag = c.from_asset
+         {}
+         ORDER BY c.extracted_at, c.id",
+        if available_only {
+            "WHERE c.consumed_by IS NULL"
+        } else {
+            ""
+        }
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([], |r| {
             Ok(ComponentRow {
@@ -402,8 +424,13 @@ pub fn list_components(conn: &Connection, available_only: bool) -> Result<Vec<Co
                 description: r.get(1)?,
                 serial: r.get(2)?,
                 from_asset: r.get(3)?,
+                from_asset_kind: r.get(9)?,
+                from_asset_model: r.get::<_, Option<String>>(10)?.map(|w| w.trim().to_owned()),
                 from_expediente: r.get(4)?,
+                from_folio: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                extracted_at: r.get(6)?,
                 consumed_by: r.get(5)?,
+                consumed_folio: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

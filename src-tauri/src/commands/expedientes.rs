@@ -112,9 +112,24 @@ pub fn add_material(
     item: String,
     quantity: f64,
     unit: String,
+    component: Option<String>,
 ) -> Result<View> {
     state.with(|s| {
-        s.add_material(&reference, &item, quantity, &unit, None)?;
+        s.add_material(&reference, &item, quantity, &unit, component.as_deref())?;
+        Ok(s.view(&reference)?)
+    })
+}
+
+/// A reusable part extracted from the equipment being decommissioned (P4 step 3).
+#[tauri::command(async)]
+pub fn add_part(
+    state: State<'_, AppState>,
+    reference: String,
+    description: String,
+    serial: Option<String>,
+) -> Result<View> {
+    state.with(|s| {
+        s.add_part(&reference, &description, serial.as_deref())?;
         Ok(s.view(&reference)?)
     })
 }

@@ -3,6 +3,7 @@
 //! `capabilities/main.json`.
 
 pub mod expedientes;
+pub mod inventory;
 pub mod papers;
 pub mod scan;
 pub mod session;

@@ -5,6 +5,8 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppError } from "./bindings/AppError";
 import type { AppStatus } from "./bindings/AppStatus";
 import type { AssetChoices } from "./bindings/AssetChoices";
+import type { AssetRow } from "./bindings/AssetRow";
+import type { ComponentRow } from "./bindings/ComponentRow";
 import type { AssetView } from "./bindings/AssetView";
 import type { CameraEvent } from "./bindings/CameraEvent";
 import type { NewAssetForm } from "./bindings/NewAssetForm";
@@ -61,8 +63,14 @@ export const backend = {
   recordStep: (reference: string, step: string, answer: string | null, note: string | null) =>
     call<View>("record_step", { reference, step, answer, note }),
   setFields: (reference: string, fields: [string, string][]) => call<View>("set_fields", { reference, fields }),
-  addMaterial: (reference: string, item: string, quantity: number, unit: string) =>
-    call<View>("add_material", { reference, item, quantity, unit }),
+  /** `component`: the part taken from the components inventory, if it is one. */
+  addMaterial: (reference: string, item: string, quantity: number, unit: string, component: string | null = null) =>
+    call<View>("add_material", { reference, item, quantity, unit, component }),
+  addPart: (reference: string, description: string, serial: string | null) =>
+    call<View>("add_part", { reference, description, serial }),
+  listAssets: () => call<AssetRow[]>("list_assets"),
+  /** The components inventory; `all` includes parts already used in a repair. */
+  components: (all: boolean) => call<ComponentRow[]>("components", { all }),
   cameraPhoto: (reference: string, caption: string, step: string | null, keepLocation: boolean) =>
     call<View>("camera_photo", { reference, caption, step, keepLocation }),
   editPhoto: (reference: string, photoId: string, caption: string, step: string | null) =>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SyncState } from "../lib/bindings/SyncState";
 import { setLocale } from "../lib/i18n";
 import { badge } from "../lib/sync/badge";
+import { fold, matches } from "../lib/ui/format";
 
 const base: SyncState = {
   online: true,
@@ -56,5 +57,15 @@ describe("typedNow", () => {
   it("is the Mexico City moment as people write it, what the core takes", async () => {
     const { typedNow } = await import("../lib/ui/format");
     expect(typedNow(new Date(Date.UTC(2026, 10, 29, 3, 5)))).toBe("28/11/2026 21:05");
+  });
+});
+
+describe("search matching", () => {
+  it("finds every word in any field, accents and case aside", () => {
+    expect(fold("Cámara ÑANDÚ")).toBe("camara nandu");
+    expect(matches("ram ddr4", "Memoria RAM DDR4 8 GB", null)).toBe(true);
+    expect(matches("hospital xalapa", "Hospital Regional", "Xalapa-Enríquez")).toBe(true);
+    expect(matches("urgencias", "Admisión", "Hospital Regional de Xalapa")).toBe(false);
+    expect(matches("  ", "anything")).toBe(true);
   });
 });

@@ -43,3 +43,14 @@ export function shortWhen(ms: number, now: Date = new Date()): string {
   const [, m, day] = isoDay(d).split("-");
   return `${day}/${m} ${time}`;
 }
+
+/** Text as a search compares it: lower case, without accents ("Cámara" → "camara"). */
+export function fold(s: string): string {
+  return s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+/** Whether every word of `query` appears in one of `texts`, accents and case aside. */
+export function matches(query: string, ...texts: (string | null | undefined)[]): boolean {
+  const hay = fold(texts.filter(Boolean).join(" "));
+  return fold(query).split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+}
