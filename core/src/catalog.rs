@@ -59,6 +59,12 @@ pub fn demo() -> &'static Catalog {
 pub use brigada_record::procedure::field::fold;
 
 impl Catalog {
+    /// The unidad named `name` (folded: case and accents aside).
+    pub fn unidad(&self, name: &str) -> Option<&Unidad> {
+        let n = fold(name.trim());
+        self.unidades.iter().find(|u| fold(&u.name) == n)
+    }
+
     /// Unidades whose name contains `query` (folded).
     pub fn find_unidades(&self, query: &str) -> Vec<&Unidad> {
         let q = fold(query);

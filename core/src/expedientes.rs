@@ -128,6 +128,11 @@ impl Store {
                 why: msg!("field.empty"),
             });
         }
+        // A unidad the catalog knows is written as the catalog writes it ("tuxpan" typed
+        // in a hurry prints as the hospital's name), so papers and lists agree.
+        if let Some(u) = crate::catalog::demo().unidad(&unidad) {
+            unidad = u.name.clone();
+        }
         let now = time::now_ms();
         let (tipo, numero) = n.request.as_deref().map(split_request).unwrap_or_default();
         let year = time::from_ms(now).format("%Y").to_string();

@@ -132,16 +132,19 @@ fn every_document_of_every_procedure_prints_and_verifies() {
                 let label = forms::wording::role_label(&sig.role);
                 assert!(all.contains(label), "{}: role {label}", f.kind.slug());
             }
+            // The acuse de recibido goes on the page the department keeps, and only on a
+            // paper the manual has acknowledged (the RF01 and the Reporte de cierre have none).
             let kept = if forms::wording::dti_keeps_original(f.kind) {
                 &originals
             } else {
                 &copies
             };
-            assert!(
-                kept.iter().any(|p| p.contains("Acuse de recibido")),
-                "{}",
-                f.kind.slug()
-            );
+            let acuse = |p: &&String| p.contains("Acuse de recibido");
+            if proc.roles_for_document(f.kind).contains(&"acuse") {
+                assert!(kept.iter().any(acuse), "{}", f.kind.slug());
+            } else {
+                assert!(!pages.iter().any(|p| acuse(&p)), "{}: no blank acuse", f.kind.slug());
+            }
         }
         let verdict = ana.store.verify_expediente(job).unwrap();
         if v.signatures.is_empty() {
@@ -489,4 +492,48 @@ fn a_decommission_puts_the_requesters_conformity_and_acknowledgement_each_on_its
         dictamen.contains("Pedro Ruiz Soto") && !dictamen.contains("Laura Méndez Ruiz"),
         "{dictamen}"
     );
+}
+
+#[test]
+fn a_paper_is_dated_where_its_unidad_is_and_names_the_equipment_with_its_inventory_number_and_place() {
+    let (_d, mut store) = temp_store("Tablet 06");
+    let out = tempfile::tempdir().unwrap();
+    let t = tag::format(44);
+    let mut asset = asset_in(&t, "access-point", "Hospital General de Tuxpan", "Medicina Interna");
+    asset.brand = "Ubiquiti".into();
+    asset.model = "UniFi U6 Lite".into();
+    asset.inventory_number = "SESVER-INV-008812".into();
+    asset.location.piso = "1".into();
+    store.add_asset(asset).unwrap();
+    let job = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P4".into(),
+            area: "Medicina Interna".into(),
+            unidad: Some("hospital general de tuxpan".into()),
+            asset: Some(t.clone()),
+            ..Default::default()
+        })
+        .unwrap()
+        .id;
+    let form = store.form(&job, DocumentKind::DictamenTecnico, true).unwrap();
+    assert_eq!(form.lugar, "Tuxpan");
+    let text = read_pdf(out.path(), "dictamen.pdf", &render(&[form])).join("\n");
+    for needle in [
+        "Tuxpan, Ver., a ",
+        "Hospital General de Tuxpan",
+        "Punto de acceso Ubiquiti",
+        "SESVER-INV-008812",
+        "Medicina Interna, piso 1",
+    ] {
+        assert!(text.contains(needle), "the paper lacks {needle:?}:\n{text}");
+    }
+    assert!(!text.contains("access-point") && !text.contains("Xalapa-Enr"), "{text}");
+    assert!(
+        !text.contains("hospital general"),
+        "the catalog's spelling of the unidad: {text}"
+    );
+    // A unidad the catalog does not know is dated at the department's seat.
+    let elsewhere = new_job(&mut store, "P4");
+    let form = store.form(&elsewhere, DocumentKind::DictamenTecnico, true).unwrap();
+    assert_eq!(form.lugar, forms::wording::SEDE);
 }

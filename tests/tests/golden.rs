@@ -120,6 +120,7 @@ fn form(kind: DocumentKind, draft: bool) -> Form {
     Form {
         kind,
         fecha: "20 de noviembre de 2026".into(),
+        lugar: "Xalapa".into(),
         fecha_ms: AT,
         draft,
         signers: if draft {
@@ -139,10 +140,12 @@ fn form(kind: DocumentKind, draft: bool) -> Form {
         elaboro: "Ana Karen Hernández López".into(),
         equipment: vec![EquipmentRow {
             tag: tag::format(123),
-            kind: "switch".into(),
+            kind: "Switch".into(),
             brand: "Cisco".into(),
             model: "Catalyst 2960".into(),
             serial: "FOC1234X0AB".into(),
+            inventory_number: "SESVER-INV-004512".into(),
+            location: "Hospital Regional de Xalapa, Urgencias, piso 2, Site B".into(),
         }],
         changed_after_signing: None,
         code: format!(

@@ -52,6 +52,9 @@ pub struct EquipmentRow {
     pub brand: String,
     pub model: String,
     pub serial: String,
+    pub inventory_number: String,
+    /// Unidad, área and room, as the register has them ("" when the tag is not registered).
+    pub location: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +63,8 @@ pub struct Form {
     pub kind: DocumentKind,
     /// The date printed: of the last signature, else when the document was issued.
     pub fecha: String,
+    /// Where it is signed: the municipio of the unidad ("Tuxpan").
+    pub lugar: String,
     pub fecha_ms: i64,
     pub draft: bool,
     pub signers: Vec<Signer>,
@@ -317,6 +322,7 @@ impl Store {
         Ok(Form {
             kind,
             fecha: wording::long_date_ms(fecha_ms),
+            lugar: wording::place(&body.unidad),
             fecha_ms,
             draft,
             elaboro: exp.assignees.first().cloned().unwrap_or_else(|| exp.created_by.clone()),
@@ -324,19 +330,40 @@ impl Store {
                 .equipment
                 .iter()
                 .map(|t| match self.asset(t) {
-                    Ok(a) => EquipmentRow {
-                        tag: t.clone(),
-                        kind: a.kind,
-                        brand: a.brand,
-                        model: a.model,
-                        serial: a.serial,
-                    },
+                    Ok(a) => {
+                        let l = &a.location;
+                        let piso = (!l.piso.trim().is_empty()).then(|| format!("piso {}", l.piso.trim()));
+                        let location = [
+                            Some(&l.unidad),
+                            Some(&l.area),
+                            Some(&l.edificio),
+                            piso.as_ref(),
+                            Some(&l.sala),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .map(|x| x.trim())
+                        .filter(|x| !x.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                        EquipmentRow {
+                            tag: t.clone(),
+                            kind: wording::asset_kind(&a.kind).to_owned(),
+                            brand: a.brand,
+                            model: a.model,
+                            serial: a.serial,
+                            inventory_number: a.inventory_number,
+                            location,
+                        }
+                    }
                     Err(_) => EquipmentRow {
                         tag: t.clone(),
                         kind: String::new(),
                         brand: String::new(),
                         model: String::new(),
                         serial: String::new(),
+                        inventory_number: String::new(),
+                        location: String::new(),
                     },
                 })
                 .collect(),

@@ -9,6 +9,33 @@ use crate::procedure::DocumentKind;
 pub const INSTITUCION: &str = "SERVICIOS DE SALUD DE VERACRUZ";
 pub const DIRECCION: &str = "Dirección Administrativa";
 pub const DEPARTAMENTO: &str = "Departamento de Tecnologías de la Información";
+/// Where papers are dated when the unidad is not in the catalog: the department's seat.
+pub const SEDE: &str = "Xalapa-Enríquez";
+
+/// Where a paper is signed: the municipio of the expediente's unidad, as the catalog has it.
+pub fn place(unidad: &str) -> String {
+    crate::catalog::demo()
+        .unidad(unidad)
+        .map(|u| u.municipio.clone())
+        .unwrap_or_else(|| SEDE.to_owned())
+}
+
+/// An asset kind as the paper names it (the register stores a short code).
+pub fn asset_kind(kind: &str) -> &str {
+    match kind {
+        "computadora" => "Computadora",
+        "laptop" => "Laptop",
+        "radio" => "Radio",
+        "switch" => "Switch",
+        "telefono" => "Teléfono",
+        "access-point" => "Punto de acceso",
+        "ups" => "No-break (UPS)",
+        "impresora" => "Impresora",
+        "servidor" => "Servidor",
+        "otro" => "Otro",
+        other => other,
+    }
+}
 
 pub fn intro(kind: DocumentKind) -> &'static str {
     use DocumentKind::*;
@@ -71,9 +98,10 @@ pub fn dti_keeps_original(kind: DocumentKind) -> bool {
 
 /// Is the document made in original only, filed by the department? The Reporte de cierre
 /// de seguimiento is (manual lines 4203 and 4233: "genera el Reporte de cierre ... en
-/// original y archiva").
+/// original y archiva"), and so is the RF01 (line 4701: "Llena el Formato (DA/DTI/RF01)
+/// ... y archiva"): nothing leaves the department, so neither carries an acuse.
 pub fn original_only(kind: DocumentKind) -> bool {
-    kind == DocumentKind::ReporteCierreSeguimiento
+    matches!(kind, DocumentKind::ReporteCierreSeguimiento | DocumentKind::FormatoRf01)
 }
 
 /// Where a page goes, printed under ORIGINAL / COPIA.

@@ -305,9 +305,8 @@ impl<'a> Flow<'a> {
             }
             blocks.push((None, r.clone(), String::new()));
         }
-        if dti_page && !blocks.iter().any(|b| b.1 == "acuse") {
-            blocks.push((None, "acuse".into(), String::new()));
-        }
+        // The heading stays with the first row of signatures (24 for the heading itself).
+        self.ensure(24.0 + 100.0)?;
         self.heading("Firmas")?;
         // Two blocks a row, three when there are more (one row fits most documents).
         let per_row = if blocks.len() > 2 { 3 } else { 2 };
@@ -394,7 +393,7 @@ fn one_copy(form: &Form, original: bool, paper: Paper) -> Result<Vec<Page>> {
     let b = &form.body;
     let info = vec![
         ("Folio".to_owned(), b.folio.clone()),
-        ("Fecha".to_owned(), format!("Xalapa-Enríquez, Ver., a {}", form.fecha)),
+        ("Fecha".to_owned(), format!("{}, Ver., a {}", form.lugar, form.fecha)),
         ("Área solicitante".to_owned(), b.area.clone()),
         ("Unidad".to_owned(), b.unidad.clone()),
         ("Solicitud".to_owned(), b.solicitud.clone()),
@@ -427,18 +426,24 @@ fn one_copy(form: &Form, original: bool, paper: Paper) -> Result<Vec<Page>> {
             .equipment
             .iter()
             .map(|e| {
+                let what = [&e.kind, &e.brand, &e.model]
+                    .into_iter()
+                    .map(|x| x.trim())
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 vec![
                     e.tag.clone(),
-                    e.kind.clone(),
-                    e.brand.clone(),
-                    e.model.clone(),
+                    what,
                     e.serial.clone(),
+                    e.inventory_number.clone(),
+                    e.location.clone(),
                 ]
             })
             .collect();
         f.table(
-            &["Etiqueta", "Tipo", "Marca", "Modelo", "Núm. de serie"],
-            &[0.28, 0.16, 0.18, 0.18, 0.20],
+            &["Etiqueta", "Equipo", "Núm. de serie", "Núm. de inventario", "Ubicación"],
+            &[0.21, 0.22, 0.15, 0.18, 0.24],
             &rows,
         )?;
     }
