@@ -17,6 +17,7 @@ pub const COMMANDS: &[&str] = &[
     "set_fields",
     "add_material",
     "add_part",
+    "continue_in",
     "attach_photo",
     "edit_photo",
     "camera_photo",

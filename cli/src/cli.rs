@@ -116,6 +116,9 @@ pub enum Command {
     },
     /// Add equipment involved, by asset tag.
     Equipment { reference: String, tag: String },
+    /// Open the expediente that continues a finished one in another procedure (a P5 visit
+    /// that became a P3 repair), with its área, request, equipment and fault.
+    Continue { reference: String },
     /// Assign an expediente to a person.
     Assign {
         reference: String,

@@ -188,6 +188,10 @@ pub fn run(cli: Cli) -> Result<()> {
             store.add_equipment(&reference, &tag)?;
             out.ok(msg!("cli.equipment_added"))
         }
+        Command::Continue { reference } => {
+            let c = store.continue_in(&reference)?;
+            out.value(&c, |c| msg!("cli.created", folio = &c.folio, id = &c.id).to_string())
+        }
         Command::Assign { reference, to } => {
             store.assign(&reference, &to)?;
             out.ok(msg!("cli.assigned", to = to))

@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::RecordError;
+use crate::continuation::Linked;
 use crate::doc::{self, HistoryEntry};
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -50,6 +51,30 @@ pub struct View {
     /// Every field a person enters for this expediente — the request's date and number,
     /// then the procedure's own — with its kind and its value in words.
     pub fields: Vec<FieldShown>,
+    /// The expediente this one continues, and those that continue it (P5 → P3).
+    pub origin: Option<Linked>,
+    pub continued_in: Vec<Linked>,
+}
+
+/// An edit applied to a loaded document, not yet stored.
+pub(crate) struct PendingEdit {
+    pub(crate) id: String,
+    d: Automerge,
+    pub(crate) exp: Expediente,
+    status: Status,
+    change: Option<automerge::Change>,
+    now: i64,
+}
+
+impl PendingEdit {
+    /// Append the change and reindex, inside the caller's transaction.
+    pub(crate) fn store(&mut self, tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        if let Some(c) = &mut self.change {
+            documents::append(tx, &self.id, &c.bytes(), &self.d, self.now)?;
+        }
+        index::upsert_expediente(tx, &self.exp, &self.status, self.now)?;
+        Ok(())
+    }
 }
 
 /// A field as the app shows and edits it.
@@ -101,6 +126,12 @@ impl Store {
     }
 
     pub fn create_expediente(&mut self, n: NewExpediente) -> Result<Created> {
+        let exp = self.draft_expediente(n)?;
+        self.store_new(exp, |_| Ok(()))
+    }
+
+    /// A new expediente as `n` asks, not yet stored (its folio is given when it is).
+    pub(crate) fn draft_expediente(&self, n: NewExpediente) -> Result<Expediente> {
         let proc = procedure::latest(&n.procedure)?;
         let asset = match n.asset.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Some(crate::tag::parse_typed(t).ok_or_else(|| Error::InvalidField {
@@ -135,13 +166,9 @@ impl Store {
         }
         let now = time::now_ms();
         let (tipo, numero) = n.request.as_deref().map(split_request).unwrap_or_default();
-        let year = time::from_ms(now).format("%Y").to_string();
-        let prefix = format!("{}-{}-{}", proc.seccion, year, self.device().code);
-        let author = self.author();
         let stamp = self.stamp(now);
-        let id = uuid();
-        let mut exp = Expediente {
-            id: id.clone(),
+        Ok(Expediente {
+            id: uuid(),
             folio: String::new(),
             procedure_id: proc.id.clone(),
             procedure_version: proc.version,
@@ -159,7 +186,22 @@ impl Store {
             assignees: n.assignees,
             equipment: asset.into_iter().collect(),
             ..Default::default()
-        };
+        })
+    }
+
+    /// Store a drafted expediente under the next folio of this device; `also` runs in the
+    /// same transaction (a linked expediente's change), so both are durable or neither.
+    pub(crate) fn store_new(
+        &mut self,
+        mut exp: Expediente,
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+    ) -> Result<Created> {
+        let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
+        let now = exp.created_at;
+        let year = time::from_ms(now).format("%Y").to_string();
+        let prefix = format!("{}-{}-{}", proc.seccion, year, self.device().code);
+        let author = self.author();
+        let id = exp.id.clone();
         let folio = self.write(|tx| {
             let seq = meta::next_folio_seq(tx, &prefix)?;
             exp.folio = format!("{prefix}-{seq:04}");
@@ -168,6 +210,7 @@ impl Store {
             documents::insert(tx, &id, DocKind::Expediente, &d, now)?;
             let st = engine::status(proc, &exp, Utc::now());
             index::upsert_expediente(tx, &exp, &st, now)?;
+            also(tx)?;
             Ok(exp.folio.clone())
         })?;
         Ok(Created { id, folio })
@@ -220,6 +263,8 @@ impl Store {
             procedure_name: proc.name.clone(),
             heads,
             fields: fields_shown(&exp, proc),
+            origin: exp.origin.as_deref().map(|o| self.linked(o)).transpose()?,
+            continued_in: exp.continued_in.iter().map(|c| self.linked(c)).collect::<Result<_>>()?,
             expediente: exp,
             status,
         })
@@ -232,6 +277,20 @@ impl Store {
         action: impl FnOnce(&Expediente) -> String,
         f: impl FnOnce(&mut Expediente, &'static Procedure, &Stamp, &Automerge) -> Result<T>,
     ) -> Result<T> {
+        let (mut pending, out) = self.prepare_edit(r, action, f)?;
+        self.write(|tx| pending.store(tx))?;
+        self.finish_edit(pending);
+        Ok(out)
+    }
+
+    /// An edit made in memory, to be stored by [`PendingEdit::store`] inside a transaction
+    /// (possibly together with other writes) and then handed to [`Store::finish_edit`].
+    pub(crate) fn prepare_edit<T>(
+        &mut self,
+        r: &str,
+        action: impl FnOnce(&Expediente) -> String,
+        f: impl FnOnce(&mut Expediente, &'static Procedure, &Stamp, &Automerge) -> Result<T>,
+    ) -> Result<(PendingEdit, T)> {
         let id = self.resolve_ref(r)?;
         let (mut d, before, proc) = self.load_doc(&id)?;
         let mut exp = before.clone();
@@ -241,17 +300,21 @@ impl Store {
         let author = self.author();
         let action = action(&exp);
         let change = doc::write_with(&mut d, &author, &action, now, |tx| reconcile_changed(tx, &before, &exp))?;
-        let st = engine::status(proc, &exp, Utc::now());
-        self.write(|tx| {
-            if let Some(mut c) = change {
-                documents::append(tx, &id, &c.bytes(), &d, now)?;
-            }
-            index::upsert_expediente(tx, &exp, &st, now)?;
-            Ok(())
-        })?;
-        // Committed: the document may be cached again.
-        self.keep_doc(&id, d, exp);
-        Ok(out)
+        let status = engine::status(proc, &exp, Utc::now());
+        let pending = PendingEdit {
+            id,
+            d,
+            exp,
+            status,
+            change,
+            now,
+        };
+        Ok((pending, out))
+    }
+
+    /// After the transaction that stored it committed: the document may be cached again.
+    pub(crate) fn finish_edit(&self, p: PendingEdit) {
+        self.keep_doc(&p.id, p.d, p.exp);
     }
 
     pub fn set_fields(&mut self, r: &str, pairs: &[(String, String)]) -> Result<()> {
@@ -844,6 +907,8 @@ expediente_props!(
     signatures,
     documents,
     comments,
+    origin,
+    continued_in,
 );
 
 fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> Result<()> {

@@ -18,6 +18,7 @@ pub use brigada_record::{chunks, doc, messages, model, msg, procedure, time};
 
 pub mod assets;
 pub mod catalog;
+pub mod continuation;
 pub mod error;
 pub mod expedientes;
 pub mod forms;

@@ -86,6 +86,12 @@ pub fn display(dt: DateTime<Utc>) -> String {
     dt.with_timezone(&Mexico_City).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A moment as people in Mexico write it, Mexico City time: "30/11/2026 09:15" (what a
+/// date-time field shows and prints).
+pub fn written(dt: DateTime<Utc>) -> String {
+    dt.with_timezone(&Mexico_City).format("%d/%m/%Y %H:%M").to_string()
+}
+
 pub fn display_ms(ms: i64) -> String {
     display(from_ms(ms))
 }

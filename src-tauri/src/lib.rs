@@ -37,6 +37,7 @@ pub fn run() {
             expedientes::set_fields,
             expedientes::add_material,
             expedientes::add_part,
+            expedientes::continue_in,
             expedientes::attach_photo,
             expedientes::edit_photo,
             expedientes::camera_photo,

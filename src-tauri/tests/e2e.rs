@@ -27,6 +27,42 @@ impl App {
         App::launch_bin(Path::new(env!("CARGO_BIN_EXE_brigada-app")), home, env).await
     }
 
+    /// A new expediente from the Nuevo screen; its folio.
+    async fn open_new(&self, procedure: &str, unidad: &str, area: &str) -> String {
+        self.click("#nav-nuevo").await;
+        self.select("#procedure", procedure).await;
+        self.type_in("#unidad", unidad).await;
+        self.type_in("#area", area).await;
+        self.click("#create").await;
+        self.wait_text("[data-testid=folio]", "-").await.trim().to_owned()
+    }
+
+    /// Tap `css` (record, an answer) and wait until the current step is `step`.
+    async fn step_to(&self, css: &str, step: &str) {
+        self.click(css).await;
+        self.wait_text("[data-testid=current-step]", &format!(": {step}")).await;
+    }
+
+    /// Sign on the pad, typing the name unless the app already knows it; returns the name
+    /// the pad showed.
+    async fn sign_as(&self, name: Option<&str>) -> String {
+        self.click("#sign").await;
+        if let Some(n) = name {
+            self.type_in("#firma-name", n).await;
+        }
+        let shown = self
+            .el("#firma-name")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        self.draw_signature().await;
+        self.click("#firma-submit").await;
+        self.wait_text("[data-testid=signatures]", &shown).await;
+        shown
+    }
+
     /// Print the expediente's document of `kind` (saved to the print folder) and read it.
     async fn print_text(&self, kind: &str) -> String {
         self.click(&format!("[data-kind={kind}] [data-print]")).await;
@@ -639,13 +675,12 @@ fn a_decommission_fills_the_components_inventory_and_the_asset_shows_its_baja() 
         app.click("#create").await;
         let folio = app.wait_text("[data-testid=folio]", "-").await;
         let folio = folio.trim().to_owned();
+        app.check_at_hand("p4-paso-1", AT_HAND).await;
         // 1: the equipment came with the job. 2: its state, and it has reusable parts.
-        app.click("#record").await;
-        app.wait_text("[data-testid=current-step]", ": 2").await;
+        app.step_to("#record", "2").await;
         app.type_in("#field-estado_equipo", "Tarjeta madre dañada; no enciende.")
             .await;
-        app.click("[data-answer=si]").await;
-        app.wait_text("[data-testid=current-step]", ": 3").await;
+        app.step_to("[data-answer=si]", "3").await;
         // 3: the parts, typed as they come out of the case.
         for (part, serial) in [("Memoria RAM DDR3 4 GB", "RAM-7781"), ("Disco duro SATA 500 GB", "")] {
             app.type_in("#part-description", part).await;
@@ -657,41 +692,27 @@ fn a_decommission_fills_the_components_inventory_and_the_asset_shows_its_baja() 
         }
         app.shot("14-baja-piezas").await;
         app.check_touch("baja-piezas").await;
-        app.click("#record").await;
-        app.wait_text("[data-testid=current-step]", ": 4").await;
-        app.click("#record").await;
+        app.step_to("#record", "4").await;
         // 5: the Dictamen's reason among the manual's three, and the fault.
-        app.wait_text("[data-testid=current-step]", ": 5").await;
+        app.step_to("#record", "5").await;
         app.click("[data-field=motivo_baja] [data-choice=costo-reparacion]")
             .await;
         app.type_in("#field-falla", "Tarjeta madre con capacitores inflados.")
             .await;
-        app.click("#record").await;
-        app.wait_text("[data-testid=current-step]", ": 6").await;
-        app.click("#record").await;
-        app.wait_text("[data-testid=current-step]", ": 7").await;
+        app.step_to("#record", "6").await;
+        app.step_to("#record", "7").await;
         // 7: the requester signs the Formato, then the Dictamen's copy: the name comes back.
         app.click("#sign").await;
         app.wait_text("[data-testid=firma-summary]", "Formato de servicio a equipo")
             .await;
-        app.type_in("#firma-name", "Lic. Marta Vázquez Ortiz").await;
-        app.draw_signature().await;
-        app.click("#firma-submit").await;
-        app.wait_text("[data-testid=signatures]", "Lic. Marta Vázquez Ortiz")
-            .await;
+        app.click("#firma-cancel").await;
+        app.sign_as(Some("Lic. Marta Vázquez Ortiz")).await;
         app.click("#sign").await;
         let summary = app.wait_text("[data-testid=firma-summary]", "Dictamen").await;
         assert!(!summary.contains("Formato de servicio"), "{summary}");
-        let name = app
-            .el("#firma-name")
-            .await
-            .prop("value")
-            .await
-            .unwrap()
-            .unwrap_or_default();
+        app.click("#firma-cancel").await;
+        let name = app.sign_as(None).await;
         assert_eq!(name, "Lic. Marta Vázquez Ortiz", "the same person, not typed twice");
-        app.draw_signature().await;
-        app.click("#firma-submit").await;
         app.wait_text("[data-testid=signatures]", "Acuse").await;
         app.click("#record").await;
         app.wait_text("[data-testid=state]", "Terminado").await;
@@ -770,6 +791,200 @@ fn a_decommission_fills_the_components_inventory_and_the_asset_shows_its_baja() 
         app.click("#inv-with-used").await;
         let inv = app.wait_text("[data-testid=inv-components]", "Usada en").await;
         assert!(inv.contains(repair.trim()), "{inv}");
+        app.quit().await;
+    });
+}
+
+/// The step to do now, its question and its buttons, in view as the job opens.
+const AT_HAND: &[&str] = &["[data-testid=current-step] h2", "[data-testid=current-step] .answers"];
+
+/// Scenario 3 of the brief: a radio repair (P2) through the wait for parts to the signed
+/// Formato de control de actividades, and a support visit (P5) that turns into a computer
+/// repair (P3), opened from the visit with what it knew, each linking the other.
+#[test]
+fn a_radio_waits_for_its_parts_and_a_visit_turns_into_a_repair() {
+    let (dir, _server, home) = setup();
+    let printed = dir.path().join("impresos");
+    runtime().block_on(async {
+        let app = App::launch_with(&home, &[("BRIGADA_PRINT_DIR", &printed)]).await;
+        app.unlock().await;
+
+        // P2: the radio of Urgencias, reviewed at the DTI.
+        let radio = app.open_new("P2", "Hospital Regional de Veracruz", "Urgencias").await;
+        app.check_at_hand("p2-paso-1", AT_HAND).await;
+        // 1 needs the request's number, typed in the step card.
+        app.type_in("[id='field-solicitud.numero']", "77/2026").await;
+        app.step_to("#record", "2").await;
+        app.step_to("[data-answer=dti]", "3").await;
+        app.wedge("#equipment-tag", "555").await;
+        app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000555").await;
+        app.step_to("#record", "4").await;
+        app.type_in("#field-falla", "No transmite; la batería no retiene carga.")
+            .await;
+        app.step_to("[data-answer=si]", "5").await;
+        // 5A: the parts to buy, and the área's acuse on the Justificación técnica.
+        app.step_to("[data-answer=si]", "5A").await;
+        app.type_in("#material-item", "Batería Li-ion 7.4 V 2000 mAh").await;
+        app.type_in("#material-qty", "1").await;
+        app.click("#material-add").await;
+        app.wait_text("[data-testid=materials]", "Batería").await;
+        app.sign_as(Some("Enf. Rosa Domínguez Luna")).await;
+        app.click("#record").await;
+        // The wait: the job says what it waits for until the área calls.
+        app.wait_text("[data-testid=state]", "En espera").await;
+        app.wait_text("[data-testid=waiting]", "Refacciones en compra").await;
+        app.shot("18-p2-espera").await;
+        app.step_to("#record", "6").await;
+        app.type_in("#field-reparacion", "Se cambió la batería; transmite en los 4 canales.")
+            .await;
+        app.step_to("#record", "7").await;
+        let name = app.sign_as(None).await;
+        assert_eq!(name, "Enf. Rosa Domínguez Luna", "the área's person, not typed again");
+        app.wait_text("[data-testid=signatures]", "Conformidad").await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=state]", "Terminado").await;
+        // The papers: words, not codes; each page to its hands.
+        let control = app.print_text("formato-control-actividades").await;
+        let pages: Vec<&str> = control.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+        assert_eq!(pages.len(), 2, "original and copy:\n{control}");
+        assert!(
+            pages[0].contains("ORIGINAL") && pages[0].contains("Para el área solicitante"),
+            "{}",
+            pages[0]
+        );
+        assert!(
+            pages[1].contains("COPIA") && pages[1].contains("Para el Expediente del Departamento"),
+            "{}",
+            pages[1]
+        );
+        for needle in [
+            radio.as_str(),
+            "Se cambió la batería",
+            "Enf. Rosa Domínguez Luna",
+            "Firma de conformidad",
+        ] {
+            assert!(control.contains(needle), "the Formato lacks {needle:?}:\n{control}");
+        }
+        let rf01 = app.print_text("formato-rf01").await;
+        assert!(
+            rf01.contains("ORIGINAL") && !rf01.contains("COPIA"),
+            "filed in original only:\n{rf01}"
+        );
+        assert!(
+            !rf01.contains("Acuse de recibido"),
+            "nobody acknowledges the RF01:\n{rf01}"
+        );
+
+        // P5: a phone call that needs the computer taken to the DTI.
+        let visit = app
+            .open_new("P5", "Hospital Regional de Veracruz", "Trabajo Social")
+            .await;
+        app.check_at_hand("p5-paso-1", AT_HAND).await;
+        app.type_in("#field-falla", "La computadora se apaga sola al abrir el sistema.")
+            .await;
+        app.step_to("#record", "2").await;
+        app.step_to("[data-answer=si]", "3").await;
+        app.wedge("#equipment-tag", "777").await;
+        app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000777").await;
+        app.step_to("[data-answer=si]", "4").await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=state]", "Terminado").await;
+        // The repair opens from the visit: área, equipment and fault carried over.
+        app.click("#continue").await;
+        let repair = app.wait_text("[data-testid=origin]", &visit).await;
+        let repair_folio = app.el("[data-testid=folio]").await.text().await.unwrap();
+        assert_ne!(repair_folio.trim(), visit, "a new expediente: {repair}");
+        let head = app.el(".card").await.text().await.unwrap();
+        assert!(head.contains("P3") && head.contains("Trabajo Social"), "{head}");
+        app.wait_text("[data-words=falla]", "se apaga sola").await;
+        app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000777").await;
+        app.check_at_hand("p3-desde-p5", AT_HAND).await;
+        app.shot("19-p3-desde-p5").await;
+        // And the visit names its repair.
+        app.click("[data-testid=origin] button").await;
+        app.wait_text("[data-testid=continued-in]", repair_folio.trim()).await;
+        assert!(
+            app.driver.find(By::Css("#continue")).await.is_err(),
+            "no second repair offered"
+        );
+        app.quit().await;
+    });
+}
+
+/// Scenario 5 of the brief: a telephone line's failure report (P6). The provider's report
+/// is recorded; the 24 h moment is worked out and shown due; the second e-mail is a
+/// recorded moment that starts the 48 h one; the line is not fixed, so a temporary line is
+/// requested and later cancelled; the Reporte de cierre de seguimiento is printed once, in
+/// original, for the department's file, with the provider in words.
+#[test]
+fn a_line_failure_shows_both_escalation_moments_and_closes_with_its_report() {
+    let (dir, _server, home) = setup();
+    let printed = dir.path().join("impresos");
+    runtime().block_on(async {
+        let app = App::launch_with(&home, &[("BRIGADA_PRINT_DIR", &printed)]).await;
+        app.unlock().await;
+        let folio = app.open_new("P6", "Hospital General de Tuxpan", "Dirección").await;
+        app.check_at_hand("p6-paso-1", AT_HAND).await;
+        app.shot("20-p6-paso-1").await;
+        app.check_touch("p6-paso-1").await;
+        // 1: the provider (by its name in the manual), its report number and when it was
+        // raised — two days ago, so the 24 h moment has passed.
+        app.click("[data-field=proveedor] [data-choice=metrocarrier]").await;
+        app.type_in("#field-reporte_proveedor", "MC-2026-88213").await;
+        app.type_in("#field-reporte_levantado_en", "29/11/2026 09:15").await;
+        app.step_to("#record", "2").await;
+        let plazos = app.wait_text("[data-escalation='24h']", "30/11/26").await;
+        assert!(plazos.contains("Vencido"), "{plazos}");
+        app.wait_text("[data-testid=plazos]", "Toca ahora: Reenviar el correo")
+            .await;
+        app.wait_text("[data-escalation='48h']", "Aún no corre").await;
+        app.type_in("#field-falla", "Sin tono en las extensiones 1200 a 1230.")
+            .await;
+        app.type_in("#field-contacto_area", "Lic. Pablo Ortiz, ext. 1201").await;
+        app.step_to("#record", "3").await;
+        app.step_to("#record", "4").await;
+        // The second e-mail, sent now: one tap for the moment, from the Datos section.
+        app.click("[data-edit=segundo_correo_en]").await;
+        app.click("[data-now=segundo_correo_en]").await;
+        app.click("[data-save=segundo_correo_en]").await;
+        app.wait_text("[data-escalation='24h']", "Hecho").await;
+        let second = app.wait_text("[data-escalation='48h']", "Pendiente").await;
+        assert!(second.contains("Solicitar una línea"), "{second}");
+        app.shot("21-p6-plazos").await;
+        // Not solved: a temporary line, then its cancellation once the área confirms.
+        app.step_to("[data-answer=no]", "5").await;
+        app.type_in("#field-servicio_temporal", "Línea temporal 783 000 1200")
+            .await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=state]", "En espera").await;
+        app.step_to("#record", "7").await;
+        app.step_to("#record", "8").await;
+        app.type_in("#field-cancelacion_temporal", "Cancelada con el folio MC-C-1200")
+            .await;
+        app.click("#record").await;
+        app.wait_text("[data-testid=state]", "Terminado").await;
+        let report = app.print_text("reporte-cierre-seguimiento").await;
+        assert!(
+            report.contains("ORIGINAL") && !report.contains("COPIA"),
+            "one original:\n{report}"
+        );
+        assert!(report.contains("Para el Expediente del Departamento"), "{report}");
+        assert!(!report.contains("Acuse de recibido"), "{report}");
+        for needle in [
+            folio.as_str(),
+            "Tuxpan, Ver., a ",
+            "Metrocarrier (Megacable negocios)",
+            "MC-2026-88213",
+            "29/11/2026 09:15",
+            "Línea temporal 783 000 1200",
+            "Cancelada con el folio MC-C-1200",
+        ] {
+            assert!(
+                report.contains(needle),
+                "the Reporte de cierre lacks {needle:?}:\n{report}"
+            );
+        }
+        assert!(!report.contains("metrocarrier"), "a code reached the paper:\n{report}");
         app.quit().await;
     });
 }

@@ -1,6 +1,6 @@
 //! The procedure engine against every branch of P1–P7, driven through the real store.
 
-use brigada_core::messages::Locale::En;
+use brigada_core::messages::Locale::{En, Es};
 use brigada_core::procedure::{self, engine::EscalationState};
 use brigada_core::store::index::Filter;
 use brigada_core::{Error, tag};
@@ -280,6 +280,66 @@ fn p5_that_needs_the_equipment_moved_continues_as_p3() {
     let st = store.view(&job).unwrap().status;
     assert_eq!(st.state, "terminado");
     assert_eq!(st.continues.as_deref(), Some("P3"));
+}
+
+#[test]
+fn a_visit_that_turns_into_a_repair_opens_the_p3_with_what_it_knew_and_each_links_the_other() {
+    let (_d, mut store) = temp_store("Tablet 07");
+    let visit = new_job(&mut store, "P5");
+    store
+        .set_fields(&visit, &[("falla".into(), "No enciende; huele a quemado".into())])
+        .unwrap();
+    store.add_equipment(&visit, &tag::format(9)).unwrap();
+    // Not finished yet: nothing to continue.
+    let e = store.continue_in(&visit).unwrap_err();
+    assert_eq!(e.code().as_str(), "invalid_input");
+    assert!(
+        e.render(Es).contains("no termina en otro procedimiento"),
+        "{}",
+        e.render(Es)
+    );
+    drive(
+        &mut store,
+        &visit,
+        &[("1", None), ("2", Some("si")), ("3", Some("si")), ("4", None)],
+    )
+    .unwrap();
+    let repair = store.continue_in(&visit).unwrap();
+    let v = store.view(&repair.id).unwrap();
+    let e = &v.expediente;
+    let before = store.view(&visit).unwrap();
+    assert_eq!(
+        (e.procedure_id.as_str(), e.area.as_str()),
+        ("P3", before.expediente.area.as_str())
+    );
+    assert_eq!(e.unidad, before.expediente.unidad);
+    assert_eq!(e.solicitud, before.expediente.solicitud);
+    assert_eq!(e.equipment, vec![tag::format(9)]);
+    assert_eq!(e.field("falla").as_deref(), Some("No enciende; huele a quemado"));
+    assert!(e.field("solucion").is_none(), "only the fields P3 declares");
+    // Each names the other, by folio.
+    assert_eq!(
+        v.origin.as_ref().map(|o| o.folio.clone()),
+        Some(Some(before.expediente.folio.clone()))
+    );
+    assert_eq!(before.continued_in.len(), 1);
+    assert_eq!(before.continued_in[0].id, repair.id);
+    assert_eq!(before.continued_in[0].folio.as_deref(), Some(repair.folio.as_str()));
+    // A second tap does not open a second repair.
+    let again = store.continue_in(&visit).unwrap_err();
+    assert!(again.render(Es).contains(&repair.folio), "{}", again.render(Es));
+    assert_eq!(
+        store
+            .list(&Filter {
+                procedure: Some("P3".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .len(),
+        1
+    );
+    // The repair goes on from its first step.
+    assert_eq!(v.status.current.as_deref(), Some("1"));
 }
 
 #[test]

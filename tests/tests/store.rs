@@ -136,6 +136,9 @@ fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
         ..Default::default()
     });
     assert_eq!(found.unwrap().len(), 1);
+    // Written before expedientes linked to each other: it opens with no links.
+    let v = store.view("RT-2026-T03-0001").unwrap();
+    assert!(v.expediente.origin.is_none() && v.continued_in.is_empty());
     // And it is usable: the old expediente takes new steps.
     satisfy(&mut store, "RT-2026-T03-0001", "1").unwrap();
     store.record_step("RT-2026-T03-0001", "1", None, None).unwrap();
@@ -264,6 +267,22 @@ fn fields_take_what_a_tecnico_types_and_papers_print_words() {
         "stored by its value"
     );
     assert_eq!(e.solicitud.fecha, "2026-11-29", "stored as a date sorts");
+    // And read back, on screen and on paper, as it was typed.
+    let v = store.view(&job).unwrap();
+    let shown = v.fields.iter().find(|f| f.def.id == "reporte_levantado_en").unwrap();
+    assert_eq!(shown.words.as_deref(), Some("30/11/2026 09:15"));
+    let paper = store
+        .form(
+            &job,
+            brigada_core::procedure::DocumentKind::ReporteCierreSeguimiento,
+            true,
+        )
+        .unwrap();
+    assert!(
+        paper.body.fields.iter().any(|(_, w)| w == "30/11/2026 09:15"),
+        "{:?}",
+        paper.body.fields
+    );
     let e = store
         .set_fields(&job, &[set("proveedor", "Axtel")])
         .unwrap_err()

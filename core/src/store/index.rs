@@ -345,6 +345,14 @@ pub fn id_by_folio(conn: &Connection, folio: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// The folio of an expediente on this device.
+pub fn folio_of(conn: &Connection, id: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT folio FROM expedientes WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?)
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AssetRow {

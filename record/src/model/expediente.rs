@@ -39,6 +39,14 @@ pub struct Expediente {
     pub signatures: Vec<Signature>,
     pub documents: Vec<DocumentRecord>,
     pub comments: Vec<Comment>,
+    /// The expediente this one continues (a P5 visit that became this P3 repair). Absent
+    /// in documents written before links existed.
+    #[autosurgeon(missing = "Default::default")]
+    pub origin: Option<String>,
+    /// Expedientes that continue this one (ids; a list, so two devices that each open the
+    /// continuation offline both stay linked).
+    #[autosurgeon(missing = "Default::default")]
+    pub continued_in: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Serialize, Default)]

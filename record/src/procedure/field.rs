@@ -224,7 +224,7 @@ impl FieldDef {
                 .map(|d| d.format("%d/%m/%Y").to_string())
                 .unwrap_or_else(|_| stored.to_owned()),
             FieldKind::Datetime => time::parse_datetime(&self.id, stored)
-                .map(time::display)
+                .map(time::written)
                 .unwrap_or_else(|_| stored.to_owned()),
             FieldKind::Yesno => match stored {
                 "si" => "Sí".to_owned(),
@@ -306,10 +306,7 @@ mod tests {
         let dt = def(FieldKind::Datetime);
         let stored = dt.accept("30/11/2026 09:15").unwrap();
         assert_eq!(stored, dt.accept("2026-11-30 09:15").unwrap());
-        assert_eq!(
-            dt.words(&stored),
-            time::display(time::parse_datetime("f", "2026-11-30 09:15").unwrap())
-        );
+        assert_eq!(dt.words(&stored), "30/11/2026 09:15", "as typed, Mexico City time");
     }
 
     #[test]

@@ -120,6 +120,12 @@ pub fn add_material(
     })
 }
 
+/// Open the expediente that continues a finished one in another procedure (P5 → P3).
+#[tauri::command(async)]
+pub fn continue_in(state: State<'_, AppState>, reference: String) -> Result<Created> {
+    state.with(|s| Ok(s.continue_in(&reference)?))
+}
+
 /// A reusable part extracted from the equipment being decommissioned (P4 step 3).
 #[tauri::command(async)]
 pub fn add_part(

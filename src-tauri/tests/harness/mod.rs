@@ -288,6 +288,43 @@ impl App {
         ret.convert().expect("a list of strings")
     }
 
+    /// Assert that what `selectors` name is on screen without scrolling, on a landscape and
+    /// an upright tablet (the current step's question and its buttons when a job opens).
+    pub async fn check_at_hand(&self, screen: &str, selectors: &[&str]) {
+        let js = r#"
+            window.scrollTo(0, 0);
+            const out = [];
+            for (const sel of arguments[0]) {
+              const el = document.querySelector(sel);
+              if (!el) { out.push(sel + ' is missing'); continue; }
+              const r = el.getBoundingClientRect();
+              if (r.bottom > window.innerHeight || r.top < 0) {
+                out.push(sel + ' spans ' + Math.round(r.top) + '–' + Math.round(r.bottom) +
+                  ' px in a ' + window.innerHeight + ' px window');
+              }
+            }
+            return out;
+        "#;
+        for (w, h) in [(1280, 800), (800, 1280)] {
+            self.driver.set_window_rect(0, 0, w, h).await.expect("window size");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let ret = self
+                .driver
+                .execute(js, vec![serde_json::json!(selectors)])
+                .await
+                .expect("script ran");
+            let problems: Vec<String> = ret.convert().expect("a list of strings");
+            if !problems.is_empty() {
+                self.shot(&format!("at-hand-{screen}-{w}x{h}")).await;
+            }
+            assert!(
+                problems.is_empty(),
+                "{screen} at {w}×{h}, below the fold: {problems:#?}"
+            );
+        }
+        self.driver.set_window_rect(0, 0, 1280, 800).await.expect("window size");
+    }
+
     /// Assert the touch rules on the screen shown now, landscape and portrait.
     pub async fn check_touch(&self, screen: &str) {
         for (w, h) in [(1280, 800), (800, 1280)] {

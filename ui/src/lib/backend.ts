@@ -66,6 +66,8 @@ export const backend = {
   /** `component`: the part taken from the components inventory, if it is one. */
   addMaterial: (reference: string, item: string, quantity: number, unit: string, component: string | null = null) =>
     call<View>("add_material", { reference, item, quantity, unit, component }),
+  /** Open the expediente that continues a finished one in another procedure (P5 → P3). */
+  continueIn: (reference: string) => call<Created>("continue_in", { reference }),
   addPart: (reference: string, description: string, serial: string | null) =>
     call<View>("add_part", { reference, description, serial }),
   listAssets: () => call<AssetRow[]>("list_assets"),

@@ -26,4 +26,10 @@ describe("Plazos", () => {
     render(Plazos, { escalations: [] });
     expect(screen.queryByTestId("plazos")).toBeNull();
   });
+
+  it("stays out of the first step's way until a deadline starts counting", () => {
+    const waiting = (id: string) => ({ id, action: "…", due_at: null, state: "not-started" as const });
+    render(Plazos, { escalations: [waiting("24h"), waiting("48h")] });
+    expect(screen.queryByTestId("plazos")).toBeNull();
+  });
 });

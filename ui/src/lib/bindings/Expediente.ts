@@ -44,4 +44,14 @@ parts: Array<Part>,
 /**
  * Asset tags of the equipment involved.
  */
-equipment: Array<string>, photos: Array<Photo>, signatures: Array<Signature>, documents: Array<DocumentRecord>, comments: Array<Comment>, };
+equipment: Array<string>, photos: Array<Photo>, signatures: Array<Signature>, documents: Array<DocumentRecord>, comments: Array<Comment>, 
+/**
+ * The expediente this one continues (a P5 visit that became this P3 repair). Absent
+ * in documents written before links existed.
+ */
+origin: string | null, 
+/**
+ * Expedientes that continue this one (ids; a list, so two devices that each open the
+ * continuation offline both stay linked).
+ */
+continued_in: Array<string>, };

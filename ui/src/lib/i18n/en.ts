@@ -261,4 +261,11 @@ export const en: Record<Key, string> = {
   "asset.kind.impresora": "Printer",
   "asset.kind.servidor": "Server",
   "asset.kind.otro": "Other",
+  "link.origin": "Continues the visit",
+  "link.continued_in": "Continues in expediente",
+  "link.not_here": "(not on this device yet: sync)",
+  "link.continue_prompt": "The visit ended with the equipment taken to the DTI: the repair goes on in a {procedure} expediente, with the area, request, equipment and fault already filled in.",
+  "link.continue": "Open the {procedure} expediente",
+  "exp.add_note": "+ Note",
+  "field.calendar": "Calendar",
 };

@@ -259,6 +259,13 @@ export const es = {
   "asset.kind.impresora": "Impresora",
   "asset.kind.servidor": "Servidor",
   "asset.kind.otro": "Otro",
+  "link.origin": "Continúa la visita",
+  "link.continued_in": "Continúa en el expediente",
+  "link.not_here": "(aún no está en este dispositivo: sincroniza)",
+  "link.continue_prompt": "La visita terminó con el traslado del equipo a DTI: la reparación sigue en un expediente de {procedure}, con el área, la solicitud, el equipo y la falla ya capturados.",
+  "link.continue": "Abrir el expediente de {procedure}",
+  "exp.add_note": "+ Nota",
+  "field.calendar": "Calendario",
 } as const;
 
 export type Key = keyof typeof es;
