@@ -78,6 +78,9 @@ fn xvfb() -> (Proc, String) {
 /// One app instance: its data folder, its display, its tauri-driver and WebDriver session.
 pub struct App {
     pub driver: WebDriver,
+    /// What a person did: every tap, field focused and signature drawn (typed text is not
+    /// a tap; a select is two: open it, pick). Counted for BENCHMARKS.md's tap counts.
+    taps: std::sync::atomic::AtomicU32,
     _tauri_driver: Proc,
     _xvfb: Proc,
 }
@@ -116,6 +119,7 @@ impl App {
         };
         App {
             driver,
+            taps: Default::default(),
             _tauri_driver: td,
             _xvfb: xvfb,
         }
@@ -151,6 +155,7 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
+        self.tap(1);
         let e = self.el(css).await;
         e.wait_until()
             .clickable()
@@ -172,6 +177,7 @@ impl App {
     }
 
     pub async fn type_in(&self, css: &str, text: &str) {
+        self.tap(1);
         let e = self.el(css).await;
         e.clear().await.ok();
         e.send_keys(text)
@@ -207,6 +213,7 @@ impl App {
 
     /// Choose `value` in the `<select>` at `css`.
     pub async fn select(&self, css: &str, value: &str) {
+        self.tap(2);
         let el = self.el(css).await;
         thirtyfour::components::SelectElement::new(&el)
             .await
@@ -223,6 +230,15 @@ impl App {
             .await;
     }
 
+    fn tap(&self, n: u32) {
+        self.taps.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Taps since the last call (or since launch), and start counting again.
+    pub fn take_taps(&self) -> u32 {
+        self.taps.swap(0, std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub async fn unlock(&self) {
         self.type_in("#passphrase", PASS).await;
         self.click("#unlock").await;
@@ -231,6 +247,7 @@ impl App {
 
     /// Draw a zigzag on the signature pad with the pointer, as a finger would.
     pub async fn draw_signature(&self) {
+        self.tap(1);
         let pad = self.el("#firma-pad").await;
         self.driver
             .action_chain()
