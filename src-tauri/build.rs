@@ -44,6 +44,9 @@ pub const COMMANDS: &[&str] = &[
     "sync_status",
     "print_forms",
     "open_printed",
+    "print_labels",
+    "print_medium_label",
+    "tags_remaining",
 ];
 
 fn main() {

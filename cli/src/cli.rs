@@ -211,6 +211,16 @@ pub enum Command {
     Verify { target: String },
     /// Print QR asset-tag labels from this device's reserved tag numbers.
     Labels(Box<LabelArgs>),
+    /// Print the label of a backup medium (P7): what was backed up, date and time, área,
+    /// folio and its QR. The first print records the label's words in the expediente.
+    MediumLabel {
+        reference: String,
+        /// roll-50x25 (thermal roll) or letter-3x10 (first label of a sheet).
+        #[arg(long, default_value = "roll-50x25")]
+        layout: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Show how many tag numbers this device has left, or reserve more from the server.
     Tags {
         /// Reserve this many more from the server.

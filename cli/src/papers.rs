@@ -249,6 +249,21 @@ pub fn labels(out: &Out, store: &mut Store, a: &LabelArgs) -> Result<()> {
     })
 }
 
+pub fn medium_label(out: &Out, store: &mut Store, reference: &str, layout: &str, file: &Path) -> Result<()> {
+    let layout = Layout::parse(layout)?;
+    let label = store.medium_label(reference)?;
+    write_atomically(file, &pdf::medium_label(&label, layout)?)?;
+    out.value(&json!({"file": file, "label": label}), |_| {
+        msg!(
+            "cli.medium_label_printed",
+            folio = &label.folio,
+            words = &label.words,
+            file = file.display().to_string()
+        )
+        .to_string()
+    })
+}
+
 pub fn tags(out: &Out, store: &mut Store, request: Option<u32>) -> Result<()> {
     let range = request
         .map(|n| lend::request_tags(&RefCell::new(&mut *store), n))

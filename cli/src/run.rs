@@ -288,6 +288,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pdf(args) => papers::pdf(&out, &store, &args),
         Command::Verify { target } => papers::verify(&out, &store, &target),
         Command::Labels(args) => papers::labels(&out, &mut store, &args),
+        Command::MediumLabel {
+            reference,
+            layout,
+            out: file,
+        } => papers::medium_label(&out, &mut store, &reference, &layout, &file),
         Command::Tags { request } => papers::tags(&out, &mut store, request),
         Command::Init { .. }
         | Command::Procedures { .. }

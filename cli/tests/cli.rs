@@ -543,3 +543,55 @@ fn errors_are_in_spanish_by_default_and_in_english_when_lang_says_so() {
     let shown = String::from_utf8_lossy(&e.run_in("demo-1234", "en_US.UTF-8", &["show", folio]).stdout).into_owned();
     assert!(shown.contains("State: in progress"), "{shown}");
 }
+
+#[test]
+fn a_backup_medium_label_and_a_visit_that_continues_as_a_repair() {
+    let e = Env::new();
+    let out = e.dir.path().join("medio.pdf");
+    let f = e.json(&["new", "--procedure", "P7", "--area", "Farmacia"])["folio"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = e.run(&["medium-label", &f, "--out", out.to_str().unwrap()]);
+    assert!(!refused.status.success() && !out.exists(), "nothing to say yet");
+    assert!(
+        e.run(&["set", &f, "informacion=Base de datos de farmacia"])
+            .status
+            .success()
+    );
+    let label = e.json(&["medium-label", &f, "--out", out.to_str().unwrap()]);
+    assert!(
+        label["label"]["words"]
+            .as_str()
+            .unwrap()
+            .starts_with("Base de datos de farmacia — ")
+    );
+    assert!(std::fs::read(&out).unwrap().starts_with(b"%PDF"));
+    assert_eq!(
+        e.json(&["show", &f])["expediente"]["fields"]["etiqueta"],
+        label["label"]["words"]
+    );
+
+    let visit = e.json(&["new", "--procedure", "P5", "--area", "Trabajo Social"])["folio"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !e.run(&["continue", &visit]).status.success(),
+        "the visit has not ended"
+    );
+    assert!(e.run(&["set", &visit, "falla=No enciende"]).status.success());
+    assert!(e.run(&["equipment", &visit, "123"]).status.success());
+    for (step, answer) in [("1", None), ("2", Some("si")), ("3", Some("si")), ("4", None)] {
+        let mut args = vec!["step", &visit, step];
+        if let Some(a) = answer {
+            args.extend(["--answer", a]);
+        }
+        assert!(e.run(&args).status.success(), "step {step}");
+    }
+    let repair = e.json(&["continue", &visit]);
+    let shown = e.json(&["show", repair["folio"].as_str().unwrap()]);
+    assert_eq!(shown["expediente"]["procedure_id"], "P3");
+    assert_eq!(shown["expediente"]["fields"]["falla"], "No enciende");
+    assert_eq!(shown["origin"]["folio"], visit.as_str());
+}

@@ -22,6 +22,7 @@ pub mod continuation;
 pub mod error;
 pub mod expedientes;
 pub mod forms;
+pub mod medium;
 pub mod pdf;
 pub mod photo;
 pub mod qr;

@@ -10,7 +10,7 @@ pub mod state;
 
 use tauri::Manager;
 
-use crate::commands::{expedientes, inventory, papers, scan, session, sync};
+use crate::commands::{expedientes, inventory, labels, papers, scan, session, sync};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -64,6 +64,9 @@ pub fn run() {
             sync::sync_status,
             papers::print_forms,
             papers::open_printed,
+            labels::print_labels,
+            labels::print_medium_label,
+            labels::tags_remaining,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use brigada_app::camera::CameraEvent;
 use brigada_app::commands::expedientes::{ListQuery, NewJob};
+use brigada_app::commands::labels::LabelsPrinted;
 use brigada_app::commands::papers::{PrintProgress, Printed};
 use brigada_app::commands::scan::{AssetChoices, NewAssetForm};
 use brigada_app::commands::session::{AppStatus, Session};
@@ -55,6 +56,7 @@ fn export(dir: &Path) {
         PrintRequest,
         PrintProgress,
         Printed,
+        LabelsPrinted,
     );
 }
 

@@ -334,6 +334,16 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     assert!(saved.starts_with("1 documento(s)"), "{saved}");
     let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
     assert!(pdf_text(Path::new(&pdf)).contains(folio.trim()));
+    // Scenario 6 starts here: the office prints a sheet of QR tag labels from the app.
+    office.type_in("#labels-count", "30").await;
+    office.click("#labels-print").await;
+    let saved = office
+        .wait_text("[data-testid=etiquetas] [data-testid=printed]", ".pdf")
+        .await;
+    assert!(saved.starts_with("30 etiqueta(s) SESVER:DTI:ACT:"), "{saved}");
+    let pdf = saved.split(" en ").nth(1).expect("the path is shown").trim().to_owned();
+    let sheet = pdf_text(Path::new(&pdf));
+    assert_eq!(sheet.matches("SESVER · DTI").count(), 30, "{sheet}");
     office.shot("08b-oficina").await;
     office.check_touch("oficina").await;
     office.quit().await;
@@ -1069,6 +1079,59 @@ fn scenario_1_from_hoy_to_the_signed_formato_takes_at_most_25_taps() {
         let taps = app.take_taps();
         eprintln!("scenario 1 (P1, Hoy → signed Formato de instalación): {taps} taps");
         assert!(taps <= 25, "scenario 1 took {taps} taps");
+        app.quit().await;
+    });
+}
+
+/// P7 step 8: the backup medium is labelled from the app (what, date and time, área,
+/// folio); printing records the label's words, which is what the step needs.
+#[test]
+fn a_backup_medium_gets_its_label_from_the_step() {
+    let (dir, _server, home) = setup();
+    let folio = {
+        let mut s = Store::open(&home, PASS).unwrap();
+        let job = brigada_scenarios::new_job(&mut s, "P7");
+        s.set_fields(
+            &job,
+            &[("informacion".into(), "Base de datos de farmacia (SIAF)".into())],
+        )
+        .unwrap();
+        let path: Vec<(&str, Option<&str>)> = ["1", "2", "3", "4", "5", "6", "7"]
+            .iter()
+            .map(|st| (*st, None))
+            .collect();
+        brigada_scenarios::drive(&mut s, &job, &path).unwrap();
+        s.view(&job).unwrap().expediente.folio
+    };
+    let printed = dir.path().join("impresos");
+    runtime().block_on(async {
+        let app = App::launch_with(&home, &[("BRIGADA_PRINT_DIR", &printed)]).await;
+        app.unlock().await;
+        app.click(&format!("[data-folio='{folio}']")).await;
+        app.wait_text("[data-testid=current-step]", ": 8").await;
+        app.click("#medium-print").await;
+        let saved = app
+            .wait_text("[data-testid=medium-label] [data-testid=printed]", ".pdf")
+            .await;
+        let pdf = saved
+            .split(" en ")
+            .nth(1)
+            .expect("the path is shown")
+            .split(';')
+            .next()
+            .unwrap()
+            .trim()
+            .to_owned();
+        let label = pdf_text(Path::new(&pdf));
+        let words = app
+            .wait_text("[data-words=etiqueta]", "Base de datos de farmacia (SIAF) — ")
+            .await;
+        let when = words.rsplit_once(" — ").expect("what — when").1.trim();
+        for needle in ["farmacia", when, folio.as_str()] {
+            assert!(label.contains(needle), "the label lacks {needle:?}:\n{label}");
+        }
+        app.step_to("#record", "9").await;
+        app.shot("22-p7-etiqueta").await;
         app.quit().await;
     });
 }

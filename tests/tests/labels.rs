@@ -147,3 +147,79 @@ fn a_technicians_asset_under_a_tag_no_office_printed_is_refused_and_tags_keep_co
     assert_eq!(more.len(), 40);
     assert!(!more.contains(&high) && !more.iter().any(|t| printed.contains(t)));
 }
+
+#[test]
+fn a_backup_medium_label_names_what_and_when_records_its_words_and_leads_back_to_the_folio() {
+    let (_d, mut store) = temp_store("Tablet 09");
+    let job = new_job(&mut store, "P7");
+    let folio = store.view(&job).unwrap().expediente.folio;
+    // Nothing to say yet: what was backed up comes first.
+    let e = store.medium_label(&job).unwrap_err();
+    assert_eq!(e.code().as_str(), "invalid_input");
+    assert!(
+        e.render(En).contains("Tipo de información a respaldar"),
+        "{}",
+        e.render(En)
+    );
+    store
+        .set_fields(
+            &job,
+            &[
+                (
+                    "informacion".into(),
+                    "Expedientes clínicos del SIGHO, consulta externa y urgencias de 2019 a 2026".into(),
+                ),
+                ("medio".into(), "usb".into()),
+            ],
+        )
+        .unwrap();
+    let label = store.medium_label(&job).unwrap();
+    let today = brigada_core::time::written(brigada_core::time::from_ms(brigada_core::time::now_ms()));
+    assert!(
+        label.words.starts_with("Expedientes clínicos del SIGHO, consulta"),
+        "{}",
+        label.words
+    );
+    assert_eq!(
+        &label.words[label.words.len() - 16..label.words.len() - 6],
+        &today[..10],
+        "today's date"
+    );
+    assert_eq!(label.medium.as_deref(), Some("Memoria USB"));
+    // Its words are the step's evidence, recorded once: a reprint says the same.
+    let v = store.view(&job).unwrap();
+    assert_eq!(v.expediente.field("etiqueta").as_deref(), Some(label.words.as_str()));
+    assert_eq!(store.medium_label(&job).unwrap(), label);
+    // On a thermal roll and on a sheet: the words read back and the QR is the folio.
+    for layout in [Layout::Roll50x25, Layout::Letter3x10] {
+        let bytes = pdf::medium_label(&label, layout).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("etiqueta.pdf");
+        std::fs::write(&file, &bytes).unwrap();
+        let text = std::process::Command::new("pdftotext")
+            .arg(&file)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        // The date and time on a line of their own, however long what was backed up.
+        let when = label.words.rsplit_once(" — ").unwrap().1;
+        for needle in ["RESPALDO DE BASE DE DATOS", "Memoria USB", "Urgencias", when, &folio] {
+            assert!(text.contains(needle), "{layout:?} lacks {needle:?}:\n{text}");
+        }
+        assert_eq!(
+            decode_labels(&bytes, layout, 1),
+            std::slice::from_ref(&folio),
+            "{layout:?}"
+        );
+    }
+    // A job that backs nothing up has no medium.
+    let other = new_job(&mut store, "P1");
+    assert!(
+        store
+            .medium_label(&other)
+            .unwrap_err()
+            .render(En)
+            .contains("not a database backup")
+    );
+}

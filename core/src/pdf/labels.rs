@@ -102,12 +102,57 @@ fn draw_label(p: &mut Page, x: f32, y: f32, w: f32, h: f32, tag_text: &str) -> R
     let big = if h > 60.0 { 17.0 } else { 15.0 };
     p.text(tx, y + h * 0.30, 8.0, Weight::Bold, "SESVER · DTI");
     p.text(tx, y + h * 0.30 + big + 3.0, big, Weight::Bold, format!("ACT {number}"));
-    let mut small = 6.0;
-    while small > 4.0 && face(Weight::Regular).width(tag_text, small) > tw {
-        small -= 0.25;
-    }
+    let small = fitting(tag_text, Weight::Regular, 6.0, 4.0, tw);
     p.text(tx, y + h * 0.30 + big + 14.0, small, Weight::Regular, tag_text);
     Ok(())
+}
+
+/// The largest size up to `max` at which `text` fits `width` (not below `min`).
+fn fitting(text: &str, weight: Weight, max: f32, min: f32, width: f32) -> f32 {
+    let mut size = max;
+    while size > min && face(weight).width(text, size) > width {
+        size -= 0.25;
+    }
+    size
+}
+
+/// A backup medium's label: the folio's QR, "RESPALDO DE BASE DE DATOS", what was backed
+/// up (up to two lines), the date and time on a line of their own, the medium, the área and
+/// the folio, each shrunk to fit.
+fn draw_medium(p: &mut Page, x: f32, y: f32, w: f32, h: f32, m: &crate::medium::MediumLabel) -> Result<()> {
+    let qr = (h - 6.0).min(w * 0.40);
+    p.qr(x + 3.0, y + (h - qr) / 2.0, qr, &m.folio)?;
+    let tx = x + qr + 6.0;
+    let tw = w - qr - 9.0;
+    let (what, when) = m.words.rsplit_once(" — ").unwrap_or((m.words.as_str(), ""));
+    let what_size = h / 9.0;
+    let mut what_lines: Vec<String> = super::text::wrap(face(Weight::Bold), what, what_size, tw);
+    if what_lines.len() > 2 {
+        what_lines.truncate(2);
+        what_lines[1].push('…');
+    }
+    let mut lines: Vec<(String, Weight)> = vec![("RESPALDO DE BASE DE DATOS".into(), Weight::Bold)];
+    lines.extend(what_lines.into_iter().map(|l| (l, Weight::Bold)));
+    lines.extend((!when.is_empty()).then(|| (when.to_owned(), Weight::Bold)));
+    lines.extend(m.medium.iter().map(|s| (s.clone(), Weight::Regular)));
+    lines.push((m.place.clone(), Weight::Regular));
+    lines.push((format!("Folio {}", m.folio), Weight::Regular));
+    let line = ((h - 6.0) / lines.len() as f32).min(h / 6.0);
+    let top = y + (h - line * lines.len() as f32) / 2.0 + line * 0.8;
+    for (i, (text, weight)) in lines.iter().enumerate() {
+        let size = fitting(text, *weight, line * 0.85, 3.5, tw);
+        p.text(tx, top + line * i as f32, size, *weight, text.clone());
+    }
+    Ok(())
+}
+
+/// One page with a backup medium's label (the first label of a sheet, or one roll label).
+pub fn medium_pages(m: &crate::medium::MediumLabel, layout: Layout) -> Result<Vec<Page>> {
+    let g = layout.geometry();
+    let mut page = Page::new(g.page_w, g.page_h);
+    let (_, x, y, w, h) = layout.cell(0);
+    draw_medium(&mut page, x, y, w, h, m)?;
+    Ok(vec![page])
 }
 
 /// Pages of labels for `tags`, in order.

@@ -37,6 +37,12 @@ pub fn labels(tags: &[String], layout: Layout) -> Result<Vec<u8>> {
     canvas::write(&pages, &format!("Etiquetas de activo ({})", tags.len()), vec![])
 }
 
+/// A PDF with the label of a backup medium (P7).
+pub fn medium_label(m: &crate::medium::MediumLabel, layout: Layout) -> Result<Vec<u8>> {
+    let pages = labels::medium_pages(m, layout)?;
+    canvas::write(&pages, &format!("Etiqueta del medio de respaldo — {}", m.folio), vec![])
+}
+
 /// The verification codes a Brigada PDF carries in its document information.
 pub fn codes_in(pdf: &[u8]) -> Vec<String> {
     let prefix = crate::forms::CODE_PREFIX.as_bytes();

@@ -4,6 +4,7 @@
 
 pub mod expedientes;
 pub mod inventory;
+pub mod labels;
 pub mod papers;
 pub mod scan;
 pub mod session;

@@ -55,11 +55,7 @@ fn file_name(req: &PrintRequest) -> String {
     if req.draft {
         parts.push("borrador".into());
     }
-    let name: String = parts
-        .join("-")
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
-        .collect();
+    let name = plain_name(&parts.join("-"));
     format!("{}.pdf", if name.is_empty() { "documentos".into() } else { name })
 }
 
@@ -67,6 +63,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("pdf.part");
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+/// Save a PDF in the print folder under `name`, whole or not at all.
+pub(crate) fn save_pdf(app: &AppHandle, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let dir = print_dir(app);
+    let path = dir.join(name);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| write_atomically(&path, bytes))
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::BadFile,
+                msg!(
+                    "print.cannot_save",
+                    path = path.display().to_string(),
+                    why = io_words(&e)
+                ),
+            )
+        })?;
+    Ok(path)
+}
+
+/// A file name made only of letters, digits and dashes (whatever a reference held).
+pub(crate) fn plain_name(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect()
 }
 
 /// Make the PDF for `request` on `paper` (letter, oficio, a4), with progress.
@@ -95,20 +117,7 @@ pub async fn print_forms(
             .state::<AppState>()
             .with(|s| Ok(s.forms_to_print(&request, &mut report("expedientes"))?))?;
         let bytes = pdf::forms(&forms, paper, &mut report("documentos"))?;
-        let dir = print_dir(&app);
-        let path = dir.join(file_name(&request));
-        std::fs::create_dir_all(&dir)
-            .and_then(|()| write_atomically(&path, &bytes))
-            .map_err(|e| {
-                AppError::new(
-                    ErrorCode::BadFile,
-                    msg!(
-                        "print.cannot_save",
-                        path = path.display().to_string(),
-                        why = io_words(&e)
-                    ),
-                )
-            })?;
+        let path = save_pdf(&app, &file_name(&request), &bytes)?;
         Ok(Printed {
             path: path.display().to_string(),
             documents: forms.len(),

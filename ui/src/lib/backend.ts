@@ -15,6 +15,7 @@ import type { Catalog } from "./bindings/Catalog";
 import type { Created } from "./bindings/Created";
 import type { FormInfo } from "./bindings/FormInfo";
 import type { HistoryEntry } from "./bindings/HistoryEntry";
+import type { LabelsPrinted } from "./bindings/LabelsPrinted";
 import type { ListQuery } from "./bindings/ListQuery";
 import type { NewJob } from "./bindings/NewJob";
 import type { PrintProgress } from "./bindings/PrintProgress";
@@ -107,6 +108,12 @@ export const backend = {
     return call<Printed>("print_forms", { request, paper, onProgress: channel });
   },
   openPrinted: (path: string) => call<void>("open_printed", { path }),
+  /** New asset-tag labels (`count`), or `reprint` these tags; layout letter-3x10 | roll-50x25. */
+  printLabels: (count: number, layout: string, reprint: string[]) =>
+    call<LabelsPrinted>("print_labels", { count, layout, reprint }),
+  printMediumLabel: (reference: string, layout: string) =>
+    call<LabelsPrinted>("print_medium_label", { reference, layout }),
+  tagsRemaining: () => call<number>("tags_remaining"),
   editAsset: (tag: string, changes: [string, string][]) => call<AssetView>("edit_asset", { tag, changes }),
   assetChoices: () => call<AssetChoices>("asset_choices"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {

@@ -266,6 +266,19 @@ export const es = {
   "link.continue": "Abrir el expediente de {procedure}",
   "exp.add_note": "+ Nota",
   "field.calendar": "Calendario",
+  "labels.title": "Etiquetas de activo (QR)",
+  "labels.count": "Cuántas",
+  "labels.layout": "Formato de etiqueta",
+  "labels.letter": "Hoja carta de 3 × 10",
+  "labels.roll": "Rollo térmico de 50 × 25 mm",
+  "labels.print": "Imprimir etiquetas nuevas",
+  "labels.remaining": "Quedan {n} números reservados en este dispositivo (se piden más al servidor cuando faltan).",
+  "labels.reprint_tag": "Reimprimir una etiqueta dañada: escanea o escribe su número",
+  "labels.reprint": "Reimprimir",
+  "labels.saved": "{n} etiqueta(s) {first} … {last} guardadas en {path}",
+  "medium.title": "Etiqueta del medio de respaldo",
+  "medium.print": "Imprimir etiqueta del medio",
+  "medium.saved": "Etiqueta guardada en {path}; su texto quedó registrado en el expediente.",
 } as const;
 
 export type Key = keyof typeof es;
