@@ -90,16 +90,27 @@ pub struct FieldShown {
 
 /// The fields of `exp` as the app shows them.
 fn fields_shown(exp: &Expediente, proc: &Procedure) -> Vec<FieldShown> {
-    ["solicitud.numero", "solicitud.fecha"]
-        .iter()
-        .filter_map(|id| procedure::common_field(id))
-        .chain(proc.fields.iter().cloned())
-        .map(|def| {
-            let value = exp.field(&def.id).filter(|v| !v.is_empty());
-            let words = value.as_deref().map(|v| def.words(v));
-            FieldShown { def, value, words }
-        })
-        .collect()
+    [
+        "solicitud.tipo",
+        "solicitud.numero",
+        "solicitud.fecha",
+        "solicitud.recibida_en",
+        "solicitud.archivo",
+    ]
+    .iter()
+    .filter_map(|id| procedure::common_field(id))
+    .chain(proc.fields.iter().cloned())
+    .map(|def| {
+        let value = match def.id.as_str() {
+            // Kept as a moment; shown and edited like any date-time field.
+            "solicitud.recibida_en" => exp.solicitud.recibida_en.map(|ms| time::from_ms(ms).to_rfc3339()),
+            id => exp.field(id),
+        }
+        .filter(|v| !v.is_empty());
+        let words = value.as_deref().map(|v| def.words(v));
+        FieldShown { def, value, words }
+    })
+    .collect()
 }
 
 fn uuid() -> String {
@@ -178,6 +189,12 @@ impl Store {
             solicitud: Solicitud {
                 tipo,
                 numero,
+                // A request typed in at creation is in the DTI's hands now (editable).
+                recibida_en: n
+                    .request
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty())
+                    .then_some(now),
                 ..Default::default()
             },
             area,
@@ -927,12 +944,18 @@ fn set_field(exp: &mut Expediente, proc: &Procedure, key: &str, value: &str) -> 
         }
         "unidad" => exp.unidad = v,
         "seccion" => exp.seccion = v,
-        "solicitud.tipo" => {
-            let t = v.to_lowercase().replace('é', "e");
-            if !SOLICITUD_TIPOS.contains(&t.as_str()) {
-                return Err(bad(msg!("field.one_of", choices = SOLICITUD_TIPOS.join(", "))));
+        "solicitud.tipo" | "solicitud.archivo" => {
+            let def = procedure::common_field(key).ok_or_else(|| bad(msg!("field.empty")))?;
+            let stored = if v.is_empty() && key == "solicitud.archivo" {
+                v
+            } else {
+                def.accept(&v).map_err(bad)?
+            };
+            if key == "solicitud.tipo" {
+                exp.solicitud.tipo = stored;
+            } else {
+                exp.solicitud.archivo = stored;
             }
-            exp.solicitud.tipo = t;
         }
         "solicitud.numero" => exp.solicitud.numero = v,
         "solicitud.fecha" => {

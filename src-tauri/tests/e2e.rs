@@ -309,6 +309,18 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
         .wait_text("[data-testid=signatures]", "Jefe(a) de Departamento")
         .await;
     office.shot("08-oficina-contrafirma").await;
+    // The request's paper: received when the job was opened, now filed in the DTI's
+    // chronological file.
+    let received = office.wait_text("[data-words='solicitud.recibida_en']", "/2026").await;
+    assert!(received.contains(':'), "a date and a time: {received}");
+    office.click("[data-edit='solicitud.archivo']").await;
+    office
+        .click("[data-field='solicitud.archivo'] [data-choice=archivado]")
+        .await;
+    office.click("[data-save='solicitud.archivo']").await;
+    office
+        .wait_text("[data-words='solicitud.archivo']", "Archivado en el expediente del DTI")
+        .await;
     // The office prints it: original and copy in one PDF, saved in the print folder.
     let text = office.print_text("justificacion-tecnica").await;
     for needle in [

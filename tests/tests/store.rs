@@ -237,7 +237,7 @@ fn bad_field_values_are_clear_errors_and_store_nothing() {
         ("reporte_levantado_en", "ayer", "27/11/2026 09:30"),
         ("nada", "x", "has no such field"),
         ("solicitud.fecha", "2026/11/20", "day/month/year"),
-        ("solicitud.tipo", "fax", "oficio"),
+        ("solicitud.tipo", "fax", "Tarjeta informativa"),
     ] {
         let e = store.set_fields(&job, &[(k.into(), v.into())]).unwrap_err();
         assert!(e.render(En).contains(needle), "{k}: {e}");
@@ -470,4 +470,64 @@ fn a_tag_may_be_typed_as_its_number_wherever_a_tag_is_asked() {
     );
     store.add_equipment(&job.id, "0078").unwrap();
     assert!(store.add_equipment(&job.id, "7 8").is_err());
+}
+
+#[test]
+fn a_request_paper_has_its_received_moment_and_where_it_was_filed() {
+    let (_d, mut store) = temp_store("Tablet 20");
+    let before = brigada_core::time::now_ms();
+    let job = new_job(&mut store, "P1");
+    let v = store.view(&job).unwrap();
+    let received = v
+        .expediente
+        .solicitud
+        .recibida_en
+        .expect("a typed-in request is received now");
+    assert!(received >= before && received <= brigada_core::time::now_ms());
+    let shown =
+        |v: &brigada_core::expedientes::View, id: &str| v.fields.iter().find(|f| f.def.id == id).unwrap().words.clone();
+    assert_eq!(shown(&v, "solicitud.tipo").as_deref(), Some("Oficio"));
+    assert_eq!(shown(&v, "solicitud.archivo"), None, "not filed yet");
+    // Corrected as typed in Mexico, and filed: both in words, both in the history.
+    let set = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    store
+        .set_fields(
+            &job,
+            &[
+                set("solicitud.recibida_en", "28/11/2026 10:40"),
+                set("solicitud.archivo", "archivado"),
+            ],
+        )
+        .unwrap();
+    let v = store.view(&job).unwrap();
+    assert_eq!(shown(&v, "solicitud.recibida_en").as_deref(), Some("28/11/2026 10:40"));
+    assert_eq!(
+        shown(&v, "solicitud.archivo").as_deref(),
+        Some("Archivado en el expediente del DTI")
+    );
+    assert_eq!(v.expediente.solicitud.archivo, "archivado");
+    store
+        .set_fields(&job, &[set("solicitud.archivo", "Original entregado")])
+        .unwrap();
+    assert_eq!(
+        store.view(&job).unwrap().expediente.solicitud.archivo,
+        "original-entregado"
+    );
+    let e = store
+        .set_fields(&job, &[set("solicitud.archivo", "perdido")])
+        .unwrap_err();
+    assert!(
+        e.render(En).contains("Archivado en el expediente del DTI"),
+        "{}",
+        e.render(En)
+    );
+    // A job without a request paper has no received moment to invent.
+    let bare = store
+        .create_expediente(brigada_core::expedientes::NewExpediente {
+            procedure: "P5".into(),
+            area: "Urgencias".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(store.view(&bare.id).unwrap().expediente.solicitud.recibida_en.is_none());
 }

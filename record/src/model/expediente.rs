@@ -62,6 +62,10 @@ pub struct Solicitud {
     pub recibida_en: Option<i64>,
     /// Hash of the photo of the paper, if taken.
     pub foto: Option<String>,
+    /// Where the paper is for the DTI's chronological file: "" (not yet), `archivado`,
+    /// `original-entregado`. Absent in documents written before it existed.
+    #[autosurgeon(missing = "Default::default")]
+    pub archivo: String,
 }
 
 pub const SOLICITUD_TIPOS: &[&str] = &["oficio", "tarjeta", "correo", "telefono"];
@@ -189,6 +193,7 @@ impl Expediente {
             "solicitud.numero" => self.solicitud.numero.clone(),
             "solicitud.fecha" => self.solicitud.fecha.clone(),
             "solicitud.recibida_en" => self.solicitud.recibida_en?.to_string(),
+            "solicitud.archivo" => self.solicitud.archivo.clone(),
             other => self.fields.get(other)?.clone(),
         };
         (!v.trim().is_empty()).then_some(v)

@@ -368,6 +368,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "solicitud.numero",
     "solicitud.fecha",
     "solicitud.recibida_en",
+    "solicitud.archivo",
 ];
 
 pub fn is_common_field(id: &str) -> bool {
@@ -409,17 +410,45 @@ pub fn document_status_name(status: &str) -> Arg {
 
 /// A common field's kind and label, for entering and showing it like a procedure's own.
 pub fn common_field(id: &str) -> Option<FieldDef> {
-    let kind = match id {
-        "solicitud.fecha" => FieldKind::Date,
-        "solicitud.recibida_en" => FieldKind::Datetime,
-        _ if is_common_field(id) => FieldKind::Text,
+    let choice = |value: &str, label: &str, also: &[&str]| Choice {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        detail: String::new(),
+        also: also.iter().map(|a| (*a).to_owned()).collect(),
+    };
+    let (kind, choices) = match id {
+        "solicitud.fecha" => (FieldKind::Date, vec![]),
+        "solicitud.recibida_en" => (FieldKind::Datetime, vec![]),
+        // The paper's kind (manual: "Oficio o Tarjeta"; P5 and P6 take calls and e-mail).
+        "solicitud.tipo" => (
+            FieldKind::Choice,
+            vec![
+                choice("oficio", "Oficio", &[]),
+                choice("tarjeta", "Tarjeta informativa", &["tarjeta"]),
+                choice("correo", "Correo electrónico", &["correo", "email", "e-mail"]),
+                choice("telefono", "Llamada telefónica", &["teléfono", "telefono", "llamada"]),
+            ],
+        ),
+        // Where the request's paper is, for the DTI's chronological file.
+        "solicitud.archivo" => (
+            FieldKind::Choice,
+            vec![
+                choice(
+                    "archivado",
+                    "Archivado en el expediente del DTI",
+                    &["archivado", "archivada"],
+                ),
+                choice("original-entregado", "Original entregado", &["entregado", "entregada"]),
+            ],
+        ),
+        _ if is_common_field(id) => (FieldKind::Text, vec![]),
         _ => return None,
     };
     Some(FieldDef {
         id: id.to_owned(),
         label: common_field_label(id)?.to_string(),
         kind,
-        choices: vec![],
+        choices,
         unit: None,
     })
 }
@@ -435,6 +464,7 @@ fn common_field_label(id: &str) -> Option<Message> {
         "solicitud.numero" => msg!("field.solicitud_numero"),
         "solicitud.fecha" => msg!("field.solicitud_fecha"),
         "solicitud.recibida_en" => msg!("field.solicitud_recibida_en"),
+        "solicitud.archivo" => msg!("field.solicitud_archivo"),
         _ => return None,
     })
 }

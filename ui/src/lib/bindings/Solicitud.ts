@@ -16,4 +16,9 @@ recibida_en: number | null,
 /**
  * Hash of the photo of the paper, if taken.
  */
-foto: string | null, };
+foto: string | null, 
+/**
+ * Where the paper is for the DTI's chronological file: "" (not yet), `archivado`,
+ * `original-entregado`. Absent in documents written before it existed.
+ */
+archivo: string, };
