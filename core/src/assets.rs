@@ -31,6 +31,9 @@ pub struct AssetView {
     pub history: Vec<index::Row>,
     /// When, why and by which expediente it was decommissioned, while its status is baja.
     pub baja: Option<Decommission>,
+    /// The register's own changes (registered, moved, repaired, sent to baja), newest first,
+    /// with who made each on which device.
+    pub changes: Vec<crate::doc::HistoryEntry>,
 }
 
 /// An asset's decommission as its record shows it (P4, manual lines 5444–5545).
@@ -118,7 +121,16 @@ impl Store {
         } else {
             None
         };
-        Ok(AssetView { asset, history, baja })
+        let d = documents::load(self.conn(), &doc_id(&asset.tag))?
+            .ok_or_else(|| Error::AssetNotFound(asset.tag.clone()))?;
+        let mut changes = self.proven_history(&d)?;
+        changes.reverse();
+        Ok(AssetView {
+            asset,
+            history,
+            baja,
+            changes,
+        })
     }
 
     /// The newest expediente in `history` that recorded a step sending its equipment to

@@ -746,9 +746,15 @@ impl Store {
     pub fn history(&self, r: &str) -> Result<Vec<HistoryEntry>> {
         let id = self.resolve_ref(r)?;
         let (d, exp, _) = self.load_doc(&id)?;
-        let mut h = doc::history(&d);
+        let h = self.proven_history(&d);
         self.keep_doc(&id, d, exp);
-        // Name each change's author from who owns its actor, not from what it says.
+        h
+    }
+
+    /// A document's changes, oldest first, each author named from who owns its actor,
+    /// not from what the change says.
+    pub(crate) fn proven_history(&self, d: &Automerge) -> Result<Vec<HistoryEntry>> {
+        let mut h = doc::history(d);
         let known = crate::store::keys::by_actor(self.conn())?;
         let own = self.author().actor.to_hex_string();
         for e in &mut h {

@@ -515,6 +515,17 @@ fn the_synthetic_camera_shows_a_tag_and_the_asset_opens() {
         app.wedge("#equipment-tag", "451").await;
         let listed = app.wait_text("[data-testid=equipment]", "SESVER:DTI:ACT:000451").await;
         assert!(listed.contains("no registrada"), "{listed}");
+        // An unregistered tag is offered for registration where it was added, with the
+        // job's unidad and área already filled in.
+        app.click("[data-register='SESVER:DTI:ACT:000451']").await;
+        let area = app.el("#a-area").await.prop("value").await.unwrap().unwrap_or_default();
+        assert!(!area.is_empty(), "the job's área comes with it");
+        app.select("#a-kind", "ups").await;
+        app.type_in("#a-brand", "APC").await;
+        app.type_in("#a-model", "Smart-UPS 1500").await;
+        app.click("#a-register").await;
+        app.wait_text("[data-testid=equipment]", "No-break (UPS) APC Smart-UPS 1500")
+            .await;
         app.shot("09b-equipos").await;
         // The photo section says the camera was taken, and takes it back on request.
         app.click("[data-testid=camera-here]").await;
@@ -769,6 +780,9 @@ fn a_decommission_fills_the_components_inventory_and_the_asset_shows_its_baja() 
         let baja = app.wait_text("[data-testid=asset-baja]", &folio).await;
         assert!(baja.contains("Sobrecosto en su mantenimiento o reparación"), "{baja}");
         app.wait_text("[data-testid=asset-status]", "Baja").await;
+        // The record's own history says who sent it to baja, on which device.
+        let changes = app.wait_text("[data-testid=asset-changes]", "status=baja").await;
+        assert!(changes.contains("Ana Karen Hernández López (Tablet 07)"), "{changes}");
         // Another P4 for the same computer warns before anything is created.
         app.click("#asset-new-job").await;
         app.select("#procedure", "P4").await;

@@ -241,6 +241,11 @@ fn p4_decommission_marks_the_asset_and_fills_the_components_inventory() {
     );
     assert_eq!(baja.reason, "Sobrecosto en su mantenimiento o reparación");
     assert!(baja.dictamen);
+    // The register's own history: registered, then sent to baja by the P4's last step,
+    // newest first, each by a proven person and device.
+    assert_eq!(v.changes.len(), 2, "{:?}", v.changes);
+    assert!(v.changes[0].action.contains("status=baja"), "{:?}", v.changes[0]);
+    assert!(v.changes.iter().all(|c| c.proven && c.device == "Tablet 06"));
     let seven = store
         .view(&job)
         .unwrap()

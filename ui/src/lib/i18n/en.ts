@@ -281,4 +281,6 @@ export const en: Record<Key, string> = {
   "medium.title": "Backup medium label",
   "medium.print": "Print the medium's label",
   "medium.saved": "Label saved in {path}; its words are recorded in the expediente.",
+  "asset.changes": "Changes to this equipment's record",
+  "equipment.register": "Register this equipment",
 };

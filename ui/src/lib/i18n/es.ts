@@ -279,6 +279,8 @@ export const es = {
   "medium.title": "Etiqueta del medio de respaldo",
   "medium.print": "Imprimir etiqueta del medio",
   "medium.saved": "Etiqueta guardada en {path}; su texto quedó registrado en el expediente.",
+  "asset.changes": "Cambios del registro de este equipo",
+  "equipment.register": "Registrar este equipo",
 } as const;
 
 export type Key = keyof typeof es;
