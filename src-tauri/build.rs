@@ -47,6 +47,7 @@ pub const COMMANDS: &[&str] = &[
     "print_labels",
     "print_medium_label",
     "tags_remaining",
+    "report",
 ];
 
 fn main() {

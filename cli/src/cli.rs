@@ -76,6 +76,20 @@ pub enum Command {
         #[arg(long, default_value_t = 200)]
         limit: u32,
     },
+    /// The department's figures for a period (days in Mexico City time, both included):
+    /// opened, closed, open by state and age, time to close, work per técnico, P6
+    /// escalations, material used, parts, equipment sent to baja.
+    Report {
+        /// First day: 2026-11-01 or 01/11/2026 (default: the first of the last day's month).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, included (default: today).
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this sección (RT, IT, BD, SI).
+        #[arg(long)]
+        seccion: Option<String>,
+    },
     /// Show one expediente (REF = id or folio) with its state and what is missing.
     Show { reference: String },
     /// Set fields: FIELD=VALUE …

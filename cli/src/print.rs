@@ -375,3 +375,108 @@ pub fn sync_summary(s: &brigada_core::sync::Summary) -> String {
     }
     out.iter().map(Message::to_string).collect::<Vec<_>>().join("\n")
 }
+
+/// A period's figures, a line per figure, in the reader's language.
+pub fn report(r: &brigada_core::report::Report) -> String {
+    let day = |iso: &str| {
+        brigada_core::time::parse_date("", iso)
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|_| iso.to_owned())
+    };
+    let list = |pairs: Vec<String>| {
+        if pairs.is_empty() {
+            "—".to_owned()
+        } else {
+            pairs.join(", ")
+        }
+    };
+    let mut out = vec![
+        msg!(
+            "cli.report_period",
+            from = day(&r.from),
+            to = day(&r.to),
+            seccion = r.seccion.clone().unwrap_or_else(|| msg!("cli.report_all").to_string())
+        )
+        .to_string(),
+        msg!(
+            "cli.report_totals",
+            opened = r.opened,
+            closed = r.closed,
+            open = r.open_at_end
+        )
+        .to_string(),
+    ];
+    for w in &r.weeks {
+        out.push(
+            msg!(
+                "cli.report_week",
+                week = day(&w.start),
+                opened = w.opened,
+                closed = w.closed
+            )
+            .to_string(),
+        );
+    }
+    let states = r
+        .open_by_state
+        .iter()
+        .map(|c| format!("{} {}", state_name(&c.key), c.n))
+        .collect();
+    out.push(msg!("cli.report_states", list = list(states)).to_string());
+    let ages = r.open_by_age.iter().map(|c| format!("{} {}", c.key, c.n)).collect();
+    out.push(msg!("cli.report_ages", list = list(ages)).to_string());
+    for t in &r.time_to_close {
+        out.push(
+            msg!(
+                "cli.report_close",
+                procedure = &t.procedure,
+                closed = t.closed,
+                median = format!("{:.1}", t.median_hours),
+                p90 = format!("{:.1}", t.p90_hours)
+            )
+            .to_string(),
+        );
+    }
+    for l in &r.workload {
+        let who = if l.person.is_empty() {
+            msg!("report.unassigned").to_string()
+        } else {
+            l.person.clone()
+        };
+        out.push(msg!("cli.report_load", person = who, open = l.open, closed = l.closed).to_string());
+    }
+    for e in &r.escalations {
+        out.push(
+            msg!(
+                "cli.report_escalation",
+                escalation = &e.escalation,
+                due = e.due,
+                met = e.met,
+                missed = e.missed,
+                pending = e.pending
+            )
+            .to_string(),
+        );
+    }
+    for m in &r.materials {
+        out.push(
+            msg!(
+                "cli.report_material",
+                quantity = m.quantity.to_string(),
+                unit = &m.unit,
+                item = &m.item
+            )
+            .to_string(),
+        );
+    }
+    out.push(
+        msg!(
+            "cli.report_parts",
+            into = r.parts_in,
+            out = r.parts_out,
+            bajas = r.bajas
+        )
+        .to_string(),
+    );
+    out.join("\n")
+}

@@ -595,3 +595,39 @@ fn a_backup_medium_label_and_a_visit_that_continues_as_a_repair() {
     assert_eq!(shown["expediente"]["fields"]["falla"], "No enciende");
     assert_eq!(shown["origin"]["folio"], visit.as_str());
 }
+
+#[test]
+fn the_periods_figures_from_the_command_line() {
+    let e = Env::new();
+    let f = e.json(&["new", "--procedure", "P1", "--area", "Urgencias"])["folio"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        e.run(&["material", &f, "--item", "Cable UTP", "--qty", "20", "--unit", "m"])
+            .status
+            .success()
+    );
+    // By default this month so far: what was just done falls in it.
+    let r = e.json(&["report"]);
+    assert_eq!(
+        (r["opened"].as_u64(), r["closed"].as_u64(), r["open_at_end"].as_u64()),
+        (Some(1), Some(0), Some(1))
+    );
+    assert_eq!(r["materials"][0]["quantity"], 20.0);
+    // In Spanish by default: a line per figure.
+    let human = e.run_in("demo-1234", "es_MX.UTF-8", &["report"]);
+    let said = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        said.contains("Abiertos: 1 · cerrados: 0") && said.contains("20 m de Cable UTP"),
+        "{said}"
+    );
+    assert!(said.contains("Carga de Sin asignar: 1 abiertos"), "{said}");
+    let backwards = e.run_in(
+        "demo-1234",
+        "es_MX.UTF-8",
+        &["report", "--from", "2026-12-31", "--to", "2026-01-01"],
+    );
+    assert!(!backwards.status.success());
+    assert!(String::from_utf8_lossy(&backwards.stderr).contains("antes de empezar"));
+}

@@ -26,6 +26,7 @@ pub mod medium;
 pub mod pdf;
 pub mod photo;
 pub mod qr;
+pub mod report;
 pub mod scan;
 pub mod signature;
 pub mod store;

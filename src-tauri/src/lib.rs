@@ -10,7 +10,7 @@ pub mod state;
 
 use tauri::Manager;
 
-use crate::commands::{expedientes, inventory, labels, papers, scan, session, sync};
+use crate::commands::{expedientes, inventory, labels, papers, report, scan, session, sync};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -67,6 +67,7 @@ pub fn run() {
             labels::print_labels,
             labels::print_medium_label,
             labels::tags_remaining,
+            report::report,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -20,6 +20,7 @@ use brigada_core::forms::FormInfo;
 use brigada_core::forms::batch::PrintRequest;
 use brigada_core::model::Signature;
 use brigada_core::procedure::Procedure;
+use brigada_core::report::Report;
 use brigada_core::scan::Scanned;
 use brigada_core::store::index::{AssetRow, ComponentRow, Row};
 use brigada_core::sync::{Progress, Summary};
@@ -57,6 +58,7 @@ fn export(dir: &Path) {
         PrintProgress,
         Printed,
         LabelsPrinted,
+        Report,
     );
 }
 

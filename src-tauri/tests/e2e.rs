@@ -357,6 +357,23 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
     let sheet = pdf_text(Path::new(&pdf));
     assert_eq!(sheet.matches("SESVER · DTI").count(), 30, "{sheet}");
     office.shot("08b-oficina").await;
+    // The Panel: this month's figures, the same computation as `brigada report`; the job
+    // synced from the técnico is the one opened and still open.
+    office.click("#oficina-tab-panel").await;
+    office.wait_text("[data-figure=opened]", "1").await;
+    let open = office.el("[data-figure=open]").await.text().await.unwrap();
+    assert!(open.starts_with('1'), "{open}");
+    office
+        .wait_text("[data-testid=panel-workload]", "José Luis Martínez Cruz")
+        .await;
+    // Last month had none of this; back to this month.
+    office.click("#panel-last-month").await;
+    office.wait_text("[data-figure=opened]", "0").await;
+    office.click("#panel-this-month").await;
+    office.wait_text("[data-figure=opened]", "1").await;
+    office.shot("08c-panel").await;
+    office.check_touch("panel").await;
+    office.click("#oficina-tab-lista").await;
     office.check_touch("oficina").await;
     office.quit().await;
 }

@@ -136,6 +136,14 @@ fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
         ..Default::default()
     });
     assert_eq!(found.unwrap().len(), 1);
+    // The migration that added the office's figures rebuilt them from the documents.
+    let all_time = brigada_core::report::Period::new(
+        chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        brigada_core::report::today(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(store.report(&all_time).unwrap().opened, 1);
     // Written before expedientes linked to each other: it opens with no links.
     let v = store.view("RT-2026-T03-0001").unwrap();
     assert!(v.expediente.origin.is_none() && v.continued_in.is_empty());

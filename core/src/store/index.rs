@@ -165,6 +165,7 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
         params![rowid, e.folio, search_body(e)],
     )?;
     index_components(conn, e, st)?;
+    crate::report::facts::upsert(conn, e, st)?;
     conn.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [&e.id])?;
     for h in e.blobs() {
         conn.execute(

@@ -69,11 +69,15 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "keys",
         sql: keys::MIGRATION_3,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::facts::MIGRATION,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them
 /// gets its index rebuilt from the documents.
-pub const REINDEX_AT: &[i64] = &[4, 6];
+pub const REINDEX_AT: &[i64] = &[4, 6, 14];
 
 pub fn current_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)

@@ -6,6 +6,7 @@ pub mod expedientes;
 pub mod inventory;
 pub mod labels;
 pub mod papers;
+pub mod report;
 pub mod scan;
 pub mod session;
 pub mod sync;

@@ -23,6 +23,7 @@ import type { PrintRequest } from "./bindings/PrintRequest";
 import type { Printed } from "./bindings/Printed";
 import type { Procedure } from "./bindings/Procedure";
 import type { Progress } from "./bindings/Progress";
+import type { Report } from "./bindings/Report";
 import type { Row } from "./bindings/Row";
 import type { Session } from "./bindings/Session";
 import type { Signature } from "./bindings/Signature";
@@ -114,6 +115,9 @@ export const backend = {
   printMediumLabel: (reference: string, layout: string) =>
     call<LabelsPrinted>("print_medium_label", { reference, layout }),
   tagsRemaining: () => call<number>("tags_remaining"),
+  /** The office's figures for a period (days YYYY-MM-DD, both included; default this month). */
+  report: (from: string | null, to: string | null, seccion: string | null) =>
+    call<Report>("report", { from, to, seccion }),
   editAsset: (tag: string, changes: [string, string][]) => call<AssetView>("edit_asset", { tag, changes }),
   assetChoices: () => call<AssetChoices>("asset_choices"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {

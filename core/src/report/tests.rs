@@ -1,0 +1,292 @@
+//! The figures against fixtures counted by hand (every number below was worked out on
+//! paper from the facts, not read from the code).
+
+use super::facts::{EscalationFact, Facts, JobFact, MaterialFact};
+use super::*;
+
+/// A Mexico City wall-clock moment (Veracruz keeps the same time) in ms.
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
+    let naive = NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, min, 0)
+        .unwrap();
+    Mexico_City.from_local_datetime(&naive).unwrap().timestamp_millis()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn job(id: &str, procedure: &str, state: &str, created: i64, closed: Option<i64>, who: &[&str]) -> JobFact {
+    JobFact {
+        id: id.into(),
+        folio: format!("RT-2026-T07-{id}"),
+        procedure: procedure.into(),
+        seccion: if procedure == "P4" { "IT".into() } else { "RT".into() },
+        state: state.into(),
+        created_at: created,
+        closed_at: closed,
+        assignees: who.iter().map(|s| (*s).to_owned()).collect(),
+        baja: procedure == "P4" && closed.is_some(),
+    }
+}
+
+fn esc(id: &str, which: &str, due: i64, done: Option<i64>, stopped: bool) -> EscalationFact {
+    EscalationFact {
+        expediente_id: id.into(),
+        escalation: which.into(),
+        due_at: due,
+        done_at: done,
+        stopped,
+    }
+}
+
+fn material(id: &str, item: &str, unit: &str, quantity: f64, component: bool, when: i64) -> MaterialFact {
+    MaterialFact {
+        expediente_id: id.into(),
+        item: item.into(),
+        unit: unit.into(),
+        quantity,
+        component,
+        at: when,
+    }
+}
+
+fn november_facts() -> Facts {
+    Facts {
+        jobs: vec![
+            job("A", "P1", "en-espera", at(2026, 10, 20, 10, 0), None, &["Ana"]),
+            job(
+                "B",
+                "P6",
+                "terminado",
+                at(2026, 11, 3, 9, 0),
+                Some(at(2026, 11, 4, 9, 0)),
+                &["Luis"],
+            ),
+            // Closed at 23:30 in Veracruz on the 30th: November's, whatever UTC says.
+            job(
+                "C",
+                "P6",
+                "terminado",
+                at(2026, 11, 10, 8, 0),
+                Some(at(2026, 11, 30, 23, 30)),
+                &["Ana"],
+            ),
+            job(
+                "D",
+                "P4",
+                "terminado",
+                at(2026, 11, 5, 10, 0),
+                Some(at(2026, 11, 6, 10, 0)),
+                &[],
+            ),
+            job("E", "P1", "en-curso", at(2026, 11, 28, 12, 0), None, &["Ana", "Luis"]),
+            job("F", "P1", "en-curso", at(2026, 12, 1, 0, 30), None, &["Ana"]),
+            job(
+                "G",
+                "P2",
+                "terminado",
+                at(2026, 9, 1, 9, 0),
+                Some(at(2026, 10, 15, 9, 0)),
+                &["Luis"],
+            ),
+        ],
+        escalations: vec![
+            esc("B", "24h", at(2026, 11, 4, 9, 0), Some(at(2026, 11, 3, 18, 0)), false),
+            esc("B", "48h", at(2026, 11, 5, 18, 0), None, true),
+            esc("C", "24h", at(2026, 11, 11, 8, 0), Some(at(2026, 11, 11, 10, 0)), false),
+            esc("C", "48h", at(2026, 11, 13, 10, 0), None, false),
+            esc("F", "24h", at(2026, 12, 2, 0, 30), None, false),
+        ],
+        materials: vec![
+            material("C", "Cable UTP", "m", 20.0, false, at(2026, 11, 12, 11, 0)),
+            material("E", "Cable UTP ", "m", 30.5, false, at(2026, 11, 28, 13, 0)),
+            material("A", "Conector RJ45", "pza", 10.0, false, at(2026, 10, 25, 9, 0)),
+            material("D", "Memoria RAM", "pza", 1.0, true, at(2026, 11, 5, 12, 0)),
+        ],
+        parts_in: vec![at(2026, 11, 5, 12, 0), at(2026, 10, 30, 9, 0)],
+    }
+}
+
+fn counts(pairs: &[(&str, usize)]) -> Vec<Count> {
+    pairs
+        .iter()
+        .map(|(k, n)| Count {
+            key: (*k).into(),
+            n: *n,
+        })
+        .collect()
+}
+
+#[test]
+fn november_counted_by_hand() {
+    let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
+    let r = compute(&period, &november_facts(), at(2026, 12, 15, 9, 0));
+    assert_eq!((r.opened, r.closed, r.open_at_end), (4, 3, 2));
+    let weeks: Vec<(&str, usize, usize)> = r.weeks.iter().map(|w| (w.start.as_str(), w.opened, w.closed)).collect();
+    assert_eq!(
+        weeks,
+        [
+            ("2026-11-01", 0, 0),
+            ("2026-11-02", 2, 2),
+            ("2026-11-09", 1, 0),
+            ("2026-11-16", 0, 0),
+            ("2026-11-23", 1, 0),
+            ("2026-11-30", 0, 1),
+        ]
+    );
+    assert_eq!(r.open_by_state, counts(&[("en-curso", 1), ("en-espera", 1)]));
+    assert_eq!(
+        r.open_by_age,
+        counts(&[("0-7", 1), ("8-30", 0), ("31-90", 1), ("90+", 0)])
+    );
+    assert_eq!(
+        r.time_to_close,
+        [
+            CloseTimes {
+                procedure: "P4".into(),
+                closed: 1,
+                median_hours: 24.0,
+                p90_hours: 24.0
+            },
+            CloseTimes {
+                procedure: "P6".into(),
+                closed: 2,
+                median_hours: 24.0,
+                p90_hours: 495.5
+            },
+        ]
+    );
+    let load: Vec<(&str, usize, usize)> = r
+        .workload
+        .iter()
+        .map(|l| (l.person.as_str(), l.open, l.closed))
+        .collect();
+    assert_eq!(
+        load,
+        [("", 0, 1), ("Ana", 2, 1), ("Luis", 1, 1)],
+        "\"\" is nobody assigned"
+    );
+    assert_eq!(
+        r.escalations,
+        [
+            EscalationCount {
+                escalation: "24h".into(),
+                due: 2,
+                met: 1,
+                missed: 1,
+                pending: 0
+            },
+            EscalationCount {
+                escalation: "48h".into(),
+                due: 1,
+                met: 0,
+                missed: 1,
+                pending: 0
+            },
+        ]
+    );
+    assert_eq!(
+        r.materials,
+        [
+            MaterialUse {
+                item: "Cable UTP".into(),
+                unit: "m".into(),
+                quantity: 50.5
+            },
+            MaterialUse {
+                item: "Memoria RAM".into(),
+                unit: "pza".into(),
+                quantity: 1.0
+            },
+        ]
+    );
+    assert_eq!((r.parts_in, r.parts_out, r.bajas), (1, 1, 1));
+}
+
+#[test]
+fn a_job_closed_late_at_night_belongs_to_its_local_day() {
+    let dec = Period::new(day(2026, 12, 1), day(2026, 12, 31), None).unwrap();
+    let r = compute(&dec, &november_facts(), at(2027, 1, 15, 9, 0));
+    assert_eq!(r.closed, 0, "C closed at 23:30 on 30 November, 05:30 UTC on 1 December");
+    assert_eq!(r.opened, 1, "F opened at 00:30 on 1 December, 06:30 UTC");
+    let last_day = Period::new(day(2026, 11, 30), day(2026, 11, 30), None).unwrap();
+    assert_eq!(compute(&last_day, &november_facts(), at(2027, 1, 15, 9, 0)).closed, 1);
+}
+
+#[test]
+fn an_empty_period_has_every_figure_at_zero_and_its_weeks() {
+    let period = Period::new(day(2027, 1, 1), day(2027, 1, 31), None).unwrap();
+    let empty = Facts {
+        jobs: vec![],
+        escalations: vec![],
+        materials: vec![],
+        parts_in: vec![],
+    };
+    let r = compute(&period, &empty, at(2027, 2, 1, 9, 0));
+    assert_eq!(
+        (r.opened, r.closed, r.open_at_end, r.parts_in, r.parts_out, r.bajas),
+        (0, 0, 0, 0, 0, 0)
+    );
+    let starts: Vec<&str> = r.weeks.iter().map(|w| w.start.as_str()).collect();
+    assert_eq!(
+        starts,
+        ["2027-01-01", "2027-01-04", "2027-01-11", "2027-01-18", "2027-01-25"]
+    );
+    assert!(r.weeks.iter().all(|w| w.opened == 0 && w.closed == 0));
+    assert_eq!(
+        r.open_by_age,
+        counts(&[("0-7", 0), ("8-30", 0), ("31-90", 0), ("90+", 0)])
+    );
+    assert!(r.time_to_close.is_empty() && r.workload.is_empty() && r.escalations.is_empty() && r.materials.is_empty());
+}
+
+#[test]
+fn a_period_with_only_open_jobs_and_one_not_over_yet() {
+    let facts = Facts {
+        jobs: november_facts()
+            .jobs
+            .into_iter()
+            .filter(|j| j.closed_at.is_none())
+            .collect(),
+        escalations: vec![esc("F", "24h", at(2026, 12, 2, 0, 30), None, false)],
+        materials: vec![],
+        parts_in: vec![],
+    };
+    let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
+    let r = compute(&period, &facts, at(2026, 12, 15, 9, 0));
+    assert_eq!((r.opened, r.closed, r.open_at_end), (1, 0, 2));
+    assert!(r.time_to_close.is_empty());
+    let load: Vec<(&str, usize, usize)> = r
+        .workload
+        .iter()
+        .map(|l| (l.person.as_str(), l.open, l.closed))
+        .collect();
+    assert_eq!(load, [("Ana", 2, 0), ("Luis", 1, 0)]);
+    // December, on its second day at 00:00: F is open and its 24 h moment not yet due.
+    let dec = Period::new(day(2026, 12, 1), day(2026, 12, 31), None).unwrap();
+    let r = compute(&dec, &facts, at(2026, 12, 2, 0, 0));
+    assert_eq!(r.open_at_end, 3, "counted now, the period not being over");
+    assert_eq!(
+        r.open_by_age,
+        counts(&[("0-7", 2), ("8-30", 0), ("31-90", 1), ("90+", 0)])
+    );
+    assert_eq!(
+        r.escalations,
+        [EscalationCount {
+            escalation: "24h".into(),
+            due: 1,
+            met: 0,
+            missed: 0,
+            pending: 1
+        }]
+    );
+}
+
+#[test]
+fn a_backwards_period_is_refused_in_words() {
+    let e = Period::new(day(2026, 11, 30), day(2026, 11, 1), None).unwrap_err();
+    let said = e.render(crate::messages::Locale::Es);
+    assert!(said.contains("30/11/2026") && said.contains("01/11/2026"), "{said}");
+}

@@ -1,0 +1,11 @@
+import { describe, expect, it } from "vitest";
+import { monthOf, previousMonth } from "../lib/oficina/period";
+
+describe("the Panel's months", () => {
+  it("know their last day, leap years and January included", () => {
+    expect(monthOf("2026-11-17")).toEqual(["2026-11-01", "2026-11-30"]);
+    expect(monthOf("2028-02-10")).toEqual(["2028-02-01", "2028-02-29"]);
+    expect(previousMonth("2026-12-01")).toEqual(["2026-11-01", "2026-11-30"]);
+    expect(previousMonth("2027-01-05")).toEqual(["2026-12-01", "2026-12-31"]);
+  });
+});
