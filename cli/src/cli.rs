@@ -68,8 +68,18 @@ pub enum Command {
         state: Option<String>,
         #[arg(long)]
         procedure: Option<String>,
-        #[arg(long)]
+        /// Assigned to this person (also `--tecnico`).
+        #[arg(long, alias = "tecnico")]
         assignee: Option<String>,
+        /// Only this sección (RT, IT, BD, SI).
+        #[arg(long)]
+        seccion: Option<String>,
+        /// Opened on or after this day (2026-11-01 or 01/11/2026, Mexico City).
+        #[arg(long)]
+        from: Option<String>,
+        /// Opened on or before this day.
+        #[arg(long)]
+        to: Option<String>,
         /// Only those with an escalation or wait deadline already passed.
         #[arg(long)]
         overdue: bool,

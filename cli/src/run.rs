@@ -144,16 +144,26 @@ pub fn run(cli: Cli) -> Result<()> {
             state,
             procedure,
             assignee,
+            seccion,
+            from,
+            to,
             overdue,
             limit,
         } => {
+            // Days as the report counts them: Mexico City midnights, both ends included.
+            let day = |flag: &str, d: Option<String>| d.map(|d| parse_day(flag, &d)).transpose();
+            let (from, to) = (day("--from", from)?, day("--to", to)?);
+            let bounds = |d| Period::new(d, d, None).map(|p| p.bounds());
             let rows = store.list(&Filter {
                 query,
                 state,
                 procedure,
                 assignee,
+                seccion,
                 asset_tag: None,
                 deadline_before: overdue.then(brigada_core::time::now_ms),
+                created_from: from.map(|d| bounds(d).map(|b| b.0)).transpose()?,
+                created_before: to.map(|d| bounds(d).map(|b| b.1)).transpose()?,
                 limit: Some(limit),
                 ..Default::default()
             })?;

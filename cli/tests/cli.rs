@@ -631,3 +631,41 @@ fn the_periods_figures_from_the_command_line() {
     assert!(!backwards.status.success());
     assert!(String::from_utf8_lossy(&backwards.stderr).contains("antes de empezar"));
 }
+
+#[test]
+fn the_archive_filters_by_procedure_seccion_tecnico_state_and_days() {
+    let e = Env::new();
+    let new = |procedure: &str, who: &str| {
+        e.json(&["new", "--procedure", procedure, "--area", "Urgencias", "--assign", who])["folio"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let p6 = new("P6", "Luis");
+    let p4 = new("P4", "Ana");
+    let _p1 = new("P1", "Ana");
+    let folios = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["list"];
+        a.extend_from_slice(args);
+        let mut f: Vec<String> = e
+            .json(&a)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["folio"].as_str().unwrap().to_owned())
+            .collect();
+        f.sort();
+        f
+    };
+    assert_eq!(folios(&["--procedure", "P6"]), std::slice::from_ref(&p6));
+    assert_eq!(folios(&["--seccion", "IT"]), std::slice::from_ref(&p4));
+    assert_eq!(folios(&["--tecnico", "Luis"]), std::slice::from_ref(&p6));
+    assert_eq!(folios(&["--state", "terminado"]), Vec::<String>::new());
+    // Days: everything was opened today; nothing the day before yesterday and earlier.
+    assert_eq!(folios(&["--from", "2000-01-01"]).len(), 3);
+    assert_eq!(folios(&["--to", "2000-01-01"]), Vec::<String>::new());
+    assert_eq!(
+        folios(&["--from", "2000-01-01", "--seccion", "RT", "--tecnico", "Ana"]).len(),
+        1
+    );
+}

@@ -117,6 +117,9 @@ pub struct Filter {
     pub seccion: Option<String>,
     /// Only those changed here at or after this time (ms).
     pub updated_since: Option<i64>,
+    /// Only those opened in `[from, before)` (ms).
+    pub created_from: Option<i64>,
+    pub created_before: Option<i64>,
     pub limit: Option<u32>,
 }
 
@@ -295,6 +298,14 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
     }
     if let Some(t) = f.updated_since {
         conds.push("e.updated_at >= ?");
+        args.push(Value::Integer(t));
+    }
+    if let Some(t) = f.created_from {
+        conds.push("e.created_at >= ?");
+        args.push(Value::Integer(t));
+    }
+    if let Some(t) = f.created_before {
+        conds.push("e.created_at < ?");
         args.push(Value::Integer(t));
     }
     if !conds.is_empty() {
