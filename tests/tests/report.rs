@@ -28,6 +28,17 @@ fn a_weeks_work_in_the_store_adds_up() {
         &[("1", None), ("2", None), ("3", None), ("4", Some("si")), ("4A", None)],
     )
     .unwrap();
+    // Another, where nobody sent the second e-mail before it was solved: still a miss.
+    let late = new_job(&mut store, "P6");
+    store
+        .set_fields(&late, &[("reporte_levantado_en".into(), typed(now - 30 * 3_600_000))])
+        .unwrap();
+    drive(
+        &mut store,
+        &late,
+        &[("1", None), ("2", None), ("3", None), ("4", Some("si")), ("4A", None)],
+    )
+    .unwrap();
     // A decommission with one part for the inventory.
     let p4 = new_job(&mut store, "P4");
     store.add_equipment(&p4, &brigada_core::tag::format(5)).unwrap();
@@ -53,15 +64,15 @@ fn a_weeks_work_in_the_store_adds_up() {
 
     let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
     let r = store.report(&week).unwrap();
-    assert_eq!((r.opened, r.closed, r.open_at_end), (4, 2, 2));
-    assert_eq!(r.weeks.iter().map(|w| w.opened).sum::<usize>(), 4);
-    assert_eq!(r.weeks.iter().map(|w| w.closed).sum::<usize>(), 2);
+    assert_eq!((r.opened, r.closed, r.open_at_end), (5, 3, 2));
+    assert_eq!(r.weeks.iter().map(|w| w.opened).sum::<usize>(), 5);
+    assert_eq!(r.weeks.iter().map(|w| w.closed).sum::<usize>(), 3);
     let closed: Vec<(&str, usize)> = r
         .time_to_close
         .iter()
         .map(|t| (t.procedure.as_str(), t.closed))
         .collect();
-    assert_eq!(closed, [("P4", 1), ("P6", 1)]);
+    assert_eq!(closed, [("P4", 1), ("P6", 2)]);
     assert_eq!((r.parts_in, r.parts_out, r.bajas), (1, 1, 1));
     let used: Vec<(&str, &str, f64)> = r
         .materials
@@ -69,7 +80,8 @@ fn a_weeks_work_in_the_store_adds_up() {
         .map(|m| (m.item.as_str(), m.unit.as_str(), m.quantity))
         .collect();
     assert_eq!(used, [("Cable UTP", "m", 20.0), ("Memoria RAM DDR3 4 GB", "pza", 1.0)]);
-    // Due 6 h ago, done 2 h ago: missed; the 48 h moment is not due within the period.
+    // Both due 6 h ago: one done 2 h ago, one never (the job closed after it fell due):
+    // two misses; the 48 h moment is not due within the period.
     assert_eq!(r.escalations.len(), 1, "{:?}", r.escalations);
     assert_eq!(
         (
@@ -77,12 +89,12 @@ fn a_weeks_work_in_the_store_adds_up() {
             r.escalations[0].due,
             r.escalations[0].missed
         ),
-        ("24h", 1, 1)
+        ("24h", 2, 2)
     );
     assert_eq!(r.workload.len(), 1);
     assert_eq!(
         (r.workload[0].person.as_str(), r.workload[0].open, r.workload[0].closed),
-        ("", 2, 2)
+        ("", 2, 3)
     );
     // One sección only: the decommission and the repair are IT's, the rest RT's.
     let it = store

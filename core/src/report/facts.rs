@@ -31,7 +31,7 @@ CREATE TABLE escalation_facts (
     escalation TEXT NOT NULL,
     due_at INTEGER NOT NULL,
     done_at INTEGER,
-    stopped INTEGER NOT NULL,
+    stopped_at INTEGER,
     PRIMARY KEY (expediente_id, escalation)
 ) WITHOUT ROWID;
 CREATE INDEX escalation_facts_by_due ON escalation_facts (due_at);
@@ -98,21 +98,40 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
                 .and_then(|v| time::parse_datetime(field, &v).ok())
                 .map(|t| t.timestamp_millis())
         };
+        let on_path: std::collections::HashSet<&str> = st
+            .path
+            .iter()
+            .flat_map(|v| v.entries.iter().map(String::as_str))
+            .collect();
+        // When the path first reached one of `steps`.
+        let reached = |steps: &[String]| {
+            e.log
+                .iter()
+                .filter(|l| on_path.contains(l.id.as_str()) && steps.contains(&l.step))
+                .map(|l| l.stamp.at)
+                .min()
+        };
+        let closed = closed_at(e, st);
         for esc in &p.escalations {
             let Some(from) = moment(&esc.from) else { continue };
             let stopped = st
                 .escalations
                 .iter()
                 .any(|s| s.id == esc.id && s.state == EscalationState::Stopped);
+            // When it stopped applying (solved, the next escalation began, the job ended):
+            // a moment missed before then stays missed.
+            let stopped_at = stopped
+                .then(|| [reached(&esc.stop_at), closed].into_iter().flatten().min())
+                .flatten();
             conn.execute(
-                "INSERT INTO escalation_facts (expediente_id, escalation, due_at, done_at, stopped)
+                "INSERT INTO escalation_facts (expediente_id, escalation, due_at, done_at, stopped_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
                     e.id,
                     esc.id,
                     from + i64::from(esc.hours) * 3_600_000,
                     esc.done_field.as_deref().and_then(moment),
-                    stopped,
+                    stopped_at,
                 ],
             )?;
         }
@@ -148,7 +167,8 @@ pub struct EscalationFact {
     pub escalation: String,
     pub due_at: i64,
     pub done_at: Option<i64>,
-    pub stopped: bool,
+    /// When it stopped applying, if it did.
+    pub stopped_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -200,7 +220,7 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT x.expediente_id, x.escalation, x.due_at, x.done_at, x.stopped FROM escalation_facts x
+        "SELECT x.expediente_id, x.escalation, x.due_at, x.done_at, x.stopped_at FROM escalation_facts x
          JOIN job_facts j ON j.id = x.expediente_id
          WHERE x.due_at >= ?1 AND x.due_at < ?2 AND (?3 IS NULL OR j.seccion = ?3)",
     )?;
@@ -211,7 +231,7 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
                 escalation: r.get(1)?,
                 due_at: r.get(2)?,
                 done_at: r.get(3)?,
-                stopped: r.get(4)?,
+                stopped_at: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

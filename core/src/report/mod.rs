@@ -104,7 +104,7 @@ pub struct Load {
 pub struct EscalationCount {
     /// The procedure's escalation id (`24h`, `48h`).
     pub escalation: String,
-    /// Fell due within the period (those that stopped applying before anyone acted excluded).
+    /// Fell due within the period (those that stopped applying before they fell due excluded).
     pub due: usize,
     /// Done by the moment they were due.
     pub met: usize,
@@ -267,7 +267,9 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
 
     let mut esc: BTreeMap<&str, EscalationCount> = BTreeMap::new();
     for e in &f.escalations {
-        if !within(e.due_at) || (e.stopped && e.done_at.is_none()) {
+        // Not counted: outside the period, or no longer applying before it fell due.
+        let moot = e.done_at.is_none() && e.stopped_at.is_some_and(|s| s <= e.due_at);
+        if !within(e.due_at) || moot {
             continue;
         }
         let c = esc.entry(e.escalation.as_str()).or_insert_with(|| EscalationCount {

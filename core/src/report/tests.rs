@@ -31,13 +31,13 @@ fn job(id: &str, procedure: &str, state: &str, created: i64, closed: Option<i64>
     }
 }
 
-fn esc(id: &str, which: &str, due: i64, done: Option<i64>, stopped: bool) -> EscalationFact {
+fn esc(id: &str, which: &str, due: i64, done: Option<i64>, stopped: Option<i64>) -> EscalationFact {
     EscalationFact {
         expediente_id: id.into(),
         escalation: which.into(),
         due_at: due,
         done_at: done,
-        stopped,
+        stopped_at: stopped,
     }
 }
 
@@ -93,11 +93,19 @@ fn november_facts() -> Facts {
             ),
         ],
         escalations: vec![
-            esc("B", "24h", at(2026, 11, 4, 9, 0), Some(at(2026, 11, 3, 18, 0)), false),
-            esc("B", "48h", at(2026, 11, 5, 18, 0), None, true),
-            esc("C", "24h", at(2026, 11, 11, 8, 0), Some(at(2026, 11, 11, 10, 0)), false),
-            esc("C", "48h", at(2026, 11, 13, 10, 0), None, false),
-            esc("F", "24h", at(2026, 12, 2, 0, 30), None, false),
+            esc("B", "24h", at(2026, 11, 4, 9, 0), Some(at(2026, 11, 3, 18, 0)), None),
+            // Solved before it fell due: it never applied.
+            esc("B", "48h", at(2026, 11, 5, 18, 0), None, Some(at(2026, 11, 4, 9, 0))),
+            esc("C", "24h", at(2026, 11, 11, 8, 0), Some(at(2026, 11, 11, 10, 0)), None),
+            // Due on the 13th, nobody acted; the job closing on the 30th does not undo the miss.
+            esc(
+                "C",
+                "48h",
+                at(2026, 11, 13, 10, 0),
+                None,
+                Some(at(2026, 11, 30, 23, 30)),
+            ),
+            esc("F", "24h", at(2026, 12, 2, 0, 30), None, None),
         ],
         materials: vec![
             material("C", "Cable UTP", "m", 20.0, false, at(2026, 11, 12, 11, 0)),
@@ -250,7 +258,7 @@ fn a_period_with_only_open_jobs_and_one_not_over_yet() {
             .into_iter()
             .filter(|j| j.closed_at.is_none())
             .collect(),
-        escalations: vec![esc("F", "24h", at(2026, 12, 2, 0, 30), None, false)],
+        escalations: vec![esc("F", "24h", at(2026, 12, 2, 0, 30), None, None)],
         materials: vec![],
         parts_in: vec![],
     };
