@@ -6,7 +6,7 @@ export type EscalationCount = {
  */
 escalation: string, 
 /**
- * Fell due within the period (those that stopped applying before anyone acted excluded).
+ * Fell due within the period (those that stopped applying before they fell due excluded).
  */
 due: number, 
 /**
