@@ -11,7 +11,7 @@ use brigada_core::assets::NewAsset;
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::model::Location;
 use brigada_core::procedure::role_name;
-use brigada_core::report::{Period, first_of_month, parse_day, today};
+use brigada_core::report::{Period, parse_day};
 use brigada_core::scan::Scanned;
 use brigada_core::store::index::Filter;
 use brigada_core::store::{InitOptions, kdf::KdfParams};
@@ -130,12 +130,7 @@ pub fn run(cli: Cli) -> Result<()> {
             out.value(&c, |c| msg!("cli.created", folio = &c.folio, id = &c.id).to_string())
         }
         Command::Report { from, to, seccion } => {
-            let to = to.map(|t| parse_day("--to", &t)).transpose()?.unwrap_or_else(today);
-            let from = match from {
-                Some(f) => parse_day("--from", &f)?,
-                None => first_of_month(to),
-            };
-            let period = Period::new(from, to, seccion)?;
+            let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
             let r = store.report(&period)?;
             out.value(&r, print::report)
         }

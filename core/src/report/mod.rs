@@ -40,6 +40,19 @@ impl Period {
         Ok(Period { from, to, seccion })
     }
 
+    /// A period as typed (`YYYY-MM-DD` or `DD/MM/YYYY`): `to` defaults to today and `from`
+    /// to the first day of `to`'s month. The CLI and the Panel both read it here.
+    pub fn typed(from: Option<&str>, to: Option<&str>, seccion: Option<String>) -> Result<Period> {
+        let given = |field: &str, d: Option<&str>| {
+            d.filter(|d| !d.trim().is_empty())
+                .map(|d| parse_day(field, d))
+                .transpose()
+        };
+        let to = given("to", to)?.unwrap_or_else(today);
+        let from = given("from", from)?.unwrap_or_else(|| first_of_month(to));
+        Period::new(from, to, seccion)
+    }
+
     /// `[start, end)` in ms: from the first day's midnight to the midnight after the last,
     /// Mexico City time.
     pub fn bounds(&self) -> (i64, i64) {

@@ -1,7 +1,7 @@
 //! The office's figures for a period (the Panel): one core computation, the same numbers
 //! as `brigada report`.
 
-use brigada_core::report::{Period, Report, first_of_month, parse_day, today};
+use brigada_core::report::{Period, Report};
 use tauri::State;
 
 use crate::error::Result;
@@ -16,14 +16,6 @@ pub fn report(
     to: Option<String>,
     seccion: Option<String>,
 ) -> Result<Report> {
-    let to = match to.filter(|t| !t.trim().is_empty()) {
-        Some(t) => parse_day("to", &t)?,
-        None => today(),
-    };
-    let from = match from.filter(|f| !f.trim().is_empty()) {
-        Some(f) => parse_day("from", &f)?,
-        None => first_of_month(to),
-    };
-    let period = Period::new(from, to, seccion)?;
+    let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
     state.with(|s| Ok(s.report(&period)?))
 }
