@@ -6,10 +6,11 @@ set -euo pipefail
 
 # cmake + g++: zxing-cpp (QR decoder) is built from source.
 # pkg-config, libclang-dev: native builds; tcl: SQLCipher's amalgamation build.
-# poppler-utils and qpdf: the document tests read PDFs back (pdftotext, pdftoppm, qpdf --check).
+# poppler-utils and qpdf: the document tests read PDFs back (pdftotext, pdftoppm, qpdf --check);
+# python3-openpyxl: the report tests read the exported spreadsheet back with a real reader.
 # libwebkit2gtk-4.1-dev … libxdo-dev: the Tauri app; nodejs + npm: its Svelte UI;
 # webkit2gtk-driver (WebKitWebDriver) + xvfb + xauth: the end-to-end window tests.
-PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf
+PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf python3-openpyxl
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
   libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth)
 
@@ -31,6 +32,17 @@ fi
 if ! command -v cargo >/dev/null; then
   echo "bootstrap: Rust (cargo) is required: install it with rustup (https://rustup.rs) and rerun" >&2
   exit 1
+fi
+
+# clippy (make test compiles the workspace through clippy-driver) and rustfmt.
+if ! command -v clippy-driver >/dev/null 2>&1 || ! command -v rustfmt >/dev/null 2>&1; then
+  if command -v rustup >/dev/null; then
+    echo "bootstrap: adding the clippy and rustfmt components"
+    rustup component add clippy rustfmt
+  else
+    echo "bootstrap: clippy and rustfmt are required (rustup component add clippy rustfmt)" >&2
+    exit 1
+  fi
 fi
 
 # cargo-fuzz for the fuzz targets (built from crates.io; the stable toolchain runs it

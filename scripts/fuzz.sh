@@ -12,7 +12,7 @@ for t in $(cargo fuzz list); do
   mkdir -p "corpus/$t"
   echo "fuzz: $t for ${secs}s"
   log=$(mktemp)
-  if ! cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
+  if ! cargo fuzz run -O --codegen-units 16 "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -40 "$log"
     echo "fuzz: $t failed (crashers, if any, are in fuzz/artifacts/$t)"

@@ -48,6 +48,9 @@ pub const COMMANDS: &[&str] = &[
     "print_medium_label",
     "tags_remaining",
     "report",
+    "archive",
+    "report_jobs",
+    "export_report",
 ];
 
 fn main() {

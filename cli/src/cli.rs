@@ -80,9 +80,27 @@ pub enum Command {
         /// Opened on or before this day.
         #[arg(long)]
         to: Option<String>,
+        /// Closed on or after this day.
+        #[arg(long)]
+        closed_from: Option<String>,
+        /// Closed on or before this day.
+        #[arg(long)]
+        closed_to: Option<String>,
+        /// Only this unidad (as written, any case).
+        #[arg(long)]
+        unidad: Option<String>,
+        /// Only this área (as written, any case).
+        #[arg(long)]
+        area: Option<String>,
         /// Only those with an escalation or wait deadline already passed.
         #[arg(long)]
         overdue: bool,
+        /// deadline (default), newest, oldest, updated, folio
+        #[arg(long, default_value = "deadline")]
+        sort: String,
+        /// Skip this many (the next page).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
         #[arg(long, default_value_t = 200)]
         limit: u32,
     },
@@ -99,6 +117,15 @@ pub enum Command {
         /// Only this sección (RT, IT, BD, SI).
         #[arg(long)]
         seccion: Option<String>,
+        /// Also write the spreadsheet: one sheet per table and the list of expedientes.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
+        /// Also write one CSV file per table into this folder.
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+        /// Also write the Informe mensual (PDF, letter paper).
+        #[arg(long, value_name = "FILE")]
+        pdf: Option<PathBuf>,
     },
     /// Show one expediente (REF = id or folio) with its state and what is missing.
     Show { reference: String },

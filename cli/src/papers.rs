@@ -10,20 +10,18 @@ use brigada_core::forms::{self, Form};
 use brigada_core::messages::Message;
 use brigada_core::pdf::{self, Layout, Paper};
 use brigada_core::procedure::role_name;
+use brigada_core::report::{self, Period};
 use brigada_core::sync::lend;
 use brigada_core::{Error, Store, msg, tag};
 use serde_json::json;
 
 use crate::cli::{LabelArgs, PdfArgs};
-use crate::print::Out;
+use crate::print::{self, Out};
 use crate::run::decode_isolated;
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("pdf.part");
-    let cannot = |p: &Path| msg!("file.cannot_write", path = p.display().to_string());
-    std::fs::write(&tmp, bytes).with_context(|| cannot(&tmp))?;
-    std::fs::rename(&tmp, path).with_context(|| cannot(path))?;
-    Ok(())
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    brigada_core::files::write_whole(path, bytes)
+        .with_context(|| msg!("file.cannot_write", path = path.display().to_string()))
 }
 
 fn progress_printer(out: &Out, what: Message) -> impl FnMut(usize, usize) {
@@ -278,5 +276,42 @@ pub fn tags(out: &Out, store: &mut Store, request: Option<u32>) -> Result<()> {
         )
         .to_string(),
         None => msg!("cli.tags_left", left = left).to_string(),
+    })
+}
+
+/// Where `brigada report` writes its files (any, all or none).
+pub struct ReportFiles {
+    pub xlsx: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
+    pub pdf: Option<PathBuf>,
+}
+
+/// The period's figures, printed, and the files asked for: all from one reading, so the
+/// spreadsheet, the CSV files, the PDF and the printed (or `--json`) numbers agree.
+pub fn period_report(out: &Out, store: &Store, period: &Period, files: ReportFiles) -> Result<()> {
+    let locale = brigada_core::messages::locale();
+    let (r, tables) = store.report_tables(period, locale)?;
+    let mut written: Vec<String> = Vec::new();
+    if let Some(f) = &files.xlsx {
+        write_atomically(f, &report::xlsx::workbook(&tables)?)?;
+        written.push(f.display().to_string());
+    }
+    if let Some(d) = &files.csv {
+        let paths = report::csv::write_all(&tables, d)
+            .with_context(|| msg!("file.cannot_write", path = d.display().to_string()))?;
+        written.extend(paths.iter().map(|p| p.display().to_string()));
+    }
+    if let Some(f) = &files.pdf {
+        let now = brigada_core::time::now_ms();
+        write_atomically(f, &pdf::informe::informe(&r, &tables, locale, now)?)?;
+        written.push(f.display().to_string());
+    }
+    out.value(&r, |r| {
+        let mut text = print::report(r);
+        for w in &written {
+            text.push('\n');
+            text.push_str(&msg!("cli.report_written", file = w.as_str()).to_string());
+        }
+        text
     })
 }

@@ -11,9 +11,9 @@ use brigada_core::assets::NewAsset;
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::model::Location;
 use brigada_core::procedure::role_name;
-use brigada_core::report::{Period, parse_day};
+use brigada_core::report::{Period, day_bounds};
 use brigada_core::scan::Scanned;
-use brigada_core::store::index::Filter;
+use brigada_core::store::index::{Filter, Sort};
 use brigada_core::store::{InitOptions, kdf::KdfParams};
 use brigada_core::sync::lend;
 use brigada_core::{Error, Store, catalog, msg, qr, tag};
@@ -129,10 +129,16 @@ pub fn run(cli: Cli) -> Result<()> {
             })?;
             out.value(&c, |c| msg!("cli.created", folio = &c.folio, id = &c.id).to_string())
         }
-        Command::Report { from, to, seccion } => {
+        Command::Report {
+            from,
+            to,
+            seccion,
+            xlsx,
+            csv,
+            pdf,
+        } => {
             let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
-            let r = store.report(&period)?;
-            out.value(&r, print::report)
+            papers::period_report(&out, &store, &period, papers::ReportFiles { xlsx, csv, pdf })
         }
         Command::List {
             query,
@@ -142,23 +148,39 @@ pub fn run(cli: Cli) -> Result<()> {
             seccion,
             from,
             to,
+            closed_from,
+            closed_to,
+            unidad,
+            area,
             overdue,
+            sort,
+            offset,
             limit,
         } => {
             // Days as the report counts them: Mexico City midnights, both ends included.
-            let day = |flag: &str, d: Option<String>| d.map(|d| parse_day(flag, &d)).transpose();
-            let (from, to) = (day("--from", from)?, day("--to", to)?);
-            let bounds = |d| Period::new(d, d, None).map(|p| p.bounds());
+            let (created_from, created_before) = day_bounds(from.as_deref(), to.as_deref(), ("--from", "--to"))?;
+            let (closed_from, closed_before) = day_bounds(
+                closed_from.as_deref(),
+                closed_to.as_deref(),
+                ("--closed-from", "--closed-to"),
+            )?;
+            let sort: Sort = serde_json::from_value(serde_json::Value::String(sort.clone()))
+                .map_err(|_| Error::InvalidInput(msg!("cli.sort", sort = sort)))?;
             let rows = store.list(&Filter {
                 query,
                 state,
                 procedure,
                 assignee,
                 seccion,
-                asset_tag: None,
+                unidad,
+                area,
                 deadline_before: overdue.then(brigada_core::time::now_ms),
-                created_from: from.map(|d| bounds(d).map(|b| b.0)).transpose()?,
-                created_before: to.map(|d| bounds(d).map(|b| b.1)).transpose()?,
+                created_from,
+                created_before,
+                closed_from,
+                closed_before,
+                sort,
+                offset: Some(offset),
                 limit: Some(limit),
                 ..Default::default()
             })?;

@@ -623,6 +623,31 @@ fn the_periods_figures_from_the_command_line() {
         "{said}"
     );
     assert!(said.contains("Carga de Sin asignar: 1 abiertos"), "{said}");
+    // Taken away: the files are written whole, the printed numbers unchanged.
+    let d = e.dir.path();
+    let (xlsx, csv, pdf) = (d.join("r.xlsx"), d.join("csv"), d.join("r.pdf"));
+    let files = e.json(&[
+        "report",
+        "--xlsx",
+        xlsx.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--pdf",
+        pdf.to_str().unwrap(),
+    ]);
+    assert_eq!(files, r, "the same figures with or without files");
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an XLSX is a zip");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let resumen = std::fs::read_to_string(csv.join("resumen.csv")).unwrap();
+    assert!(
+        resumen.contains("Opened in the period,1"),
+        "in the CLI's language (LANG): {resumen}"
+    );
+    let human = e.run_in("demo-1234", "es_MX.UTF-8", &["report", "--pdf", pdf.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&human.stdout).contains("Guardado: "));
+    let nowhere = e.run(&["report", "--xlsx", "/no/such/folder/r.xlsx"]);
+    assert!(!nowhere.status.success());
+    assert!(String::from_utf8_lossy(&nowhere.stderr).contains("/no/such/folder/r.xlsx"));
     let backwards = e.run_in(
         "demo-1234",
         "es_MX.UTF-8",

@@ -775,6 +775,11 @@ impl Store {
         index::list(self.conn(), f)
     }
 
+    /// How many expedientes `f` selects over all its pages.
+    pub fn count(&self, f: &index::Filter) -> Result<u64> {
+        index::count(self.conn(), f)
+    }
+
     pub fn blob(&self, hash: &str) -> Result<Vec<u8>> {
         blobs::get(self.conn(), hash)?
             .map(|(b, _)| b)

@@ -21,6 +21,7 @@ pub mod catalog;
 pub mod continuation;
 pub mod error;
 pub mod expedientes;
+pub mod files;
 pub mod forms;
 pub mod medium;
 pub mod pdf;

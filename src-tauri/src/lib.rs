@@ -10,7 +10,7 @@ pub mod state;
 
 use tauri::Manager;
 
-use crate::commands::{expedientes, inventory, labels, papers, report, scan, session, sync};
+use crate::commands::{archive, expedientes, inventory, labels, papers, report, scan, session, sync};
 
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -68,6 +68,9 @@ pub fn run() {
             labels::print_medium_label,
             labels::tags_remaining,
             report::report,
+            archive::archive,
+            report::report_jobs,
+            report::export_report,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

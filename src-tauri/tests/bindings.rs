@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use brigada_app::camera::CameraEvent;
+use brigada_app::commands::archive::{ArchivePage, ArchiveQuery};
 use brigada_app::commands::expedientes::{ListQuery, NewJob};
 use brigada_app::commands::labels::LabelsPrinted;
 use brigada_app::commands::papers::{PrintProgress, Printed};
+use brigada_app::commands::report::Exported;
 use brigada_app::commands::scan::{AssetChoices, NewAssetForm};
 use brigada_app::commands::session::{AppStatus, Session};
 use brigada_app::commands::sync::SyncStatus;
@@ -20,8 +22,9 @@ use brigada_core::forms::FormInfo;
 use brigada_core::forms::batch::PrintRequest;
 use brigada_core::model::Signature;
 use brigada_core::procedure::Procedure;
-use brigada_core::report::Report;
+use brigada_core::report::{Figure, Report};
 use brigada_core::scan::Scanned;
+use brigada_core::store::index::Sort;
 use brigada_core::store::index::{AssetRow, ComponentRow, Row};
 use brigada_core::sync::{Progress, Summary};
 use ts_rs::TS;
@@ -59,6 +62,11 @@ fn export(dir: &Path) {
         Printed,
         LabelsPrinted,
         Report,
+        Figure,
+        Exported,
+        ArchiveQuery,
+        ArchivePage,
+        Sort,
     );
 }
 

@@ -138,17 +138,16 @@ fn setup() -> (tempfile::TempDir, brigada_sync::Running, PathBuf) {
     (dir, server, home)
 }
 
+/// The head of department's office device, enrolled with `server`.
+fn jefe_home(dir: &Path, server: &brigada_sync::Running) -> PathBuf {
+    prepared_home(dir, server, "Oficina 01", "Ing. Roberto Salas Pérez", Role::Jefe)
+}
+
 #[test]
 fn a_technician_follows_p1_signs_and_the_office_sees_it_after_sync() {
     // Stores are prepared with the core's blocking client, outside the async WebDriver part.
     let (dir, server, home) = setup();
-    let office_home = prepared_home(
-        dir.path(),
-        &server,
-        "Oficina 01",
-        "Ing. Roberto Salas Pérez",
-        Role::Jefe,
-    );
+    let office_home = jefe_home(dir.path(), &server);
     let photo = photo_file(dir.path());
     let printed = dir.path().join("impresos");
     runtime().block_on(technician_then_office(&home, &office_home, &photo, &printed));
@@ -1177,4 +1176,135 @@ fn a_backup_medium_gets_its_label_from_the_step() {
         app.shot("22-p7-etiqueta").await;
         app.quit().await;
     });
+}
+
+/// Issue 13's walk: the head of department opens the Panel, picks last month and a
+/// sección, reads the charts, opens the expedientes behind a figure, and takes the report
+/// away as a spreadsheet and as the Informe mensual; both files say what `--json` says.
+#[test]
+fn the_head_of_department_reads_last_month_and_takes_the_report_away() {
+    use brigada_core::report::{Period, first_of_month, today};
+    use brigada_scenarios::{Spread, read_xlsx, realistic_expedientes_in};
+
+    let (dir, server, _tablet) = setup();
+    let office_home = jefe_home(dir.path(), &server);
+    // Last month's work, as the office device has it after syncs: 500 RT jobs opened on
+    // its third day, 500 IT on its tenth.
+    let end = first_of_month(today()).pred_opt().expect("a day before");
+    let last_month = Period::new(first_of_month(end), end, None).unwrap();
+    let start = last_month.bounds().0;
+    {
+        let mut store = Store::open(&office_home, PASS).expect("office store");
+        for (n, (day, seccion)) in [(2, "RT"), (9, "IT")].into_iter().enumerate() {
+            let spread = Spread {
+                first: n * 500,
+                start_ms: start + day * 86_400_000 + 9 * 3_600_000,
+                seccion,
+            };
+            realistic_expedientes_in(&mut store, 500, &spread).expect("fixture");
+        }
+    }
+    let printed = dir.path().join("impresos");
+    let (xlsx, pdf) = runtime().block_on(async {
+        let office = App::launch_with(&office_home, &[("BRIGADA_PRINT_DIR", &printed)]).await;
+        office.unlock().await;
+        office.click("#nav-oficina").await;
+        office.click("#oficina-tab-panel").await;
+        office.click("#panel-last-month").await;
+        office.wait_text("[data-figure=opened]", "1000").await;
+        office.select("#panel-seccion", "IT").await;
+        office.wait_text("[data-figure=opened]", "500").await;
+        // The charts are drawn (SVG bars), and their numbers are there to read and tap.
+        for chart in [
+            "panel-weeks-chart",
+            "panel-states-chart",
+            "panel-ages-chart",
+            "panel-workload-chart",
+        ] {
+            let bars = office
+                .driver
+                .find_all(By::Css(format!("[data-testid={chart}] svg .lc-bar")))
+                .await
+                .unwrap();
+            assert!(!bars.is_empty(), "{chart} has no bars");
+        }
+        office.shot("13-panel-charts").await;
+        office.check_touch("panel-charts").await;
+        // Ana's figure opens Ana's expedientes: as many as it says, every one IT's.
+        let ana = "[data-testid=panel-workload] button[data-key='Ana Karen Hernández López']";
+        let said = office.wait_text(ana, "500 abiertos").await;
+        assert!(said.contains("0 cerrados"), "{said}");
+        office.click(ana).await;
+        office
+            .wait_text("[data-testid=panel-behind-count]", "500 expedientes")
+            .await;
+        let rows = office.driver.find_all(By::Css("[data-behind]")).await.unwrap();
+        assert_eq!(rows.len(), 500);
+        for row in rows.iter().take(20) {
+            let folio = row.attr("data-behind").await.unwrap().unwrap_or_default();
+            assert!(folio.starts_with("IT-"), "{folio} is not IT's");
+        }
+        office.shot("13-panel-behind").await;
+        office.click("#panel-back").await;
+        // Taken away: the spreadsheet, then the Informe mensual.
+        let mut files = Vec::new();
+        for (button, ext) in [("#panel-xlsx", ".xlsx"), ("#panel-pdf", ".pdf")] {
+            office.click(button).await;
+            let saved = office
+                .wait_text("[data-testid=panel-exports] [data-testid=printed]", ext)
+                .await;
+            let path = saved
+                .split("Guardado en ")
+                .nth(1)
+                .expect("the path is shown")
+                .trim()
+                .to_owned();
+            files.push(PathBuf::from(path));
+        }
+        // The archive: the same sección, oldest first, fifty to a page.
+        office.click("#oficina-tab-lista").await;
+        office.select("#f-seccion", "IT").await;
+        office.select("#f-sort", "oldest").await;
+        office.wait_text("[data-testid=archive-total]", "1–50 de 500").await;
+        office.click("#archive-next").await;
+        office.wait_text("[data-testid=archive-total]", "51–100 de 500").await;
+        let first = office.el("[data-testid=oficina] tbody tr").await;
+        assert_eq!(
+            first.attr("data-row").await.unwrap().as_deref(),
+            Some("IT-2026-T90-00550")
+        );
+        office.check_touch("archive").await;
+        office.quit().await;
+        (files[0].clone(), files[1].clone())
+    });
+    // What `brigada report --json` prints for the same period and sección.
+    let store = Store::open(&office_home, PASS).unwrap();
+    let it = Period::new(last_month.from, last_month.to, Some("IT".into())).unwrap();
+    let json = serde_json::to_value(store.report(&it).unwrap()).unwrap();
+    assert_eq!(json["opened"], 500);
+    let book = read_xlsx(&xlsx);
+    let summary = book[0]["rows"].as_array().unwrap();
+    let cell = |label: &str| {
+        summary
+            .iter()
+            .find(|r| r[0]["v"] == label)
+            .map(|r| r[1]["v"].clone())
+            .unwrap()
+    };
+    assert_eq!(cell("Abiertos en el periodo"), json["opened"]);
+    assert_eq!(cell("Cerrados en el periodo"), json["closed"]);
+    assert_eq!(cell("Abiertos al final del periodo"), json["open_at_end"]);
+    assert_eq!(cell("Sección"), "IT");
+    assert_eq!(
+        book[8]["rows"].as_array().unwrap().len(),
+        501,
+        "the 500 expedientes under a heading"
+    );
+    let text = pdf_text(&pdf);
+    assert!(text.contains("INFORME MENSUAL"), "{text}");
+    let opened = json["opened"].to_string();
+    assert!(text.contains(&opened) && text.contains("sección: IT"), "{text}");
+    for w in json["workload"].as_array().unwrap() {
+        assert!(text.contains(w["person"].as_str().unwrap()), "{text}");
+    }
 }

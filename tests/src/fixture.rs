@@ -13,9 +13,30 @@ pub fn uuid_v7(n: usize) -> String {
     format!("0193a0c4-0000-7000-8000-{n:012}")
 }
 
+/// Where a batch of fixture expedientes falls: the first one's number (ids and folios
+/// follow from it), when the first was opened (the others a minute apart), its sección.
+pub struct Spread<'a> {
+    pub first: usize,
+    pub start_ms: i64,
+    pub seccion: &'a str,
+}
+
 /// Add `n_total` (a multiple of 500) expedientes to `store`; returns the number of
 /// Automerge changes written.
 pub fn realistic_expedientes(store: &mut Store, n_total: usize) -> Result<usize> {
+    realistic_expedientes_in(
+        store,
+        n_total,
+        &Spread {
+            first: 0,
+            start_ms: 1_790_000_000_000,
+            seccion: "RT",
+        },
+    )
+}
+
+/// [`realistic_expedientes`] opened from a chosen moment, in a chosen sección.
+pub fn realistic_expedientes_in(store: &mut Store, n_total: usize, spread: &Spread<'_>) -> Result<usize> {
     let author = store.author();
     let proc = procedure::latest("P1")?;
     let areas = [
@@ -37,8 +58,9 @@ pub fn realistic_expedientes(store: &mut Store, n_total: usize) -> Result<usize>
     for chunk in 0..(n_total / 500) {
         let mut batch = Vec::new();
         for i in 0..500 {
-            let n = chunk * 500 + i;
-            let at = 1_790_000_000_000 + n as i64 * 60_000;
+            let j = chunk * 500 + i;
+            let n = spread.first + j;
+            let at = spread.start_ms + j as i64 * 60_000;
             let stamp = Stamp {
                 by: "Ana Karen Hernández López".into(),
                 device: "T90".into(),
@@ -46,7 +68,7 @@ pub fn realistic_expedientes(store: &mut Store, n_total: usize) -> Result<usize>
             };
             let mut e = brigada_core::model::Expediente {
                 id: uuid_v7(n),
-                folio: format!("RT-2026-T90-{n:05}"),
+                folio: format!("{}-2026-T90-{n:05}", spread.seccion),
                 procedure_id: "P1".into(),
                 procedure_version: 1,
                 created_at: at,
@@ -54,7 +76,7 @@ pub fn realistic_expedientes(store: &mut Store, n_total: usize) -> Result<usize>
                 created_device: "T90".into(),
                 area: areas[n % areas.len()].into(),
                 unidad: unidades[n % unidades.len()].into(),
-                seccion: "RT".into(),
+                seccion: spread.seccion.into(),
                 assignees: vec!["Ana Karen Hernández López".into()],
                 equipment: vec![tag::format((n % 999_999) as u32)],
                 ..Default::default()

@@ -9,7 +9,7 @@ use rand::Rng;
 
 pub mod fixture;
 pub mod memory;
-pub use fixture::{realistic_expedientes, uuid_v7};
+pub use fixture::{Spread, realistic_expedientes, realistic_expedientes_in, uuid_v7};
 
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::procedure::{self, FieldKind, StepKind};
@@ -539,4 +539,56 @@ fn socket_lines(pid: u32) -> Vec<Vec<String>> {
         .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
         .filter(|f| f.get(9).is_some_and(|i| inodes.contains(i)))
         .collect()
+}
+
+/// Words people search the fixture's archive for (accent-folded, a unidad, a folio).
+pub const SEARCH_WORDS: [&str; 8] = [
+    "camara",
+    "urgencias",
+    "plafon",
+    "rio blanco",
+    "laboratorio",
+    "tuxpan",
+    "mendez",
+    "RT-2026-T90-0042",
+];
+
+/// A spreadsheet as a real reader sees it (Python's openpyxl from Debian's
+/// python3-openpyxl, installed by `make test`, so Debian's own interpreter): per
+/// sheet its frozen cell, its filter range and every cell as `{"t": type, "v": value}`
+/// (`int`, `float`, `str`, `datetime`, `None`), in sheet order.
+pub fn read_xlsx(path: &Path) -> serde_json::Value {
+    const SCRIPT: &str = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+out = []
+for ws in wb.worksheets:
+    rows = [[{"t": type(c.value).__name__, "v": c.value if not hasattr(c.value, "isoformat") else c.value.isoformat(), "bold": bool(c.font and c.font.b)} for c in r] for r in ws.iter_rows()]
+    out.append({"name": ws.title, "freeze": ws.freeze_panes, "filter": ws.auto_filter.ref, "rows": rows})
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", SCRIPT])
+        .arg(path)
+        .output()
+        .expect("python3 with openpyxl (python3-openpyxl)");
+    assert!(
+        out.status.success(),
+        "openpyxl could not read {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the reader's JSON")
+}
+
+/// The text of a PDF file (poppler's pdftotext, layout kept).
+pub fn pdf_text(path: &Path) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "pdftotext failed on {}", path.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -1,18 +1,28 @@
 //! The office's figures from a real store: the facts beside the index follow every write
 //! (and a migration rebuilds them), and `Store::report` counts what the técnicos did.
 
-use brigada_core::report::{Period, today};
+use brigada_core::messages::Locale;
+use brigada_core::report::figure::Outcome;
+use brigada_core::report::{Figure, Period, csv, today, xlsx};
 use brigada_core::time;
 use brigada_scenarios::*;
 use chrono::Duration;
 
-#[test]
-fn a_weeks_work_in_the_store_adds_up() {
-    let (_d, mut store) = temp_store("Oficina 01");
+/// The jobs of a week: two P6 (one escalation late, one never done), a P4 that sends
+/// equipment to baja and gives a part, a P3 that takes it, a P1 that uses cable.
+struct Week {
+    p6: String,
+    late: String,
+    p4: String,
+    p3: String,
+    p1: String,
+}
+
+fn a_weeks_work(store: &mut brigada_core::Store) -> Week {
     let typed = |ms: i64| time::written(time::from_ms(ms));
     let now = time::now_ms();
     // A line failure reported 30 h ago; the second e-mail went out 4 h late; solved.
-    let p6 = new_job(&mut store, "P6");
+    let p6 = new_job(store, "P6");
     store
         .set_fields(
             &p6,
@@ -23,24 +33,24 @@ fn a_weeks_work_in_the_store_adds_up() {
         )
         .unwrap();
     drive(
-        &mut store,
+        store,
         &p6,
         &[("1", None), ("2", None), ("3", None), ("4", Some("si")), ("4A", None)],
     )
     .unwrap();
     // Another, where nobody sent the second e-mail before it was solved: still a miss.
-    let late = new_job(&mut store, "P6");
+    let late = new_job(store, "P6");
     store
         .set_fields(&late, &[("reporte_levantado_en".into(), typed(now - 30 * 3_600_000))])
         .unwrap();
     drive(
-        &mut store,
+        store,
         &late,
         &[("1", None), ("2", None), ("3", None), ("4", Some("si")), ("4A", None)],
     )
     .unwrap();
     // A decommission with one part for the inventory.
-    let p4 = new_job(&mut store, "P4");
+    let p4 = new_job(store, "P4");
     store.add_equipment(&p4, &brigada_core::tag::format(5)).unwrap();
     store.add_part(&p4, "Memoria RAM DDR3 4 GB", None).unwrap();
     let path = [
@@ -52,16 +62,23 @@ fn a_weeks_work_in_the_store_adds_up() {
         ("6", None),
         ("7", None),
     ];
-    drive(&mut store, &p4, &path).unwrap();
+    drive(store, &p4, &path).unwrap();
     // A repair takes that part; an installation uses cable.
-    let p3 = new_job(&mut store, "P3");
+    let p3 = new_job(store, "P3");
     let part = store.components(true).unwrap()[0].id.clone();
     store
         .add_material(&p3, "Memoria RAM DDR3 4 GB", 1.0, "pza", Some(&part))
         .unwrap();
-    let p1 = new_job(&mut store, "P1");
+    let p1 = new_job(store, "P1");
     store.add_material(&p1, "Cable UTP", 20.0, "m", None).unwrap();
 
+    Week { p6, late, p4, p3, p1 }
+}
+
+#[test]
+fn a_weeks_work_in_the_store_adds_up() {
+    let (_d, mut store) = temp_store("Oficina 01");
+    a_weeks_work(&mut store);
     let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
     let r = store.report(&week).unwrap();
     assert_eq!((r.opened, r.closed, r.open_at_end), (5, 3, 2));
@@ -109,4 +126,218 @@ fn a_weeks_work_in_the_store_adds_up() {
     let before = Period::new(today() - Duration::days(60), today() - Duration::days(31), None).unwrap();
     let r = store.report(&before).unwrap();
     assert_eq!((r.opened, r.closed, r.open_at_end), (0, 0, 0));
+}
+
+#[test]
+fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
+    let (dir, mut store) = temp_store("Oficina 01");
+    let w = a_weeks_work(&mut store);
+    let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
+    let folio = |id: &str| store.view(id).unwrap().expediente.folio;
+    let folios = |f: Figure| {
+        let mut v: Vec<String> = store
+            .report_jobs(&week, &f)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.folio)
+            .collect();
+        v.sort();
+        v
+    };
+    let sorted = |ids: &[&String]| {
+        let mut v: Vec<String> = ids.iter().map(|id| folio(id)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(folios(Figure::Closed), sorted(&[&w.p6, &w.late, &w.p4]));
+    assert_eq!(folios(Figure::Open), sorted(&[&w.p3, &w.p1]));
+    assert_eq!(folios(Figure::Bajas), sorted(&[&w.p4]));
+    assert_eq!(folios(Figure::PartsIn), sorted(&[&w.p4]));
+    assert_eq!(folios(Figure::PartsOut), sorted(&[&w.p3]));
+    let missed = Figure::Escalation {
+        escalation: "24h".into(),
+        outcome: Outcome::Missed,
+    };
+    assert_eq!(folios(missed), sorted(&[&w.p6, &w.late]));
+    let cable = Figure::Material {
+        item: "Cable UTP".into(),
+        unit: "m".into(),
+    };
+    assert_eq!(folios(cable), sorted(&[&w.p1]));
+
+    // The spreadsheet, read back by a real reader: the same numbers, as numbers and dates.
+    let (r, tables) = store.report_tables(&week, Locale::Es).unwrap();
+    let file = dir.path().join("informe.xlsx");
+    std::fs::write(&file, xlsx::workbook(&tables).unwrap()).unwrap();
+    let book = read_xlsx(&file);
+    let names: Vec<&str> = book
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Resumen",
+            "Semanas",
+            "Abiertos por estado",
+            "Abiertos por antigüedad",
+            "Tiempo para cerrar",
+            "Carga por técnico",
+            "Escalamientos P6",
+            "Material",
+            "Expedientes"
+        ]
+    );
+    for sheet in book.as_array().unwrap() {
+        assert_eq!(sheet["freeze"], "A2", "headers frozen in {}", sheet["name"]);
+        assert!(
+            sheet["filter"].as_str().is_some_and(|f| f.starts_with("A1:")),
+            "{}",
+            sheet["name"]
+        );
+        assert!(sheet["rows"][0].as_array().unwrap().iter().all(|c| c["bold"] == true));
+    }
+    let summary = &book[0]["rows"];
+    let value = |label: &str| {
+        summary
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row[0]["v"] == label)
+            .map(|row| row[1].clone())
+            .unwrap_or_else(|| panic!("no row {label}"))
+    };
+    assert_eq!(value("Abiertos en el periodo")["v"], r.opened);
+    assert_eq!(value("Abiertos en el periodo")["t"], "int");
+    assert_eq!(value("Cerrados en el periodo")["v"], r.closed);
+    assert_eq!(value("Abiertos al final del periodo")["v"], r.open_at_end);
+    assert_eq!(value("Equipos dados de baja")["v"], r.bajas);
+    assert_eq!(value("Del")["t"], "datetime", "a real date");
+    let escalations = &book[6]["rows"][1];
+    assert_eq!(
+        (escalations[1]["v"].as_u64(), escalations[3]["v"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let jobs = book[8]["rows"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1 + 5, "a heading and the five expedientes");
+    let mut listed: Vec<String> = jobs[1..]
+        .iter()
+        .map(|row| row[0]["v"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, sorted(&[&w.p6, &w.late, &w.p4, &w.p3, &w.p1]));
+    assert!(
+        jobs[1..].iter().all(|row| row[7]["t"] == "datetime"),
+        "opened as a date"
+    );
+    let closed_hours: Vec<&str> = jobs[1..].iter().map(|row| row[9]["t"].as_str().unwrap()).collect();
+    assert_eq!(
+        closed_hours.iter().filter(|t| **t == "float" || **t == "int").count(),
+        3
+    );
+
+    // The CSV files: one per table, same numbers.
+    let csv_dir = dir.path().join("csv");
+    let files = csv::write_all(&tables, &csv_dir).unwrap();
+    assert_eq!(files.len(), 9);
+    let resumen = std::fs::read_to_string(csv_dir.join("resumen.csv")).unwrap();
+    assert!(
+        resumen.contains(&format!("Cerrados en el periodo,{}", r.closed)),
+        "{resumen}"
+    );
+    let expedientes = std::fs::read_to_string(csv_dir.join("expedientes.csv")).unwrap();
+    assert_eq!(expedientes.lines().count(), 6);
+
+    // The Informe mensual, read back from the PDF.
+    let pdf = dir.path().join("informe.pdf");
+    let bytes = brigada_core::pdf::informe::informe(&r, &tables, Locale::Es, time::now_ms()).unwrap();
+    std::fs::write(&pdf, bytes).unwrap();
+    let text = pdf_text(&pdf);
+    assert!(text.contains("INFORME MENSUAL"), "{text}");
+    assert!(text.contains("Página 1 de"), "{text}");
+    for (label, n) in [
+        ("Abiertos en el periodo", r.opened),
+        ("Cerrados en el periodo", r.closed),
+        ("Equipos dados de baja", r.bajas),
+    ] {
+        assert!(text.contains(label), "{label} in {text}");
+        assert!(text.contains(&n.to_string()));
+    }
+    assert!(
+        text.contains("Tarde o sin hacer") && text.contains("Cable UTP"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_archive_filters_sorts_and_pages_and_counts_every_page() {
+    use brigada_core::store::index::{Filter, Sort};
+    let (_d, mut store) = temp_store("Oficina 01");
+    let start = 1_790_000_000_000_i64;
+    realistic_expedientes_in(
+        &mut store,
+        500,
+        &Spread {
+            first: 0,
+            start_ms: start,
+            seccion: "IT",
+        },
+    )
+    .unwrap();
+    let w = a_weeks_work(&mut store);
+    let folios = |f: &Filter| -> Vec<String> { store.list(f).unwrap().into_iter().map(|r| r.folio).collect() };
+    // Sección IT, oldest first, 50 a page: page 3 starts with the 101st.
+    let it = Filter {
+        seccion: Some("IT".into()),
+        sort: Sort::Oldest,
+        limit: Some(50),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.count(&it).unwrap(),
+        502,
+        "the fixture's 500 and this week's P4 and P3"
+    );
+    let page3 = folios(&Filter {
+        offset: Some(100),
+        ..it.clone()
+    });
+    assert_eq!(page3.len(), 50);
+    assert_eq!(page3[0], "IT-2026-T90-00100");
+    let newest = folios(&Filter {
+        sort: Sort::Newest,
+        ..it.clone()
+    });
+    assert_eq!(newest[0], store.view(&w.p3).unwrap().expediente.folio, "opened last");
+    // One unidad and one área (any case), as the fixture spreads them.
+    let unidad = Filter {
+        unidad: Some("hospital general de tuxpan".into()),
+        area: Some("laboratorio clínico".into()),
+        limit: Some(1000),
+        ..Default::default()
+    };
+    let rows = store.list(&unidad).unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r.unidad == "Hospital General de Tuxpan" && r.area == "Laboratorio Clínico")
+    );
+    assert_eq!(store.count(&unidad).unwrap(), rows.len() as u64);
+    // Closed today: this week's three closed jobs, nothing of the fixture's.
+    let (from, before) =
+        brigada_core::report::day_bounds(Some(&today().to_string()), Some(&today().to_string()), ("a", "b")).unwrap();
+    let closed = Filter {
+        closed_from: from,
+        closed_before: before,
+        sort: Sort::Folio,
+        ..Default::default()
+    };
+    let mut expected: Vec<String> = [&w.p6, &w.late, &w.p4]
+        .iter()
+        .map(|id| store.view(id).unwrap().expediente.folio)
+        .collect();
+    expected.sort();
+    assert_eq!(folios(&closed), expected);
 }

@@ -1,4 +1,5 @@
 import { mount } from "svelte";
+import "layerchart/core.css";
 import App from "./App.svelte";
 // The UI's font ships with the UI (latin subset: Spanish and English), so the app looks
 // and measures the same on every tablet, whatever fonts the machine has.

@@ -1,4 +1,4 @@
-//! PDF output with krilla: official documents and asset-tag labels.
+//! PDF output with krilla: official documents, asset-tag labels and the Informe mensual.
 //!
 //! Layout produces pages as drawing operations ([`canvas`]); [`canvas::write`] turns them
 //! into one PDF with the embedded, subset Liberation Sans. Everything is vector: text,
@@ -6,6 +6,7 @@
 
 pub mod canvas;
 pub mod form;
+pub mod informe;
 pub mod labels;
 pub mod text;
 

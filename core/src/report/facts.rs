@@ -189,7 +189,8 @@ pub struct Facts {
     pub jobs: Vec<JobFact>,
     pub escalations: Vec<EscalationFact>,
     pub materials: Vec<MaterialFact>,
-    pub parts_in: Vec<i64>,
+    /// Parts that entered the inventory: the expediente that extracted each, and when.
+    pub parts_in: Vec<(String, i64)>,
 }
 
 /// Load the facts for `[start, end)` (ms), of one sección or all.
@@ -253,12 +254,12 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut stmt = conn.prepare_cached(
-        "SELECT c.extracted_at FROM components c JOIN job_facts j ON j.id = c.from_expediente
+        "SELECT c.from_expediente, c.extracted_at FROM components c JOIN job_facts j ON j.id = c.from_expediente
          WHERE c.extracted_at >= ?1 AND c.extracted_at < ?2 AND (?3 IS NULL OR j.seccion = ?3)",
     )?;
     let parts_in = stmt
-        .query_map(params![start, end, sec], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<i64>>>()?;
+        .query_map(params![start, end, sec], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<(String, i64)>>>()?;
     Ok(Facts {
         jobs,
         escalations,

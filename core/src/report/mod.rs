@@ -6,10 +6,15 @@
 //! files all show its numbers. Days are Mexico City days: a job closed at 23:30 in Veracruz
 //! on the 30th belongs to the 30th.
 
+pub mod csv;
 pub mod facts;
+pub mod figure;
+pub mod tables;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 
+use brigada_record::messages::Locale;
 use brigada_record::msg;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use chrono_tz::America::Mexico_City;
@@ -17,7 +22,10 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::store::Store;
+use crate::store::index::{self, Filter, Row};
 use facts::Facts;
+pub use figure::Figure;
+use figure::{AGES, Outcome, Window, people};
 
 /// A period of whole days, both ends included, and optionally one sección.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,9 +170,6 @@ pub struct Report {
     pub bajas: usize,
 }
 
-const AGES: [(&str, i64); 4] = [("0-7", 7), ("8-30", 30), ("31-90", 90), ("90+", i64::MAX)];
-const DAY_MS: i64 = 86_400_000;
-
 /// The hours at the nearest-rank percentile `p` of sorted `xs`.
 fn percentile(xs: &[f64], p: f64) -> f64 {
     if xs.is_empty() {
@@ -177,58 +182,33 @@ fn percentile(xs: &[f64], p: f64) -> f64 {
 /// The figures of `period` from `facts`, as of `now` (ms): what is "open at the end" and
 /// "past due" of a period not over yet is counted at `now`.
 pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
-    let (start, end) = period.bounds();
-    let cutoff = end.min(now);
-    let within = |t: i64| t >= start && t < end;
-    let opened: Vec<_> = f.jobs.iter().filter(|j| within(j.created_at)).collect();
-    let closed: Vec<_> = f.jobs.iter().filter(|j| j.closed_at.is_some_and(within)).collect();
-    let open: Vec<_> = f
-        .jobs
-        .iter()
-        .filter(|j| j.created_at < cutoff && j.closed_at.is_none_or(|c| c >= cutoff))
-        .collect();
+    let w = Window::new(period, now);
+    let opened: Vec<_> = f.jobs.iter().filter(|j| w.opened(j)).collect();
+    let closed: Vec<_> = f.jobs.iter().filter(|j| w.closed(j)).collect();
+    let open: Vec<_> = f.jobs.iter().filter(|j| w.open(j)).collect();
 
-    // Weeks from the period's first day, each cut at Sunday and at the period's end.
-    let mut weeks = Vec::new();
-    let mut day = period.from;
-    while day <= period.to {
-        let sunday = day + Duration::days(6 - i64::from(day.weekday().num_days_from_monday()));
-        let last = sunday.min(period.to);
-        let (a, b) = (midnight(day), midnight(last + Duration::days(1)));
-        let inside = |t: i64| t >= a && t < b;
-        weeks.push(Week {
-            start: day.format("%Y-%m-%d").to_string(),
-            opened: opened.iter().filter(|j| inside(j.created_at)).count(),
-            closed: closed.iter().filter(|j| j.closed_at.is_some_and(inside)).count(),
-        });
-        day = last + Duration::days(1);
-    }
+    let weeks = figure::weeks(period)
+        .into_iter()
+        .map(|week| {
+            let (a, b) = figure::week_bounds(week);
+            let inside = |t: i64| t >= a && t < b;
+            Week {
+                start: week.0.format("%Y-%m-%d").to_string(),
+                opened: opened.iter().filter(|j| inside(j.created_at)).count(),
+                closed: closed.iter().filter(|j| j.closed_at.is_some_and(inside)).count(),
+            }
+        })
+        .collect();
 
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
     for j in &open {
-        *by_state
-            .entry(if j.state == "terminado" {
-                "en-curso"
-            } else {
-                j.state.as_str()
-            })
-            .or_default() += 1;
+        *by_state.entry(w.state(j)).or_default() += 1;
     }
     let open_by_age = AGES
         .iter()
-        .enumerate()
-        .map(|(i, (key, max))| {
-            let min = if i == 0 { 0 } else { AGES[i - 1].1 + 1 };
-            Count {
-                key: (*key).to_owned(),
-                n: open
-                    .iter()
-                    .filter(|j| {
-                        let days = (cutoff - j.created_at) / DAY_MS;
-                        days >= min && days <= *max
-                    })
-                    .count(),
-            }
+        .map(|(key, _)| Count {
+            key: (*key).to_owned(),
+            n: open.iter().filter(|j| w.age(j) == *key).count(),
         })
         .collect();
 
@@ -256,13 +236,6 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
 
     // A job nobody was assigned counts for "" (shown as "Sin asignar").
     let mut loads: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let people = |j: &facts::JobFact| -> Vec<String> {
-        if j.assignees.is_empty() {
-            vec![String::new()]
-        } else {
-            j.assignees.clone()
-        }
-    };
     for j in &open {
         for p in people(j) {
             loads.entry(p).or_default().0 += 1;
@@ -280,11 +253,7 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
 
     let mut esc: BTreeMap<&str, EscalationCount> = BTreeMap::new();
     for e in &f.escalations {
-        // Not counted: outside the period, or no longer applying before it fell due.
-        let moot = e.done_at.is_none() && e.stopped_at.is_some_and(|s| s <= e.due_at);
-        if !within(e.due_at) || moot {
-            continue;
-        }
+        let Some(outcome) = w.outcome(e) else { continue };
         let c = esc.entry(e.escalation.as_str()).or_insert_with(|| EscalationCount {
             escalation: e.escalation.clone(),
             due: 0,
@@ -293,16 +262,15 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             pending: 0,
         });
         c.due += 1;
-        match e.done_at {
-            Some(d) if d <= e.due_at => c.met += 1,
-            Some(_) => c.missed += 1,
-            None if e.due_at < now => c.missed += 1,
-            None => c.pending += 1,
+        match outcome {
+            Outcome::Met => c.met += 1,
+            Outcome::Missed => c.missed += 1,
+            Outcome::Pending | Outcome::Due => c.pending += 1,
         }
     }
 
     let mut used: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for m in f.materials.iter().filter(|m| within(m.at)) {
+    for m in f.materials.iter().filter(|m| w.within(m.at)) {
         *used
             .entry((m.item.trim().to_owned(), m.unit.trim().to_owned()))
             .or_default() += m.quantity;
@@ -328,8 +296,8 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             .into_iter()
             .map(|((item, unit), quantity)| MaterialUse { item, unit, quantity })
             .collect(),
-        parts_in: f.parts_in.iter().filter(|t| within(**t)).count(),
-        parts_out: f.materials.iter().filter(|m| m.component && within(m.at)).count(),
+        parts_in: f.parts_in.iter().filter(|(_, t)| w.within(*t)).count(),
+        parts_out: f.materials.iter().filter(|m| m.component && w.within(m.at)).count(),
         bajas: closed.iter().filter(|j| j.baja).count(),
     }
 }
@@ -341,6 +309,66 @@ impl Store {
         let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
         Ok(compute(period, &f, crate::time::now_ms()))
     }
+
+    /// The expedientes behind one figure of `period` (the dashboard's figures open them).
+    pub fn report_jobs(&self, period: &Period, figure: &Figure) -> Result<Vec<Row>> {
+        let (start, end) = period.bounds();
+        let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
+        let ids = figure::behind(period, &f, crate::time::now_ms(), figure);
+        rows_of(self, ids)
+    }
+
+    /// The figures of `period` and its tables (the exported files), from one reading.
+    pub fn report_tables(&self, period: &Period, locale: Locale) -> Result<(Report, Vec<tables::Table>)> {
+        let (r, jobs) = self.report_with_jobs(period)?;
+        let t = tables::tables(&r, &jobs, locale);
+        Ok((r, t))
+    }
+
+    /// The figures of `period` and every expedientes they count, from one reading of the
+    /// facts (the exported files: the tables and the list always agree).
+    pub fn report_with_jobs(&self, period: &Period) -> Result<(Report, Vec<JobLine>)> {
+        let (start, end) = period.bounds();
+        let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
+        let now = crate::time::now_ms();
+        let report = compute(period, &f, now);
+        let ids = figure::behind(period, &f, now, &Figure::All);
+        let facts: std::collections::HashMap<&str, &facts::JobFact> =
+            f.jobs.iter().map(|j| (j.id.as_str(), j)).collect();
+        let mut lines: Vec<JobLine> = rows_of(self, ids)?
+            .into_iter()
+            .map(|row| {
+                let fact = facts.get(row.id.as_str());
+                JobLine {
+                    seccion: fact.map(|j| j.seccion.clone()).unwrap_or_default(),
+                    closed_at: fact.and_then(|j| j.closed_at),
+                    row,
+                }
+            })
+            .collect();
+        lines.sort_by(|a, b| (a.row.created_at, &a.row.folio).cmp(&(b.row.created_at, &b.row.folio)));
+        Ok((report, lines))
+    }
+}
+
+/// One expediente in a report's list: its row in the archive, its sección and when it closed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JobLine {
+    pub row: Row,
+    pub seccion: String,
+    pub closed_at: Option<i64>,
+}
+
+fn rows_of(store: &Store, ids: Vec<String>) -> Result<Vec<Row>> {
+    let limit = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+    index::list(
+        store.conn(),
+        &Filter {
+            ids: Some(ids),
+            limit: Some(limit),
+            ..Filter::default()
+        },
+    )
 }
 
 /// The first day of `d`'s month (a report's default start).
@@ -351,6 +379,19 @@ pub fn first_of_month(d: NaiveDate) -> NaiveDate {
 /// Today in Mexico City.
 pub fn today() -> NaiveDate {
     day_of(crate::time::now_ms())
+}
+
+/// Typed days as `[start, end)` bounds in ms, either end optional: the first day's
+/// midnight and the midnight after the last, Mexico City (the archive's date filters).
+/// `names` say which fields they were, for the error.
+pub fn day_bounds(from: Option<&str>, to: Option<&str>, names: (&str, &str)) -> Result<(Option<i64>, Option<i64>)> {
+    let day = |name: &str, d: Option<&str>| {
+        d.filter(|d| !d.trim().is_empty())
+            .map(|d| parse_day(name, d))
+            .transpose()
+    };
+    let (from, to) = (day(names.0, from)?, day(names.1, to)?);
+    Ok((from.map(midnight), to.map(|d| midnight(d + Duration::days(1)))))
 }
 
 /// Day `d` of the month as the CLI and the dashboard take it: `YYYY-MM-DD` or `DD/MM/YYYY`.

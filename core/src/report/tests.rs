@@ -113,7 +113,10 @@ fn november_facts() -> Facts {
             material("A", "Conector RJ45", "pza", 10.0, false, at(2026, 10, 25, 9, 0)),
             material("D", "Memoria RAM", "pza", 1.0, true, at(2026, 11, 5, 12, 0)),
         ],
-        parts_in: vec![at(2026, 11, 5, 12, 0), at(2026, 10, 30, 9, 0)],
+        parts_in: vec![
+            ("D".into(), at(2026, 11, 5, 12, 0)),
+            ("G".into(), at(2026, 10, 30, 9, 0)),
+        ],
     }
 }
 
@@ -211,6 +214,68 @@ fn november_counted_by_hand() {
         ]
     );
     assert_eq!((r.parts_in, r.parts_out, r.bajas), (1, 1, 1));
+}
+
+#[test]
+fn each_november_figure_opens_the_jobs_counted_by_hand() {
+    use figure::{Outcome, behind};
+    let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
+    let facts = november_facts();
+    let now = at(2026, 12, 15, 9, 0);
+    let r = compute(&period, &facts, now);
+    let ids = |f: Figure| behind(&period, &facts, now, &f).join(",");
+    let s = |x: &str| x.to_owned();
+    assert_eq!(
+        ids(Figure::All),
+        "A,B,C,D,E",
+        "G closed in October, F opened in December"
+    );
+    assert_eq!(ids(Figure::Opened), "B,C,D,E");
+    assert_eq!(ids(Figure::Closed), "B,C,D");
+    assert_eq!(ids(Figure::Open), "A,E");
+    let week = |start: &str, closed| Figure::Week {
+        start: s(start),
+        closed,
+    };
+    assert_eq!(ids(week("2026-11-02", false)), "B,D");
+    assert_eq!(ids(week("2026-11-30", true)), "C");
+    assert_eq!(ids(week("2026-10-26", false)), "", "not a week of the period");
+    assert_eq!(ids(Figure::State { state: s("en-espera") }), "A");
+    assert_eq!(ids(Figure::Age { age: s("31-90") }), "A");
+    assert_eq!(ids(Figure::Age { age: s("0-7") }), "E");
+    assert_eq!(ids(Figure::Procedure { procedure: s("P6") }), "B,C");
+    let person = |p: &str, closed| Figure::Person { person: s(p), closed };
+    assert_eq!(ids(person("", true)), "D");
+    assert_eq!(ids(person("Ana", false)), "A,E");
+    assert_eq!(ids(person("Luis", true)), "B");
+    let escalation = |e: &str, outcome| Figure::Escalation {
+        escalation: s(e),
+        outcome,
+    };
+    assert_eq!(ids(escalation("24h", Outcome::Due)), "B,C");
+    assert_eq!(ids(escalation("24h", Outcome::Missed)), "C");
+    assert_eq!(ids(escalation("48h", Outcome::Missed)), "C", "B's 48 h never applied");
+    assert_eq!(ids(escalation("24h", Outcome::Pending)), "");
+    let material = Figure::Material {
+        item: s("Cable UTP"),
+        unit: s("m"),
+    };
+    assert_eq!(ids(material), "C,E", "\"Cable UTP \" is the same item");
+    assert_eq!(ids(Figure::PartsIn), "D");
+    assert_eq!(ids(Figure::PartsOut), "D");
+    assert_eq!(ids(Figure::Bajas), "D");
+    // Every count of the report has exactly its list.
+    assert_eq!(behind(&period, &facts, now, &Figure::Opened).len(), r.opened);
+    assert_eq!(behind(&period, &facts, now, &Figure::Open).len(), r.open_at_end);
+    for c in &r.open_by_age {
+        assert_eq!(
+            ids(Figure::Age { age: c.key.clone() })
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .count(),
+            c.n
+        );
+    }
 }
 
 #[test]

@@ -120,7 +120,48 @@ pub struct Filter {
     /// Only those opened in `[from, before)` (ms).
     pub created_from: Option<i64>,
     pub created_before: Option<i64>,
+    /// Only these expedientes (a report figure's, see `report::figure`).
+    pub ids: Option<Vec<String>>,
+    /// Only this unidad / this área (as written, any case).
+    pub unidad: Option<String>,
+    pub area: Option<String>,
+    /// Only those closed in `[from, before)` (ms).
+    pub closed_from: Option<i64>,
+    pub closed_before: Option<i64>,
+    pub sort: Sort,
+    /// Rows to skip (paging), and at most `limit` after them (default 200).
+    pub offset: Option<u32>,
     pub limit: Option<u32>,
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Sort {
+    /// The nearest deadline first, then the most recently changed (the técnico's day).
+    #[default]
+    Deadline,
+    /// Most recently opened first.
+    Newest,
+    /// Longest open first.
+    Oldest,
+    /// Most recently changed first.
+    Updated,
+    /// By folio.
+    Folio,
+}
+
+impl Sort {
+    fn sql(self) -> &'static str {
+        match self {
+            Sort::Deadline => " ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC",
+            Sort::Newest => " ORDER BY e.created_at DESC, e.folio",
+            Sort::Oldest => " ORDER BY e.created_at, e.folio",
+            Sort::Updated => " ORDER BY e.updated_at DESC, e.folio",
+            Sort::Folio => " ORDER BY e.folio",
+        }
+    }
 }
 
 pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i64) -> Result<()> {
@@ -259,12 +300,9 @@ fn fts_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" AND "))
 }
 
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
-    let mut sql = String::from(
-        "SELECT e.id, e.folio, e.procedure, e.state, e.current_step, e.area, e.unidad, e.assignees, e.asset_tags,
-                e.waiting_reason, e.next_deadline, e.conflicts, e.created_at, e.updated_at
-         FROM expedientes e",
-    );
+/// `FROM …` and `WHERE …` of a filtered list, with their arguments.
+fn filtered(f: &Filter) -> (String, Vec<Value>) {
+    let mut sql = String::from(" FROM expedientes e");
     let mut conds: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     if let Some(q) = f.query.as_deref().and_then(fts_query) {
@@ -308,12 +346,42 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
         conds.push("e.created_at < ?");
         args.push(Value::Integer(t));
     }
+    if let Some(u) = &f.unidad {
+        conds.push("e.unidad = ? COLLATE NOCASE");
+        args.push(Value::Text(u.trim().to_owned()));
+    }
+    if let Some(a) = &f.area {
+        conds.push("e.area = ? COLLATE NOCASE");
+        args.push(Value::Text(a.trim().to_owned()));
+    }
+    if f.closed_from.is_some() || f.closed_before.is_some() {
+        conds.push("e.id IN (SELECT id FROM job_facts WHERE closed_at >= ? AND closed_at < ?)");
+        args.push(Value::Integer(f.closed_from.unwrap_or(i64::MIN)));
+        args.push(Value::Integer(f.closed_before.unwrap_or(i64::MAX)));
+    }
+    if let Some(ids) = &f.ids {
+        conds.push("e.id IN (SELECT value FROM json_each(?))");
+        args.push(Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
+    }
     if !conds.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conds.join(" AND "));
     }
-    sql.push_str(" ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC LIMIT ?");
+    (sql, args)
+}
+
+/// The expedientes `f` selects, in its order, one page.
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
+    let (from, mut args) = filtered(f);
+    let mut sql = String::from(
+        "SELECT e.id, e.folio, e.procedure, e.state, e.current_step, e.area, e.unidad, e.assignees, e.asset_tags,
+                e.waiting_reason, e.next_deadline, e.conflicts, e.created_at, e.updated_at",
+    );
+    sql.push_str(&from);
+    sql.push_str(f.sort.sql());
+    sql.push_str(" LIMIT ? OFFSET ?");
     args.push(Value::Integer(f.limit.unwrap_or(200).into()));
+    args.push(Value::Integer(f.offset.unwrap_or(0).into()));
     let mut stmt = conn.prepare_cached(&sql)?;
     let split = |s: String, sep: &str| -> Vec<String> {
         s.split(sep)
@@ -343,6 +411,16 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// How many expedientes `f` selects, all pages together (limit and offset ignored).
+pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
+    let (from, args) = filtered(f);
+    let sql = format!("SELECT count(*){from}");
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// Resolve a folio (case-insensitive) to an id.

@@ -275,16 +275,10 @@ impl Store {
     }
 }
 
-/// Write `device.json` atomically and durably (temp file, fsync, rename, fsync folder).
+/// Write `device.json` whole and durably.
 fn write_device(home: &Path, device: &Device) -> Result<()> {
-    let tmp = home.join(format!("{DEVICE_FILE}.tmp"));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(device).unwrap_or_default())?;
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, home.join(DEVICE_FILE))?;
-    if let Ok(dir) = std::fs::File::open(home) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    let bytes = serde_json::to_vec_pretty(device).unwrap_or_default();
+    Ok(crate::files::write_whole(&home.join(DEVICE_FILE), &bytes)?)
 }
 
 pub fn read_device(home: &Path) -> Result<Device> {

@@ -18,10 +18,15 @@
 use brigada_record::msg;
 use std::cell::RefCell;
 
-use super::{Progress, Summary, Transport, blobs, http, protocol};
+use super::{Progress, Summary, Transport, protocol};
 use crate::error::{Error, Result};
-use crate::store::{Store, keys, sync_state};
-use crate::tag;
+use crate::store::{Store, sync_state};
+#[cfg(feature = "net")]
+use {
+    super::{blobs, http},
+    crate::store::keys,
+    crate::tag,
+};
 
 /// Lends the store for one step.
 pub trait Lend {
@@ -34,6 +39,7 @@ impl Lend for RefCell<&mut Store> {
     }
 }
 
+#[cfg(feature = "net")]
 /// Enrol this device (`target`: the server address with `code`, or the enrolment QR's
 /// text): the store is lent to say who the device is and to keep the server's answer.
 pub fn enroll(
@@ -62,6 +68,7 @@ pub fn enroll(
     Ok(resp)
 }
 
+#[cfg(feature = "net")]
 /// Ask the server for a new block of `count` tag numbers and keep it.
 pub fn request_tags(store: &impl Lend, count: u32) -> Result<protocol::TagRange> {
     let t = store.lend(|s| s.http_transport())?;
@@ -70,6 +77,7 @@ pub fn request_tags(store: &impl Lend, count: u32) -> Result<protocol::TagRange>
     Ok(range)
 }
 
+#[cfg(feature = "net")]
 /// Take `count` fresh tags for printing, marked used before they are returned. When this
 /// device's ranges are short and the server is reachable, a new block is reserved first;
 /// offline, only the device's own ranges are used.
@@ -90,6 +98,7 @@ pub fn take_tags(store: &impl Lend, count: u32) -> Result<Vec<String>> {
     store.lend(|s| s.take_reserved_tags(count))
 }
 
+#[cfg(feature = "net")]
 /// Sync with the enrolled server over HTTP: documents, then blobs, then the devices' keys
 /// and the server's witness of seals.
 pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {

@@ -9,6 +9,7 @@
 //! changes it already has, and the cursor only moves once what it covers is on disk.
 
 pub mod blobs;
+#[cfg(feature = "net")]
 pub mod http;
 pub mod lend;
 pub use brigada_record::protocol;
@@ -498,6 +499,7 @@ impl Store {
 
     /// Sync with the enrolled server over HTTP: documents, then blobs, then keys. What the
     /// CLI's `brigada sync` calls; the app lends its store step by step ([`lend::run`]).
+    #[cfg(feature = "net")]
     pub fn sync_now(&mut self, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
         lend::run(&std::cell::RefCell::new(self), progress)
     }
@@ -508,6 +510,7 @@ impl Store {
     }
 
     /// The HTTP transport to the enrolled server.
+    #[cfg(feature = "net")]
     pub fn http_transport(&self) -> Result<http::HttpTransport> {
         let (Some(url), Some(token)) = (self.sync_setting("server_url")?, self.sync_setting("token")?) else {
             return Err(Error::NotEnrolled);

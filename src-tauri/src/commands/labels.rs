@@ -11,7 +11,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
-use crate::commands::papers::{plain_name, save_pdf};
+use crate::commands::papers::{plain_name, save_file};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::state::AppState;
 
@@ -60,7 +60,7 @@ pub async fn print_labels(app: AppHandle, count: u32, layout: String, reprint: V
             plain_name(tags.first().map(String::as_str).unwrap_or("")),
             tags.len()
         );
-        let path = save_pdf(&app, &name, &bytes)?;
+        let path = save_file(&app, &name, &bytes)?;
         let remaining = state.with(|s| Ok(s.tags_remaining()?))?;
         Ok(LabelsPrinted {
             path: path.display().to_string(),
@@ -81,7 +81,7 @@ pub async fn print_medium_label(app: AppHandle, reference: String, layout: Strin
         let state = app.state::<AppState>();
         let label = state.with(|s| Ok(s.medium_label(&reference)?))?;
         let bytes = pdf::medium_label(&label, layout)?;
-        let path = save_pdf(
+        let path = save_file(
             &app,
             &format!("etiqueta-medio-{}.pdf", plain_name(&label.folio)),
             &bytes,

@@ -2,6 +2,7 @@
 //! `{code, message}`. Every command here is listed in `build.rs` and granted in
 //! `capabilities/main.json`.
 
+pub mod archive;
 pub mod expedientes;
 pub mod inventory;
 pub mod labels;

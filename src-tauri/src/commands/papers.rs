@@ -34,7 +34,7 @@ pub struct Printed {
 }
 
 /// Where PDFs go: `$BRIGADA_PRINT_DIR`, else Documents/Brigada, else the data folder.
-fn print_dir(app: &AppHandle) -> PathBuf {
+pub(crate) fn print_dir(app: &AppHandle) -> PathBuf {
     std::env::var_os("BRIGADA_PRINT_DIR")
         .map(PathBuf::from)
         .or_else(|| app.path().document_dir().ok().map(|d| d.join("Brigada")))
@@ -59,18 +59,12 @@ fn file_name(req: &PrintRequest) -> String {
     format!("{}.pdf", if name.is_empty() { "documentos".into() } else { name })
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("pdf.part");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
-/// Save a PDF in the print folder under `name`, whole or not at all.
-pub(crate) fn save_pdf(app: &AppHandle, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+/// Save a file (a PDF, a spreadsheet) in the print folder under `name`, whole or not at all.
+pub(crate) fn save_file(app: &AppHandle, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     let dir = print_dir(app);
     let path = dir.join(name);
     std::fs::create_dir_all(&dir)
-        .and_then(|()| write_atomically(&path, bytes))
+        .and_then(|()| brigada_core::files::write_whole(&path, bytes))
         .map_err(|e| {
             AppError::new(
                 ErrorCode::BadFile,
@@ -117,7 +111,7 @@ pub async fn print_forms(
             .state::<AppState>()
             .with(|s| Ok(s.forms_to_print(&request, &mut report("expedientes"))?))?;
         let bytes = pdf::forms(&forms, paper, &mut report("documentos"))?;
-        let path = save_pdf(&app, &file_name(&request), &bytes)?;
+        let path = save_file(&app, &file_name(&request), &bytes)?;
         Ok(Printed {
             path: path.display().to_string(),
             documents: forms.len(),

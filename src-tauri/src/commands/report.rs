@@ -1,10 +1,18 @@
 //! The office's figures for a period (the Panel): one core computation, the same numbers
-//! as `brigada report`.
+//! as `brigada report`; the expedientes behind each figure; and the report taken away as
+//! a spreadsheet, CSV files or the Informe mensual (PDF), saved in the print folder.
 
-use brigada_core::report::{Period, Report};
-use tauri::State;
+use brigada_core::messages::locale;
+use brigada_core::pdf::informe::informe;
+use brigada_core::report::{self, Figure, Period, Report};
+use brigada_core::store::index::Row;
+use brigada_core::{msg, time};
+use serde::Serialize;
+use tauri::{AppHandle, Manager, State};
+use ts_rs::TS;
 
-use crate::error::Result;
+use crate::commands::papers::{plain_name, print_dir, save_file};
+use crate::error::{AppError, ErrorCode, Result};
 use crate::state::AppState;
 
 /// `from` and `to` as `YYYY-MM-DD` (both included; default this month so far), and
@@ -18,4 +26,71 @@ pub fn report(
 ) -> Result<Report> {
     let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
     state.with(|s| Ok(s.report(&period)?))
+}
+
+/// The expedientes one figure of the period counts (a figure of the Panel, tapped).
+#[tauri::command(async)]
+pub fn report_jobs(
+    state: State<'_, AppState>,
+    from: Option<String>,
+    to: Option<String>,
+    seccion: Option<String>,
+    figure: Figure,
+) -> Result<Vec<Row>> {
+    let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
+    state.with(|s| Ok(s.report_jobs(&period, &figure)?))
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Exported {
+    /// The file written (for CSV, the folder of files).
+    pub path: String,
+    /// Expedientes in the report's list.
+    pub expedientes: usize,
+}
+
+/// Save the period's report as `format`: `xlsx`, `pdf` (the Informe mensual) or `csv`.
+#[tauri::command]
+pub async fn export_report(
+    app: AppHandle,
+    from: Option<String>,
+    to: Option<String>,
+    seccion: Option<String>,
+    format: String,
+) -> Result<Exported> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
+        let lang = locale();
+        let (r, tables) = app.state::<AppState>().with(|s| Ok(s.report_tables(&period, lang)?))?;
+        let expedientes = tables.last().map_or(0, |t| t.rows.len());
+        let mut name = format!("informe-{}-{}", r.from, r.to);
+        if let Some(s) = &r.seccion {
+            name = format!("{name}-{}", plain_name(s));
+        }
+        let path = match format.as_str() {
+            "xlsx" => save_file(&app, &format!("{name}.xlsx"), &report::xlsx::workbook(&tables)?)?,
+            "pdf" => save_file(
+                &app,
+                &format!("{name}.pdf"),
+                &informe(&r, &tables, lang, time::now_ms())?,
+            )?,
+            "csv" => {
+                let dir = print_dir(&app).join(format!("{name}-csv"));
+                report::csv::write_all(&tables, &dir)?;
+                dir
+            }
+            other => {
+                return Err(AppError::new(
+                    ErrorCode::InvalidInput,
+                    msg!("report.format", format = other),
+                ));
+            }
+        };
+        Ok(Exported {
+            path: path.display().to_string(),
+            expedientes,
+        })
+    })
+    .await
+    .map_err(|e| AppError::new(ErrorCode::Internal, msg!("internal", detail = e.to_string())))?
 }

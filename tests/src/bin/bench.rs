@@ -36,16 +36,7 @@ fn main() -> Result<()> {
     let db_bytes = std::fs::metadata(home.join("brigada.db"))?.len();
 
     // List and search.
-    let words = [
-        "camara",
-        "urgencias",
-        "plafon",
-        "rio blanco",
-        "laboratorio",
-        "tuxpan",
-        "mendez",
-        "RT-2026-T90-0042",
-    ];
+    let words = SEARCH_WORDS;
     let mut list_ms = Vec::new();
     let mut search_ms = Vec::new();
     for i in 0..300 {

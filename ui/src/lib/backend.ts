@@ -24,6 +24,10 @@ import type { Printed } from "./bindings/Printed";
 import type { Procedure } from "./bindings/Procedure";
 import type { Progress } from "./bindings/Progress";
 import type { Report } from "./bindings/Report";
+import type { Figure } from "./bindings/Figure";
+import type { ArchivePage } from "./bindings/ArchivePage";
+import type { ArchiveQuery } from "./bindings/ArchiveQuery";
+import type { Exported } from "./bindings/Exported";
 import type { Row } from "./bindings/Row";
 import type { Session } from "./bindings/Session";
 import type { Signature } from "./bindings/Signature";
@@ -60,6 +64,8 @@ export const backend = {
   procedures: () => call<Procedure[]>("procedures"),
   catalog: () => call<Catalog>("catalog"),
   list: (q: ListQuery) => call<Row[]>("list_expedientes", { q }),
+  /** The office's archive: filtered, sorted, one page and the total. */
+  archive: (q: ArchiveQuery) => call<ArchivePage>("archive", { q }),
   get: (reference: string) => call<View>("get_expediente", { reference }),
   create: (job: NewJob) => call<Created>("create_expediente", { job }),
   recordStep: (reference: string, step: string, answer: string | null, note: string | null) =>
@@ -118,6 +124,12 @@ export const backend = {
   /** The office's figures for a period (days YYYY-MM-DD, both included; default this month). */
   report: (from: string | null, to: string | null, seccion: string | null) =>
     call<Report>("report", { from, to, seccion }),
+  /** The expedientes one figure of that period counts. */
+  reportJobs: (from: string | null, to: string | null, seccion: string | null, figure: Figure) =>
+    call<Row[]>("report_jobs", { from, to, seccion, figure }),
+  /** The period's report saved as xlsx, pdf (Informe mensual) or csv (a folder of files). */
+  exportReport: (from: string | null, to: string | null, seccion: string | null, format: "xlsx" | "pdf" | "csv") =>
+    call<Exported>("export_report", { from, to, seccion, format }),
   editAsset: (tag: string, changes: [string, string][]) => call<AssetView>("edit_asset", { tag, changes }),
   assetChoices: () => call<AssetChoices>("asset_choices"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {

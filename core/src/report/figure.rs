@@ -1,0 +1,238 @@
+//! Which expedientes stand behind each figure of a report. A figure on the dashboard (a
+//! count, a bar of a chart) opens the list of the jobs it counts; the office checks a
+//! number by reading its expedientes. The rules that put a job in a figure live here once,
+//! as [`Window`]'s predicates, and both [`super::compute`] (the counts) and [`behind`] (the
+//! lists) use them, so a list always has as many expedientes as its figure says.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::facts::{EscalationFact, Facts, JobFact};
+use super::{Period, midnight};
+
+/// One figure of a report, as the dashboard names it to ask for its expedientes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "figure", rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Figure {
+    /// Every expediente the period counts: opened or closed in it, or open at its end.
+    All,
+    Opened,
+    Closed,
+    /// Open at the end of the period.
+    Open,
+    /// Opened (or closed) in the week that starts on `start` (`YYYY-MM-DD`).
+    Week {
+        start: String,
+        closed: bool,
+    },
+    /// Open at the end, in this state.
+    State {
+        state: String,
+    },
+    /// Open at the end, of this age (`0-7`, `8-30`, `31-90`, `90+`).
+    Age {
+        age: String,
+    },
+    /// Closed in the period, of this procedure.
+    Procedure {
+        procedure: String,
+    },
+    /// Of this person ("" for unassigned): open at the end, or closed in the period.
+    Person {
+        person: String,
+        closed: bool,
+    },
+    /// P6 escalations of this id that fell due in the period, with this outcome.
+    Escalation {
+        escalation: String,
+        outcome: Outcome,
+    },
+    /// That used this material in the period.
+    Material {
+        item: String,
+        unit: String,
+    },
+    /// That put parts into the components inventory in the period.
+    PartsIn,
+    /// That took parts from the components inventory in the period.
+    PartsOut,
+    /// Closed in the period, sending equipment to baja.
+    Bajas,
+}
+
+/// How an escalation that fell due turned out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub enum Outcome {
+    /// Any outcome: every escalation that fell due.
+    Due,
+    Met,
+    Missed,
+    Pending,
+}
+
+/// Open jobs' age buckets in days: key and the last day in it.
+pub const AGES: [(&str, i64); 4] = [("0-7", 7), ("8-30", 30), ("31-90", 90), ("90+", i64::MAX)];
+const DAY_MS: i64 = 86_400_000;
+
+/// A period as the rules see it: `[start, end)` in ms, and the moment "open at the end" and
+/// "past due" are counted at (the end, or now for a period not over yet).
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+    pub cutoff: i64,
+    pub now: i64,
+}
+
+impl Window {
+    pub fn new(period: &Period, now: i64) -> Window {
+        let (start, end) = period.bounds();
+        Window {
+            start,
+            end,
+            cutoff: end.min(now),
+            now,
+        }
+    }
+
+    pub fn within(&self, t: i64) -> bool {
+        t >= self.start && t < self.end
+    }
+
+    pub fn opened(&self, j: &JobFact) -> bool {
+        self.within(j.created_at)
+    }
+
+    pub fn closed(&self, j: &JobFact) -> bool {
+        j.closed_at.is_some_and(|t| self.within(t))
+    }
+
+    pub fn open(&self, j: &JobFact) -> bool {
+        j.created_at < self.cutoff && j.closed_at.is_none_or(|c| c >= self.cutoff)
+    }
+
+    /// The state an open job is counted under (a job closed after the period's end was
+    /// still going at its end).
+    pub fn state<'a>(&self, j: &'a JobFact) -> &'a str {
+        if j.state == "terminado" { "en-curso" } else { &j.state }
+    }
+
+    /// The age bucket of an open job at the cutoff.
+    pub fn age(&self, j: &JobFact) -> &'static str {
+        let days = (self.cutoff - j.created_at) / DAY_MS;
+        AGES.iter().find(|(_, max)| days <= *max).map_or("90+", |(k, _)| k)
+    }
+
+    /// How an escalation turned out; `None` when the period does not count it (it fell due
+    /// outside, or stopped applying before it fell due).
+    pub fn outcome(&self, e: &EscalationFact) -> Option<Outcome> {
+        let moot = e.done_at.is_none() && e.stopped_at.is_some_and(|s| s <= e.due_at);
+        if !self.within(e.due_at) || moot {
+            return None;
+        }
+        Some(match e.done_at {
+            Some(d) if d <= e.due_at => Outcome::Met,
+            Some(_) => Outcome::Missed,
+            None if e.due_at < self.now => Outcome::Missed,
+            None => Outcome::Pending,
+        })
+    }
+}
+
+/// Who a job counts for: its assignees, or "" when nobody was assigned.
+pub fn people(j: &JobFact) -> Vec<String> {
+    if j.assignees.is_empty() {
+        vec![String::new()]
+    } else {
+        j.assignees.clone()
+    }
+}
+
+/// The period's weeks (Monday to Sunday), each cut to the period: first and last day.
+pub fn weeks(period: &Period) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut day = period.from;
+    while day <= period.to {
+        let sunday = day + Duration::days(6 - i64::from(day.weekday().num_days_from_monday()));
+        let last = sunday.min(period.to);
+        out.push((day, last));
+        day = last + Duration::days(1);
+    }
+    out
+}
+
+/// `[start, end)` in ms of a week from [`weeks`].
+pub fn week_bounds((first, last): (NaiveDate, NaiveDate)) -> (i64, i64) {
+    (midnight(first), midnight(last + Duration::days(1)))
+}
+
+/// The ids of the expedientes behind `figure`, in the order of the facts.
+pub fn behind(period: &Period, f: &Facts, now: i64, figure: &Figure) -> Vec<String> {
+    let w = Window::new(period, now);
+    let jobs = |keep: &dyn Fn(&JobFact) -> bool| -> Vec<String> {
+        f.jobs.iter().filter(|j| keep(j)).map(|j| j.id.clone()).collect()
+    };
+    let with = |ids: Vec<&str>| -> Vec<String> {
+        let set: std::collections::HashSet<&str> = ids.into_iter().collect();
+        jobs(&|j| set.contains(j.id.as_str()))
+    };
+    match figure {
+        Figure::All => jobs(&|j| w.opened(j) || w.closed(j) || w.open(j)),
+        Figure::Opened => jobs(&|j| w.opened(j)),
+        Figure::Closed => jobs(&|j| w.closed(j)),
+        Figure::Open => jobs(&|j| w.open(j)),
+        Figure::Week { start, closed } => {
+            let Some(week) = weeks(period)
+                .into_iter()
+                .find(|(first, _)| first.format("%Y-%m-%d").to_string() == *start)
+            else {
+                return Vec::new();
+            };
+            let (a, b) = week_bounds(week);
+            let inside = |t: i64| t >= a && t < b;
+            if *closed {
+                jobs(&|j| j.closed_at.is_some_and(inside))
+            } else {
+                jobs(&|j| inside(j.created_at))
+            }
+        }
+        Figure::State { state } => jobs(&|j| w.open(j) && w.state(j) == state.as_str()),
+        Figure::Age { age } => jobs(&|j| w.open(j) && w.age(j) == age.as_str()),
+        Figure::Procedure { procedure } => jobs(&|j| w.closed(j) && j.procedure == *procedure),
+        Figure::Person { person, closed } => {
+            jobs(&|j| (if *closed { w.closed(j) } else { w.open(j) }) && people(j).contains(person))
+        }
+        Figure::Escalation { escalation, outcome } => with(
+            f.escalations
+                .iter()
+                .filter(|e| e.escalation == *escalation)
+                .filter(|e| w.outcome(e).is_some_and(|o| *outcome == Outcome::Due || o == *outcome))
+                .map(|e| e.expediente_id.as_str())
+                .collect(),
+        ),
+        Figure::Material { item, unit } => with(
+            f.materials
+                .iter()
+                .filter(|m| w.within(m.at) && m.item.trim() == item.as_str() && m.unit.trim() == unit.as_str())
+                .map(|m| m.expediente_id.as_str())
+                .collect(),
+        ),
+        Figure::PartsIn => with(
+            f.parts_in
+                .iter()
+                .filter(|(_, t)| w.within(*t))
+                .map(|(id, _)| id.as_str())
+                .collect(),
+        ),
+        Figure::PartsOut => with(
+            f.materials
+                .iter()
+                .filter(|m| m.component && w.within(m.at))
+                .map(|m| m.expediente_id.as_str())
+                .collect(),
+        ),
+        Figure::Bajas => jobs(&|j| w.closed(j) && j.baja),
+    }
+}
