@@ -3,13 +3,15 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/brigada/target
 CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/brigada
-# The workspace's own crates are compiled through clippy-driver (rustc plus clippy's lints,
-# denied): one compilation gives both the build and the lint. `cargo clippy` would compile
-# the whole dependency tree a second time, in check mode, just to lint our crates. Exported
-# so that every cargo under make (tests, the .deb bundle, benches) shares the same build;
-# a plain `cargo build` by hand rebuilds only the workspace's crates.
-export RUSTC_WORKSPACE_WRAPPER ?= $(shell command -v clippy-driver 2>/dev/null)
-export CLIPPY_ARGS ?= -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+# `make test` compiles the workspace's own crates through clippy-driver (rustc plus
+# clippy's lints, denied): one compilation gives both the tested build and the lint, where
+# `cargo clippy` would compile the whole dependency tree a second time, in check mode.
+# Only for `test` (and what it runs): release builds (`run`, `deb`, `bench`) are plain
+# rustc, as clippy-driver turns some MIR optimisations off. A `cargo test` by hand rebuilds
+# only the workspace's crates.
+CLIPPY_DRIVER := $(shell command -v clippy-driver 2>/dev/null)
+test: export RUSTC_WORKSPACE_WRAPPER = $(CLIPPY_DRIVER)
+test: export CLIPPY_ARGS = -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
 .PHONY: run test bootstrap ui build bench lint linted fuzz deb
 
@@ -55,7 +57,7 @@ lint: ui linted
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 linted:
-	@test -n "$(RUSTC_WORKSPACE_WRAPPER)" || { echo "clippy-driver not found: rustup component add clippy" >&2; exit 1; }
+	@clippy-driver --version >/dev/null 2>&1 || { echo "clippy-driver not found: rustup component add clippy" >&2; exit 1; }
 
 ## bench: measurements for docs/BENCHMARKS.md (release build).
 bench: ui

@@ -35,7 +35,8 @@ if ! command -v cargo >/dev/null; then
 fi
 
 # clippy (make test compiles the workspace through clippy-driver) and rustfmt.
-if ! command -v clippy-driver >/dev/null 2>&1 || ! command -v rustfmt >/dev/null 2>&1; then
+# (rustup's proxies exist even without the components: ask them for their version.)
+if ! clippy-driver --version >/dev/null 2>&1 || ! rustfmt --version >/dev/null 2>&1; then
   if command -v rustup >/dev/null; then
     echo "bootstrap: adding the clippy and rustfmt components"
     rustup component add clippy rustfmt

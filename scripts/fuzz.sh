@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${FUZZ_SECONDS:-15}
 export RUSTC_BOOTSTRAP=1
+# The fuzz targets are built by plain rustc (make test lints the workspace, not them).
+unset RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 export CARGO_TARGET_DIR=${FUZZ_TARGET_DIR:-$HOME/.cache/brigada/fuzz-target}
 for t in $(cargo fuzz list); do
   mkdir -p "corpus/$t"

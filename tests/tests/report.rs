@@ -136,7 +136,7 @@ fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
     let folio = |id: &str| store.view(id).unwrap().expediente.folio;
     let folios = |f: Figure| {
         let mut v: Vec<String> = store
-            .report_jobs(&week, &f)
+            .report_jobs(&week, &f, time::now_ms())
             .unwrap()
             .into_iter()
             .map(|r| r.folio)

@@ -109,6 +109,10 @@ impl Flow {
         let bar = (slot * 0.3).min(26.0);
         let p = self.page();
         p.line(MARGIN, base, W - MARGIN, base, 0.6);
+        // A long period has many weeks: counts over the bars only while they fit, and a
+        // week's date under every few bars.
+        let counts = weeks.len() <= 16;
+        let every = weeks.len().div_ceil(12).max(1);
         for (i, (label, opened, closed)) in weeks.iter().enumerate() {
             let cx = MARGIN + slot * (i as f32 + 0.5);
             for (k, (n, gray)) in [(*opened, DARK), (*closed, LIGHT)].into_iter().enumerate() {
@@ -117,9 +121,13 @@ impl Flow {
                 if bh > 0.0 {
                     p.rect(x, base - bh, bar, bh, 0.0, Some(gray));
                 }
-                p.text_centered(x + bar / 2.0, base - bh - 3.0, 7.5, Weight::Bold, &n.to_string());
+                if counts {
+                    p.text_centered(x + bar / 2.0, base - bh - 3.0, 7.5, Weight::Bold, &n.to_string());
+                }
             }
-            p.text_centered(cx, base + 11.0, 7.5, Weight::Regular, label);
+            if i % every == 0 {
+                p.text_centered(cx, base + 11.0, 7.5, Weight::Regular, label);
+            }
         }
         let ly = base + 26.0;
         p.rect(MARGIN, ly - 7.0, 8.0, 8.0, 0.0, Some(DARK));
@@ -354,6 +362,13 @@ pub fn informe(r: &Report, tables: &[Table], locale: Locale, now: i64) -> Result
         bajas = r.bajas
     )));
     f.note(&say(msg!("informe.list_in_xlsx")));
+    // Whose data: this device's, as of its last sync (an office device that has not synced
+    // lately prints an incomplete month, and the paper says so).
+    let written = |ms: i64| crate::time::written(crate::time::from_ms(ms));
+    f.note(&say(match r.last_sync {
+        Some(t) => msg!("informe.as_of", when = written(r.as_of), synced = written(t)),
+        None => msg!("informe.as_of_never", when = written(r.as_of)),
+    }));
 
     // Footer: when it was issued, and page n of m.
     let total = f.pages.len();

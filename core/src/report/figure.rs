@@ -4,11 +4,11 @@
 //! as [`Window`]'s predicates, and both [`super::compute`] (the counts) and [`behind`] (the
 //! lists) use them, so a list always has as many expedientes as its figure says.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::facts::{EscalationFact, Facts, JobFact};
-use super::{Period, midnight};
+use super::{Period, after, midnight};
 
 /// One figure of a report, as the dashboard names it to ask for its expedientes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,10 +38,11 @@ pub enum Figure {
     Procedure {
         procedure: String,
     },
-    /// Of this person ("" for unassigned): open at the end, or closed in the period.
+    /// Of this person ("" for unassigned): open at the end (`closed` false), closed in
+    /// the period (true), or either (absent: the person's whole load).
     Person {
         person: String,
-        closed: bool,
+        closed: Option<bool>,
     },
     /// P6 escalations of this id that fell due in the period, with this outcome.
     Escalation {
@@ -53,9 +54,10 @@ pub enum Figure {
         item: String,
         unit: String,
     },
-    /// That put parts into the components inventory in the period.
+    /// That put parts into the components inventory in the period (the figure counts
+    /// parts: one expediente may put in several).
     PartsIn,
-    /// That took parts from the components inventory in the period.
+    /// That took parts from the components inventory in the period (parts, as above).
     PartsOut,
     /// Closed in the period, sending equipment to baja.
     Bajas,
@@ -155,17 +157,21 @@ pub fn weeks(period: &Period) -> Vec<(NaiveDate, NaiveDate)> {
     let mut out = Vec::new();
     let mut day = period.from;
     while day <= period.to {
-        let sunday = day + Duration::days(6 - i64::from(day.weekday().num_days_from_monday()));
+        let to_sunday = 6 - u64::from(day.weekday().num_days_from_monday());
+        let sunday = day.checked_add_days(Days::new(to_sunday)).unwrap_or(period.to);
         let last = sunday.min(period.to);
         out.push((day, last));
-        day = last + Duration::days(1);
+        match last.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
     }
     out
 }
 
 /// `[start, end)` in ms of a week from [`weeks`].
 pub fn week_bounds((first, last): (NaiveDate, NaiveDate)) -> (i64, i64) {
-    (midnight(first), midnight(last + Duration::days(1)))
+    (midnight(first), after(last))
 }
 
 /// The ids of the expedientes behind `figure`, in the order of the facts.
@@ -174,9 +180,15 @@ pub fn behind(period: &Period, f: &Facts, now: i64, figure: &Figure) -> Vec<Stri
     let jobs = |keep: &dyn Fn(&JobFact) -> bool| -> Vec<String> {
         f.jobs.iter().filter(|j| keep(j)).map(|j| j.id.clone()).collect()
     };
+    // The jobs of escalations, materials and parts, once each in the order met. Not
+    // limited to the jobs of `f.jobs` (open at some moment of the period): a job opened
+    // after the period can hold a moment that fell due inside it, and the count has it.
     let with = |ids: Vec<&str>| -> Vec<String> {
-        let set: std::collections::HashSet<&str> = ids.into_iter().collect();
-        jobs(&|j| set.contains(j.id.as_str()))
+        let mut seen = std::collections::HashSet::new();
+        ids.into_iter()
+            .filter(|id| seen.insert(*id))
+            .map(str::to_owned)
+            .collect()
     };
     match figure {
         Figure::All => jobs(&|j| w.opened(j) || w.closed(j) || w.open(j)),
@@ -201,9 +213,14 @@ pub fn behind(period: &Period, f: &Facts, now: i64, figure: &Figure) -> Vec<Stri
         Figure::State { state } => jobs(&|j| w.open(j) && w.state(j) == state.as_str()),
         Figure::Age { age } => jobs(&|j| w.open(j) && w.age(j) == age.as_str()),
         Figure::Procedure { procedure } => jobs(&|j| w.closed(j) && j.procedure == *procedure),
-        Figure::Person { person, closed } => {
-            jobs(&|j| (if *closed { w.closed(j) } else { w.open(j) }) && people(j).contains(person))
-        }
+        Figure::Person { person, closed } => jobs(&|j| {
+            let counted = match closed {
+                Some(true) => w.closed(j),
+                Some(false) => w.open(j),
+                None => w.closed(j) || w.open(j),
+            };
+            counted && people(j).contains(person)
+        }),
         Figure::Escalation { escalation, outcome } => with(
             f.escalations
                 .iter()

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use brigada_record::messages::Locale;
 use brigada_record::msg;
-use chrono::{Datelike, Duration, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate, TimeZone};
 use chrono_tz::America::Mexico_City;
 use serde::Serialize;
 
@@ -26,6 +26,9 @@ use crate::store::index::{self, Filter, Row};
 use facts::Facts;
 pub use figure::Figure;
 use figure::{AGES, Outcome, Window, people};
+
+/// The longest period a report covers, in days (ten years).
+pub const MAX_DAYS: i64 = 3653;
 
 /// A period of whole days, both ends included, and optionally one sección.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +43,14 @@ impl Period {
         if to < from {
             return Err(Error::InvalidInput(msg!(
                 "report.backwards",
+                from = from.format("%d/%m/%Y").to_string(),
+                to = to.format("%d/%m/%Y").to_string()
+            )));
+        }
+        // Ten years at most: a report is read by people, and its weeks are counted one by one.
+        if (to - from).num_days() > MAX_DAYS {
+            return Err(Error::InvalidInput(msg!(
+                "report.too_long",
                 from = from.format("%d/%m/%Y").to_string(),
                 to = to.format("%d/%m/%Y").to_string()
             )));
@@ -64,8 +75,13 @@ impl Period {
     /// `[start, end)` in ms: from the first day's midnight to the midnight after the last,
     /// Mexico City time.
     pub fn bounds(&self) -> (i64, i64) {
-        (midnight(self.from), midnight(self.to + Duration::days(1)))
+        (midnight(self.from), after(self.to))
     }
+}
+
+/// The midnight that ends day `d` (the last day chrono knows ends at its own midnight).
+fn after(d: NaiveDate) -> i64 {
+    midnight(d.succ_opt().unwrap_or(d))
 }
 
 fn midnight(d: NaiveDate) -> i64 {
@@ -150,6 +166,13 @@ pub struct Report {
     pub from: String,
     pub to: String,
     pub seccion: Option<String>,
+    /// The moment the figures were worked out (ms): "open at the end" and "past due" of a
+    /// period not over yet are as of then, and its lists are asked as of then too.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub as_of: i64,
+    /// When this device last synced (ms), if ever: the figures are of what it has.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub last_sync: Option<i64>,
     pub opened: usize,
     pub closed: usize,
     /// Open when the period ended (or now, for a period not over yet).
@@ -187,16 +210,28 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
     let closed: Vec<_> = f.jobs.iter().filter(|j| w.closed(j)).collect();
     let open: Vec<_> = f.jobs.iter().filter(|j| w.open(j)).collect();
 
-    let weeks = figure::weeks(period)
-        .into_iter()
-        .map(|week| {
-            let (a, b) = figure::week_bounds(week);
-            let inside = |t: i64| t >= a && t < b;
-            Week {
-                start: week.0.format("%Y-%m-%d").to_string(),
-                opened: opened.iter().filter(|j| inside(j.created_at)).count(),
-                closed: closed.iter().filter(|j| j.closed_at.is_some_and(inside)).count(),
-            }
+    // Each job into its week by a binary search over the weeks' starts (a long period has
+    // hundreds of weeks and the archive a hundred thousand jobs).
+    let week_days = figure::weeks(period);
+    let spans: Vec<(i64, i64)> = week_days.iter().map(|w| figure::week_bounds(*w)).collect();
+    let week_of = |t: i64| {
+        let i = spans.partition_point(|(a, _)| *a <= t);
+        (i > 0 && t < spans[i - 1].1).then(|| i - 1)
+    };
+    let mut per_week = vec![(0usize, 0usize); spans.len()];
+    for i in opened.iter().filter_map(|j| week_of(j.created_at)) {
+        per_week[i].0 += 1;
+    }
+    for i in closed.iter().filter_map(|j| j.closed_at.and_then(week_of)) {
+        per_week[i].1 += 1;
+    }
+    let weeks = week_days
+        .iter()
+        .zip(per_week)
+        .map(|((first, _), (opened, closed))| Week {
+            start: first.format("%Y-%m-%d").to_string(),
+            opened,
+            closed,
         })
         .collect();
 
@@ -280,6 +315,8 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         from: period.from.format("%Y-%m-%d").to_string(),
         to: period.to.format("%Y-%m-%d").to_string(),
         seccion: period.seccion.clone(),
+        as_of: now,
+        last_sync: None,
         opened: opened.len(),
         closed: closed.len(),
         open_at_end: open.len(),
@@ -307,14 +344,17 @@ impl Store {
     pub fn report(&self, period: &Period) -> Result<Report> {
         let (start, end) = period.bounds();
         let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
-        Ok(compute(period, &f, crate::time::now_ms()))
+        let mut r = compute(period, &f, crate::time::now_ms());
+        r.last_sync = self.sync_setting("last_sync")?.and_then(|t| t.parse().ok());
+        Ok(r)
     }
 
-    /// The expedientes behind one figure of `period` (the dashboard's figures open them).
-    pub fn report_jobs(&self, period: &Period, figure: &Figure) -> Result<Vec<Row>> {
+    /// The expedientes behind one figure of `period`, as of `as_of` (ms; the moment the
+    /// figure was worked out, [`Report::as_of`], so the list matches what was shown).
+    pub fn report_jobs(&self, period: &Period, figure: &Figure, as_of: i64) -> Result<Vec<Row>> {
         let (start, end) = period.bounds();
         let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
-        let ids = figure::behind(period, &f, crate::time::now_ms(), figure);
+        let ids = figure::behind(period, &f, as_of, figure);
         rows_of(self, ids)
     }
 
@@ -331,7 +371,8 @@ impl Store {
         let (start, end) = period.bounds();
         let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
         let now = crate::time::now_ms();
-        let report = compute(period, &f, now);
+        let mut report = compute(period, &f, now);
+        report.last_sync = self.sync_setting("last_sync")?.and_then(|t| t.parse().ok());
         let ids = figure::behind(period, &f, now, &Figure::All);
         let facts: std::collections::HashMap<&str, &facts::JobFact> =
             f.jobs.iter().map(|j| (j.id.as_str(), j)).collect();
@@ -391,7 +432,7 @@ pub fn day_bounds(from: Option<&str>, to: Option<&str>, names: (&str, &str)) -> 
             .transpose()
     };
     let (from, to) = (day(names.0, from)?, day(names.1, to)?);
-    Ok((from.map(midnight), to.map(|d| midnight(d + Duration::days(1)))))
+    Ok((from.map(midnight), to.map(after)))
 }
 
 /// Day `d` of the month as the CLI and the dashboard take it: `YYYY-MM-DD` or `DD/MM/YYYY`.

@@ -85,6 +85,11 @@ pub fn tables(r: &Report, jobs: &[JobLine], locale: Locale) -> Vec<Table> {
         vec![Cell::Text(say(msg!("report.row.parts_in"))), Cell::Count(r.parts_in)],
         vec![Cell::Text(say(msg!("report.row.parts_out"))), Cell::Count(r.parts_out)],
         vec![Cell::Text(say(msg!("report.row.bajas"))), Cell::Count(r.bajas)],
+        vec![Cell::Text(say(msg!("report.row.as_of"))), moment(r.as_of)],
+        vec![
+            Cell::Text(say(msg!("report.row.last_sync"))),
+            r.last_sync.map_or(Cell::Empty, moment),
+        ],
     ];
     vec![
         table(

@@ -245,9 +245,14 @@ fn each_november_figure_opens_the_jobs_counted_by_hand() {
     assert_eq!(ids(Figure::Age { age: s("0-7") }), "E");
     assert_eq!(ids(Figure::Procedure { procedure: s("P6") }), "B,C");
     let person = |p: &str, closed| Figure::Person { person: s(p), closed };
-    assert_eq!(ids(person("", true)), "D");
-    assert_eq!(ids(person("Ana", false)), "A,E");
-    assert_eq!(ids(person("Luis", true)), "B");
+    assert_eq!(ids(person("", Some(true))), "D");
+    assert_eq!(ids(person("Ana", Some(false))), "A,E");
+    assert_eq!(ids(person("Luis", Some(true))), "B");
+    assert_eq!(
+        ids(person("Ana", None)),
+        "A,C,E",
+        "Ana's whole load: two open, one closed"
+    );
     let escalation = |e: &str, outcome| Figure::Escalation {
         escalation: s(e),
         outcome,
@@ -261,9 +266,19 @@ fn each_november_figure_opens_the_jobs_counted_by_hand() {
         unit: s("m"),
     };
     assert_eq!(ids(material), "C,E", "\"Cable UTP \" is the same item");
-    assert_eq!(ids(Figure::PartsIn), "D");
+    assert_eq!(ids(Figure::PartsIn), "D", "G's part came in October");
     assert_eq!(ids(Figure::PartsOut), "D");
     assert_eq!(ids(Figure::Bajas), "D");
+    // A job typed in on 2 December from a paper whose line failed on 28 November: its
+    // 24 h moment fell due in November, and November's list shows it as the count does.
+    let mut late_paper = november_facts();
+    late_paper
+        .escalations
+        .push(esc("H", "24h", at(2026, 11, 29, 10, 0), None, None));
+    let r2 = compute(&period, &late_paper, now);
+    let listed = behind(&period, &late_paper, now, &escalation("24h", Outcome::Missed));
+    assert_eq!(listed, ["C", "H"]);
+    assert_eq!(r2.escalations[0].missed, listed.len());
     // Every count of the report has exactly its list.
     assert_eq!(behind(&period, &facts, now, &Figure::Opened).len(), r.opened);
     assert_eq!(behind(&period, &facts, now, &Figure::Open).len(), r.open_at_end);
@@ -362,4 +377,22 @@ fn a_backwards_period_is_refused_in_words() {
     let e = Period::new(day(2026, 11, 30), day(2026, 11, 1), None).unwrap_err();
     let said = e.render(crate::messages::Locale::Es);
     assert!(said.contains("30/11/2026") && said.contains("01/11/2026"), "{said}");
+}
+
+#[test]
+fn a_period_longer_than_ten_years_or_at_the_end_of_time_is_refused_not_a_panic() {
+    let e = Period::new(day(1900, 1, 1), day(2026, 12, 31), None).unwrap_err();
+    assert!(e.render(crate::messages::Locale::Es).contains("diez años"));
+    // The last day chrono knows: its end is its own midnight, no overflow.
+    let last = NaiveDate::MAX;
+    let p = Period::new(last, last, None).unwrap();
+    let (start, end) = p.bounds();
+    assert!(start <= end);
+    assert_eq!(figure::weeks(&p).len(), 1);
+    // A far year typed into the archive's filter: bounds in order, or a clear refusal.
+    for far in ["+262142-12-31", "31/12/9999"] {
+        if let Ok((a, b)) = day_bounds(Some(far), Some(far), ("from", "to")) {
+            assert!(a <= b, "{far}: bounds in order");
+        }
+    }
 }

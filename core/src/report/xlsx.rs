@@ -52,7 +52,7 @@ fn sheet(ws: &mut Worksheet, t: &Table, f: &Formats) -> std::result::Result<(), 
         for (c, cell) in row.iter().enumerate() {
             let c = col(c);
             match cell {
-                Cell::Text(s) => ws.write_string(r, c, s)?,
+                Cell::Text(s) => ws.write_string(r, c, within_cell(s))?,
                 Cell::Count(n) => ws.write_number(r, c, *n as f64)?,
                 Cell::Number(x) => ws.write_number_with_format(r, c, *x, &f.number)?,
                 Cell::Day(d) => ws.write_datetime_with_format(r, c, d, &f.day)?,
@@ -70,6 +70,35 @@ fn sheet(ws: &mut Worksheet, t: &Table, f: &Formats) -> std::result::Result<(), 
     Ok(())
 }
 
+/// Excel holds at most 32,767 characters in a cell; a longer text (a pasted note) is cut
+/// there rather than failing the whole workbook.
+fn within_cell(s: &str) -> &str {
+    const MAX: usize = 32_767;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
 fn col(c: usize) -> u16 {
     u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overlong_text_is_cut_to_what_excel_holds_and_the_workbook_is_written() {
+        let long = "ñ".repeat(40_000);
+        assert_eq!(within_cell(&long).chars().count(), 32_767);
+        assert_eq!(within_cell("corto"), "corto");
+        let t = Table {
+            sheet: "Material: [todo]?".into(),
+            file: "material.csv",
+            headers: vec!["Material".into()],
+            rows: vec![vec![Cell::Text(long)]],
+        };
+        assert!(workbook(&[t]).unwrap().starts_with(b"PK"));
+    }
 }

@@ -155,11 +155,13 @@ pub enum Sort {
 impl Sort {
     fn sql(self) -> &'static str {
         match self {
-            Sort::Deadline => " ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC",
-            Sort::Newest => " ORDER BY e.created_at DESC, e.folio",
-            Sort::Oldest => " ORDER BY e.created_at, e.folio",
-            Sort::Updated => " ORDER BY e.updated_at DESC, e.folio",
-            Sort::Folio => " ORDER BY e.folio",
+            // Each order ends on the id, unique: pages never repeat or skip a row when
+            // many share a moment (a sync brings hundreds at once).
+            Sort::Deadline => " ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC, e.id",
+            Sort::Newest => " ORDER BY e.created_at DESC, e.folio, e.id",
+            Sort::Oldest => " ORDER BY e.created_at, e.folio, e.id",
+            Sort::Updated => " ORDER BY e.updated_at DESC, e.folio, e.id",
+            Sort::Folio => " ORDER BY e.folio, e.id",
         }
     }
 }

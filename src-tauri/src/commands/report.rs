@@ -28,7 +28,8 @@ pub fn report(
     state.with(|s| Ok(s.report(&period)?))
 }
 
-/// The expedientes one figure of the period counts (a figure of the Panel, tapped).
+/// The expedientes one figure of the period counts (a figure of the Panel, tapped), as of
+/// `as_of` (ms: the report's own moment, so the list matches the figure shown).
 #[tauri::command(async)]
 pub fn report_jobs(
     state: State<'_, AppState>,
@@ -36,9 +37,10 @@ pub fn report_jobs(
     to: Option<String>,
     seccion: Option<String>,
     figure: Figure,
+    as_of: i64,
 ) -> Result<Vec<Row>> {
     let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
-    state.with(|s| Ok(s.report_jobs(&period, &figure)?))
+    state.with(|s| Ok(s.report_jobs(&period, &figure, as_of)?))
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -106,7 +106,12 @@ fn at_size(n: usize) -> Result<(f64, Vec<Row>)> {
         &mut rows,
         "list behind a figure (open at the end of one month)",
         10,
-        |_| store.report_jobs(&month, &Figure::Open).map(|_| ()).map_err(Into::into),
+        |_| {
+            store
+                .report_jobs(&month, &Figure::Open, brigada_core::time::now_ms())
+                .map(|_| ())
+                .map_err(Into::into)
+        },
     )?;
     measure(&mut rows, "spreadsheet (XLSX) of one month, list included", 3, |_| {
         let (_, tables) = store.report_tables(&month, Locale::Es)?;

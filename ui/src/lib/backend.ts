@@ -124,9 +124,9 @@ export const backend = {
   /** The office's figures for a period (days YYYY-MM-DD, both included; default this month). */
   report: (from: string | null, to: string | null, seccion: string | null) =>
     call<Report>("report", { from, to, seccion }),
-  /** The expedientes one figure of that period counts. */
-  reportJobs: (from: string | null, to: string | null, seccion: string | null, figure: Figure) =>
-    call<Row[]>("report_jobs", { from, to, seccion, figure }),
+  /** The expedientes one figure of that period counts, as of when the figure was worked out. */
+  reportJobs: (from: string | null, to: string | null, seccion: string | null, figure: Figure, asOf: number) =>
+    call<Row[]>("report_jobs", { from, to, seccion, figure, asOf }),
   /** The period's report saved as xlsx, pdf (Informe mensual) or csv (a folder of files). */
   exportReport: (from: string | null, to: string | null, seccion: string | null, format: "xlsx" | "pdf" | "csv") =>
     call<Exported>("export_report", { from, to, seccion, format }),

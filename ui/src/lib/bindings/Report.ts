@@ -9,7 +9,16 @@ import type { Week } from "./Week";
 /**
  * The figures of a period.
  */
-export type Report = { from: string, to: string, seccion: string | null, opened: number, closed: number, 
+export type Report = { from: string, to: string, seccion: string | null, 
+/**
+ * The moment the figures were worked out (ms): "open at the end" and "past due" of a
+ * period not over yet are as of then, and its lists are asked as of then too.
+ */
+as_of: number, 
+/**
+ * When this device last synced (ms), if ever: the figures are of what it has.
+ */
+last_sync: number | null, opened: number, closed: number, 
 /**
  * Open when the period ended (or now, for a period not over yet).
  */
