@@ -47,15 +47,7 @@ fn at_size(n: usize) -> Result<(f64, Vec<Row>)> {
     store
         .conn()
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); ANALYZE;")?;
-    let words = [
-        "camara",
-        "urgencias",
-        "plafon",
-        "rio blanco",
-        "laboratorio",
-        "tuxpan",
-        "mendez",
-    ];
+    let words = SEARCH_WORDS;
     let mut rows = Vec::new();
     let list = |f: Filter| -> Result<usize> { Ok(store.list(&f)?.len()) };
     measure(&mut rows, "list, first 50", 200, |_| {
