@@ -32,22 +32,23 @@ run: build
 	BRIGADA_APP_BIN=$(CARGO_TARGET_DIR)/release/brigada-app scripts/run-app.sh
 
 ## test: formatting, clippy, every test of the workspace (unit, property, migration, crash,
-## CLI, QR on real photos, the app end to end), each fuzz target briefly, then the tested
-## build packaged as a .deb and checked (`make deb` builds the release package).
+## CLI, QR on real photos, every input the fuzz campaigns kept, the app end to end), then
+## the tested build packaged as a .deb and checked (`make deb` builds the release package).
 test: ui linted
 	$(CARGO) fmt --all --check
 	npm --prefix ui run --silent check
 	npm --prefix ui test --silent
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
 	scripts/deb.sh --tested
 
 ## deb: the installable package for Debian/Ubuntu, checked (contents, dependencies, runs).
 deb: ui
 	scripts/deb.sh
 
-## fuzz: each cargo-fuzz target for FUZZ_SECONDS (default 60).
+## fuzz: coverage-guided fuzzing, each cargo-fuzz target for FUZZ_SECONDS (default 60),
+## from the kept corpus; `scripts/fuzz.sh --keep` then minimises what it found into
+## fuzz/regression, which `make test` replays.
 fuzz: bootstrap
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz.sh
 

@@ -46,13 +46,6 @@ if ! clippy-driver --version >/dev/null 2>&1 || ! rustfmt --version >/dev/null 2
   fi
 fi
 
-# cargo-fuzz for the fuzz targets (built from crates.io; the stable toolchain runs it
-# with RUSTC_BOOTSTRAP=1, see scripts/fuzz.sh).
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "bootstrap: installing cargo-fuzz"
-  cargo install cargo-fuzz --locked --quiet
-fi
-
 # tauri-driver: the WebDriver server the window tests talk to (it runs WebKitWebDriver).
 if ! command -v tauri-driver >/dev/null 2>&1; then
   echo "bootstrap: installing tauri-driver"

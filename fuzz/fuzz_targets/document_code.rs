@@ -1,13 +1,10 @@
-//! Untrusted printed-document codes: the text of a scanned verification QR, and the bytes
-//! of a PDF file given to `brigada verify`.
+//! Untrusted printed-document codes (a scanned verification QR, a PDF given to `brigada verify`).
+//! The check itself is in `tests/src/untrusted.rs`, shared with the corpus replay of `cargo test`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = brigada_core::forms::parse_qr_text(text);
-    }
-    for code in brigada_core::pdf::codes_in(data) {
-        assert!(brigada_core::forms::parse_qr_text(&code).is_some());
-    }
-});
+#[allow(dead_code)]
+#[path = "../../tests/src/untrusted.rs"]
+mod untrusted;
+
+fuzz_target!(|data: &[u8]| untrusted::document_code(data));

@@ -1,9 +1,11 @@
-//! Untrusted document bytes (from another device, an import): load, hydrate, run the
-//! engine. Any outcome but a panic is fine.
+//! Untrusted document bytes (from another device, an import): load, hydrate, run the engine.
+//! The check itself is in `tests/src/untrusted.rs`, shared with the corpus replay of `cargo test`.
 #![no_main]
-use brigada_core::model::Expediente;
-use brigada_core::{doc, procedure};
 use libfuzzer_sys::fuzz_target;
+
+#[allow(dead_code)]
+#[path = "../../tests/src/untrusted.rs"]
+mod untrusted;
 
 static DEFAULT_HOOK: std::sync::Once = std::sync::Once::new();
 
@@ -12,12 +14,5 @@ fuzz_target!(|data: &[u8]| {
     // hook would abort on the contained panic, so use the default hook. A panic that
     // escapes still fails the run.
     DEFAULT_HOOK.call_once(|| drop(std::panic::take_hook()));
-    if let Ok(d) = doc::load("fuzz", data, &[]) {
-        if let Ok(e) = doc::read::<Expediente>("fuzz", &d) {
-            if let Ok(p) = procedure::get(&e.procedure_id, e.procedure_version) {
-                let _ = procedure::engine::status(p, &e, chrono::Utc::now());
-            }
-        }
-        let _ = doc::history(&d);
-    }
+    untrusted::load_document(data);
 });

@@ -1,9 +1,10 @@
 //! Untrusted photos (camera, gallery, files): decoded, turned upright, resized, re-encoded.
+//! The check itself is in `tests/src/untrusted.rs`, shared with the corpus replay of `cargo test`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(p) = brigada_core::photo::prepare(data, true) {
-        assert!(p.width.max(p.height) <= brigada_core::photo::MAX_SIDE);
-    }
-});
+#[allow(dead_code)]
+#[path = "../../tests/src/untrusted.rs"]
+mod untrusted;
+
+fuzz_target!(|data: &[u8]| untrusted::photo(data));

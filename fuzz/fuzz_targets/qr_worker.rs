@@ -1,8 +1,10 @@
-//! The QR reader worker's pipe protocol: any byte stream is answered frame by frame or
-//! refused with an error, never a crash or an unbounded allocation.
+//! The QR reader worker's pipe protocol, fed any byte stream.
+//! The check itself is in `tests/src/untrusted.rs`, shared with the corpus replay of `cargo test`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = brigada_core::qr::worker::serve(data, std::io::sink());
-});
+#[allow(dead_code)]
+#[path = "../../tests/src/untrusted.rs"]
+mod untrusted;
+
+fuzz_target!(|data: &[u8]| untrusted::qr_worker(data));

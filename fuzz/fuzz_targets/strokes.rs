@@ -1,9 +1,10 @@
 //! Untrusted signature strokes: parse and render.
+//! The check itself is in `tests/src/untrusted.rs`, shared with the corpus replay of `cargo test`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(s) = brigada_core::signature::Strokes::parse(data) {
-        let _ = s.render_png(300, 100);
-    }
-});
+#[allow(dead_code)]
+#[path = "../../tests/src/untrusted.rs"]
+mod untrusted;
+
+fuzz_target!(|data: &[u8]| untrusted::strokes(data));

@@ -9,6 +9,7 @@ use rand::Rng;
 
 pub mod fixture;
 pub mod memory;
+pub mod untrusted;
 pub use fixture::{Spread, realistic_expedientes, realistic_expedientes_in, uuid_v7};
 
 use brigada_core::expedientes::NewExpediente;

@@ -1,6 +1,7 @@
 //! Every decoder of untrusted bytes, fed random and mutated input: a clear error or a
-//! valid result, never a panic, and nothing stored is lost. (Coverage-guided cargo-fuzz
-//! targets for the same entry points are a follow-up; these run in every `make test`.)
+//! valid result, never a panic, and nothing stored is lost. The coverage-guided cargo-fuzz
+//! targets for the same entry points run in `make fuzz`; what they found is replayed by
+//! `untrusted_inputs.rs`.
 
 use brigada_core::messages::Locale::En;
 use brigada_core::signature::Strokes;
