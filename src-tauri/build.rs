@@ -51,6 +51,8 @@ pub const COMMANDS: &[&str] = &[
     "archive",
     "report_jobs",
     "export_report",
+    "devices_status",
+    "waiting_jobs",
 ];
 
 fn main() {

@@ -478,5 +478,16 @@ pub fn report(r: &brigada_core::report::Report) -> String {
         )
         .to_string(),
     );
+    for p in &r.papers {
+        out.push(
+            msg!(
+                "cli.report_paper",
+                document = &p.title,
+                unsigned = p.unsigned,
+                altered = p.altered
+            )
+            .to_string(),
+        );
+    }
     out.join("\n")
 }

@@ -72,7 +72,7 @@ impl PendingEdit {
         if let Some(c) = &mut self.change {
             documents::append(tx, &self.id, &c.bytes(), &self.d, self.now)?;
         }
-        index::upsert_expediente(tx, &self.exp, &self.status, self.now)?;
+        index::upsert_expediente(tx, &self.d, &self.exp, &self.status, self.now)?;
         Ok(())
     }
 }
@@ -226,7 +226,7 @@ impl Store {
             doc::write(&mut d, &exp, &author, &format!("crear {}", exp.folio), now)?;
             documents::insert(tx, &id, DocKind::Expediente, &d, now)?;
             let st = engine::status(proc, &exp, Utc::now());
-            index::upsert_expediente(tx, &exp, &st, now)?;
+            index::upsert_expediente(tx, &d, &exp, &st, now)?;
             also(tx)?;
             Ok(exp.folio.clone())
         })?;
@@ -848,7 +848,7 @@ impl Store {
             };
             let exp: Expediente = doc::read(&id, &merged)?;
             let st = engine::status(proc, &exp, Utc::now());
-            index::upsert_expediente(tx, &exp, &st, now)?;
+            index::upsert_expediente(tx, &merged, &exp, &st, now)?;
             Ok((merged, exp))
         })?;
         self.keep_doc(&id, merged.0, merged.1);
@@ -861,23 +861,25 @@ impl Store {
         let asset_ids = documents::ids(self.conn(), DocKind::Asset)?;
         let now = time::now_ms();
         let mut n = 0;
-        let mut rows = Vec::new();
-        for id in &ids {
-            let (_, exp, proc) = self.load_doc(id)?;
-            let st = engine::status(proc, &exp, Utc::now());
-            rows.push((exp, st));
-        }
         let mut assets = Vec::new();
         for id in &asset_ids {
             if let Some(d) = documents::load(self.conn(), id)? {
                 assets.push(doc::read::<Asset>(id, &d)?);
             }
         }
+        // One document in memory at a time: the archive may hold a hundred thousand.
         self.write(|tx| {
-            for (exp, st) in &rows {
+            // Signed versions are read again from history (how a body is worded may have
+            // changed with the program).
+            tx.execute("DELETE FROM paper_facts", [])?;
+            for id in &ids {
+                let Some(d) = documents::load(tx, id)? else { continue };
+                let exp: Expediente = doc::read(id, &d)?;
+                let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
+                let st = engine::status(proc, &exp, Utc::now());
                 // Two expedientes with one folio (synced before folios were checked): the
                 // first keeps it, the other is held aside with the reason.
-                if held::index_or_hold(tx, exp, st, now)?.is_none() {
+                if held::index_or_hold(tx, &d, &exp, &st, now)?.is_none() {
                     n += 1;
                 }
             }

@@ -197,6 +197,22 @@ pub struct EnrollResponse {
     pub seccion: String,
 }
 
+/// A device as the server saw it, for the office (`GET /v1/devices`, JSON; office roles
+/// only): who has it, and when it last synced by the server's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSeen {
+    pub device_id: String,
+    pub person: String,
+    pub role: String,
+    pub seccion: String,
+    pub device_name: String,
+    /// The code its folios and stamps carry.
+    pub device_code: String,
+    pub enrolled_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_sync_at: Option<i64>,
+}
+
 /// An enrolled device's signing key, as the server lists it (`GET /v1/keys`, JSON), so any
 /// device can check who sealed a signature and whether the key was valid at that time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

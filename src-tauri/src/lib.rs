@@ -71,6 +71,8 @@ pub fn run() {
             archive::archive,
             report::report_jobs,
             report::export_report,
+            report::devices_status,
+            report::waiting_jobs,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

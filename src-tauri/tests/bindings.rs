@@ -22,6 +22,7 @@ use brigada_core::forms::FormInfo;
 use brigada_core::forms::batch::PrintRequest;
 use brigada_core::model::Signature;
 use brigada_core::procedure::Procedure;
+use brigada_core::report::devices::Devices;
 use brigada_core::report::{Figure, Report};
 use brigada_core::scan::Scanned;
 use brigada_core::store::index::Sort;
@@ -63,6 +64,7 @@ fn export(dir: &Path) {
         LabelsPrinted,
         Report,
         Figure,
+        Devices,
         Exported,
         ArchiveQuery,
         ArchivePage,

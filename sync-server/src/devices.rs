@@ -59,6 +59,8 @@ pub struct Device {
     /// device enrolled before, bound at its first push). New changes from this device are
     /// accepted only under it.
     pub actor: Option<String>,
+    /// When it last completed a sync exchange (ms, the server's clock).
+    pub last_sync_at: Option<i64>,
 }
 
 /// Random secret as lowercase hex (`bytes` random bytes).

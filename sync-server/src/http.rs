@@ -19,8 +19,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Json};
 use brigada_record::protocol::{
-    self, DeviceKey, EnrollRequest, EnrollResponse, MAX_HELD_RANGES, MAX_SEALS_PAGE, MAX_TAGS_PER_REQUEST, SealsPage,
-    SyncRequest, TagRange, TagRequest, TagsHeld, TagsKept,
+    self, DeviceKey, DeviceSeen, EnrollRequest, EnrollResponse, MAX_HELD_RANGES, MAX_SEALS_PAGE, MAX_TAGS_PER_REQUEST,
+    SealsPage, SyncRequest, TagRange, TagRequest, TagsHeld, TagsKept,
 };
 
 use crate::devices::{self, Device};
@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sync", post(sync))
         .route("/v1/keys", get(keys))
         .route("/v1/seals", get(seals))
+        .route("/v1/devices", get(devices_seen))
         .route("/v1/tags", post(tags))
         .route("/v1/tags/held", post(tags_held))
         .route("/v1/blobs/{hash}", get(blob_get).head(blob_head).patch(blob_patch))
@@ -252,6 +253,37 @@ async fn keys(State(state): State<AppState>) -> Result<Json<Vec<DeviceKey>>> {
                     device_name: d.device_name.unwrap_or_default(),
                     revoked_at: d.revoked_at,
                     actor: d.actor,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// The enrolled devices and when each last synced, for office devices (the Panel shows
+/// the tablets that have not synced lately). A técnico's tablet is refused.
+async fn devices_seen(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+) -> Result<Json<Vec<DeviceSeen>>> {
+    if device.role == devices::Role::Tecnico {
+        return Err(ServerError::Forbidden(msg!("server.devices_office_only")));
+    }
+    let storage = state.storage.clone();
+    let devices = blocking(move || storage.devices()).await?;
+    Ok(Json(
+        devices
+            .into_iter()
+            .filter_map(|d| {
+                Some(DeviceSeen {
+                    enrolled_at: d.enrolled_at?,
+                    device_id: d.id,
+                    person: d.person,
+                    role: d.role.as_str().into(),
+                    seccion: d.seccion,
+                    device_name: d.device_name.unwrap_or_default(),
+                    device_code: d.device_code.unwrap_or_default(),
+                    revoked_at: d.revoked_at,
+                    last_sync_at: d.last_sync_at,
                 })
             })
             .collect(),

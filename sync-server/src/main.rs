@@ -236,14 +236,23 @@ fn run() -> Result<()> {
                     } else {
                         msg!("server.device_not_enrolled")
                     };
+                    let synced = d.last_sync_at.map_or_else(
+                        || msg!("server.device_never_synced").to_string(),
+                        |t| {
+                            chrono::DateTime::from_timestamp_millis(t)
+                                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                                .unwrap_or_default()
+                        },
+                    );
                     println!(
-                        "{}  {:<30} {:<8} {:<3} {:<14} {}",
+                        "{}  {:<30} {:<8} {:<3} {:<14} {:<12} {}",
                         d.id,
                         d.person,
                         d.role.as_str(),
                         d.seccion,
                         d.device_name.as_deref().unwrap_or("—"),
-                        state
+                        state.to_string(),
+                        msg!("server.device_synced", when = synced)
                     );
                 }
             }

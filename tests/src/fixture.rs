@@ -160,7 +160,7 @@ pub fn realistic_expedientes_in(store: &mut Store, n_total: usize, spread: &Spre
             for (e, d) in &batch {
                 documents::insert(tx, &e.id, DocKind::Expediente, d, e.created_at)?;
                 let st = engine::status(proc, e, chrono::Utc::now());
-                index::upsert_expediente(tx, e, &st, e.created_at)?;
+                index::upsert_expediente(tx, d, e, &st, e.created_at)?;
             }
             Ok(())
         })?;

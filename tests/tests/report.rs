@@ -187,6 +187,8 @@ fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
             "Carga por técnico",
             "Escalamientos P6",
             "Material",
+            "Documentos",
+            "Dispositivos",
             "Expedientes"
         ]
     );
@@ -220,7 +222,14 @@ fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
         (escalations[1]["v"].as_u64(), escalations[3]["v"].as_u64()),
         (Some(2), Some(2))
     );
-    let jobs = book[8]["rows"].as_array().unwrap();
+    let sheet = |name: &str| {
+        book.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no sheet {name}"))
+    };
+    let jobs = sheet("Expedientes")["rows"].as_array().unwrap();
     assert_eq!(jobs.len(), 1 + 5, "a heading and the five expedientes");
     let mut listed: Vec<String> = jobs[1..]
         .iter()
@@ -241,7 +250,7 @@ fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
     // The CSV files: one per table, same numbers.
     let csv_dir = dir.path().join("csv");
     let files = csv::write_all(&tables, &csv_dir).unwrap();
-    assert_eq!(files.len(), 9);
+    assert_eq!(files.len(), tables.len(), "a file per table");
     let resumen = std::fs::read_to_string(csv_dir.join("resumen.csv")).unwrap();
     assert!(
         resumen.contains(&format!("Cerrados en el periodo,{}", r.closed)),
@@ -340,4 +349,91 @@ fn the_archive_filters_sorts_and_pages_and_counts_every_page() {
         .collect();
     expected.sort();
     assert_eq!(folios(&closed), expected);
+}
+
+#[test]
+fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_counted() {
+    use brigada_core::procedure::DocumentKind;
+    let (_d, mut store) = temp_store("Oficina 01");
+    let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
+    // (kind, unsigned, altered)
+    let papers = |r: &brigada_core::report::Report| {
+        r.papers
+            .iter()
+            .map(|p| (p.kind.clone(), p.unsigned, p.altered))
+            .collect::<Vec<_>>()
+    };
+    let listed = |store: &brigada_core::Store, f: Figure| {
+        store
+            .report_jobs(&week, &f, time::now_ms())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+    };
+    // A decommission up to handing over the Dictamen: step 2 issued the Formato de servicio
+    // a equipo, 2A the Dictamen técnico; the requester signs both at step 7.
+    let job = new_job(&mut store, "P4");
+    store.add_equipment(&job, &brigada_core::tag::format(3)).unwrap();
+    drive(
+        &mut store,
+        &job,
+        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
+    )
+    .unwrap();
+    let r = store.report(&week).unwrap();
+    assert_eq!(
+        papers(&r),
+        [
+            ("dictamen-tecnico".into(), 1, 0),
+            ("formato-servicio-equipo".into(), 1, 0)
+        ]
+    );
+    assert_eq!(
+        listed(&store, Figure::Unsigned { kind: None }),
+        std::slice::from_ref(&job)
+    );
+
+    // The conformity on the Formato: only the Dictamen's acknowledgement is missing.
+    store
+        .sign(&job, "conformidad", "Dra. Laura Méndez Ruiz", strokes(), Some("7"))
+        .unwrap();
+    let r = store.report(&week).unwrap();
+    assert_eq!(papers(&r), [("dictamen-tecnico".into(), 1, 0)]);
+    store
+        .sign(&job, "acuse", "Lic. Pedro Ruiz Soto", strokes(), Some("7"))
+        .unwrap();
+    store.record_step(&job, "7", None, None).unwrap();
+    let r = store.report(&week).unwrap();
+    assert!(papers(&r).is_empty(), "{:?}", r.papers);
+    assert!(listed(&store, Figure::Unsigned { kind: None }).is_empty());
+
+    // The equipment's state rewritten after both signed: both papers now say something
+    // their signers did not sign, as printing them says too.
+    store
+        .set_fields(&job, &[("estado_equipo".into(), "Tarjeta madre quemada".into())])
+        .unwrap();
+    let r = store.report(&week).unwrap();
+    assert_eq!(
+        papers(&r),
+        [
+            ("dictamen-tecnico".into(), 0, 1),
+            ("formato-servicio-equipo".into(), 0, 1)
+        ]
+    );
+    for kind in [DocumentKind::DictamenTecnico, DocumentKind::FormatoServicioEquipo] {
+        assert!(store.form(&job, kind, false).unwrap().changed_after_signing.is_some());
+    }
+    let formato = Figure::Altered {
+        kind: Some("formato-servicio-equipo".into()),
+    };
+    assert_eq!(listed(&store, formato), std::slice::from_ref(&job));
+    // Kept across a rebuild of the index (what a migration does), and the signed version
+    // is read from history again there.
+    store.reindex().unwrap();
+    assert_eq!(store.report(&week).unwrap().papers, r.papers);
+    // The Resumen and the Documentos sheet carry the same numbers.
+    let (_, tables) = store.report_tables(&week, Locale::Es).unwrap();
+    let papers = tables.iter().find(|t| t.file == "documentos.csv").unwrap();
+    assert_eq!(papers.rows.len(), 2);
 }

@@ -349,6 +349,8 @@ pub fn informe(r: &Report, tables: &[Table], locale: Locale, now: i64) -> Result
     for (sheet, file) in [
         (msg!("report.sheet.escalations"), "escalamientos.csv"),
         (msg!("report.sheet.materials"), "material.csv"),
+        (msg!("report.sheet.papers"), "documentos.csv"),
+        (msg!("report.sheet.devices"), "dispositivos.csv"),
     ] {
         f.heading(&say(sheet));
         if let Some(t) = table(file) {

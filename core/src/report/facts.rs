@@ -1,11 +1,13 @@
 //! What the office's figures are made of, kept beside the index: one row per expediente
 //! (when it was opened and closed, by whom, whether it sent equipment to baja), one per
-//! escalation moment (due, done, no longer applying) and one per material used. Rewritten
+//! escalation moment (due, done, no longer applying), one per material used, and one per
+//! official document ([`super::papers`]). Rewritten
 //! with the index in the same transaction as every write, so a report never loads a CRDT
 //! and never disagrees with the documents.
 
 use rusqlite::{Connection, params};
 
+use super::papers::PaperFact;
 use crate::error::Result;
 use crate::model::Expediente;
 use crate::procedure::engine::{EscalationState, Status};
@@ -191,6 +193,8 @@ pub struct Facts {
     pub materials: Vec<MaterialFact>,
     /// Parts that entered the inventory: the expediente that extracted each, and when.
     pub parts_in: Vec<(String, i64)>,
+    /// The documents of the jobs above.
+    pub papers: Vec<PaperFact>,
 }
 
 /// Load the facts for `[start, end)` (ms), of one sección or all.
@@ -265,5 +269,6 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
         escalations,
         materials,
         parts_in,
+        papers: super::papers::load(conn, start, end, sec.as_deref())?,
     })
 }

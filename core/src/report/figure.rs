@@ -8,6 +8,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::facts::{EscalationFact, Facts, JobFact};
+use super::papers::PaperFact;
 use super::{Period, after, midnight};
 
 /// One figure of a report, as the dashboard names it to ask for its expedientes.
@@ -61,6 +62,15 @@ pub enum Figure {
     PartsOut,
     /// Closed in the period, sending equipment to baja.
     Bajas,
+    /// With a document (of this kind, a slug, or any) issued before the end and missing a
+    /// signature then (the figure counts documents).
+    Unsigned {
+        kind: Option<String>,
+    },
+    /// With a document (of this kind, or any) changed after its last signature.
+    Altered {
+        kind: Option<String>,
+    },
 }
 
 /// How an escalation that fell due turned out.
@@ -113,6 +123,21 @@ impl Window {
 
     pub fn open(&self, j: &JobFact) -> bool {
         j.created_at < self.cutoff && j.closed_at.is_none_or(|c| c >= self.cutoff)
+    }
+
+    /// Whether the period counts the job at all: opened or closed in it, or open at its end.
+    pub fn counts(&self, j: &JobFact) -> bool {
+        self.opened(j) || self.closed(j) || self.open(j)
+    }
+
+    /// A document issued before the cutoff that still lacked a signature then.
+    pub fn unsigned(&self, p: &PaperFact) -> bool {
+        p.issued_at < self.cutoff && p.complete_at.is_none_or(|c| c >= self.cutoff)
+    }
+
+    /// A document whose content now differs from what its last signature sealed.
+    pub fn altered(&self, p: &PaperFact) -> bool {
+        p.changed == Some(true)
     }
 
     /// The state an open job is counted under (a job closed after the period's end was
@@ -190,8 +215,20 @@ pub fn behind(period: &Period, f: &Facts, now: i64, figure: &Figure) -> Vec<Stri
             .map(str::to_owned)
             .collect()
     };
+    // The jobs the period counts with a document that `keep` selects.
+    let counted: std::collections::HashSet<&str> =
+        f.jobs.iter().filter(|j| w.counts(j)).map(|j| j.id.as_str()).collect();
+    let papers = |keep: &dyn Fn(&PaperFact) -> bool| -> Vec<String> {
+        with(
+            f.papers
+                .iter()
+                .filter(|p| keep(p) && counted.contains(p.expediente_id.as_str()))
+                .map(|p| p.expediente_id.as_str())
+                .collect(),
+        )
+    };
     match figure {
-        Figure::All => jobs(&|j| w.opened(j) || w.closed(j) || w.open(j)),
+        Figure::All => jobs(&|j| w.counts(j)),
         Figure::Opened => jobs(&|j| w.opened(j)),
         Figure::Closed => jobs(&|j| w.closed(j)),
         Figure::Open => jobs(&|j| w.open(j)),
@@ -251,5 +288,7 @@ pub fn behind(period: &Period, f: &Facts, now: i64, figure: &Figure) -> Vec<Stri
                 .collect(),
         ),
         Figure::Bajas => jobs(&|j| w.closed(j) && j.baja),
+        Figure::Unsigned { kind } => papers(&|p| w.unsigned(p) && kind.as_ref().is_none_or(|k| *k == p.kind)),
+        Figure::Altered { kind } => papers(&|p| w.altered(p) && kind.as_ref().is_none_or(|k| *k == p.kind)),
     }
 }

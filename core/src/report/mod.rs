@@ -1,14 +1,17 @@
 //! The department's figures for a period (issue: the office's picture): expedientes opened
 //! and closed per week, the open ones by state and age, time to close per procedure, work
 //! per técnico, P6 escalations met and missed, material used, parts into and out of the
-//! components inventory, equipment sent to baja. One computation, [`compute`], over facts
+//! components inventory, equipment sent to baja, documents unsigned or altered after
+//! signing. One computation, [`compute`], over facts
 //! kept beside the index ([`facts`]); the CLI's `report`, the dashboard and the exported
 //! files all show its numbers. Days are Mexico City days: a job closed at 23:30 in Veracruz
 //! on the 30th belongs to the 30th.
 
 pub mod csv;
+pub mod devices;
 pub mod facts;
 pub mod figure;
+pub mod papers;
 pub mod tables;
 pub mod xlsx;
 
@@ -191,6 +194,23 @@ pub struct Report {
     pub parts_out: usize,
     /// Equipment sent to baja (decommissions closed in the period).
     pub bajas: usize,
+    /// The documents of the period's expedientes missing a signature or changed after
+    /// signing, by kind (only kinds with one or the other).
+    pub papers: Vec<PaperCount>,
+}
+
+/// One kind of official document in a report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PaperCount {
+    /// The kind's slug (`dictamen-tecnico`).
+    pub kind: String,
+    /// Its official name (in Spanish, as on paper).
+    pub title: String,
+    /// Issued before the period's end and still missing a signature then.
+    pub unsigned: usize,
+    /// Its content now differs from the version its last signature sealed.
+    pub altered: usize,
 }
 
 /// The hours at the nearest-rank percentile `p` of sorted `xs`.
@@ -209,6 +229,8 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
     let opened: Vec<_> = f.jobs.iter().filter(|j| w.opened(j)).collect();
     let closed: Vec<_> = f.jobs.iter().filter(|j| w.closed(j)).collect();
     let open: Vec<_> = f.jobs.iter().filter(|j| w.open(j)).collect();
+    let counted: std::collections::HashSet<&str> =
+        f.jobs.iter().filter(|j| w.counts(j)).map(|j| j.id.as_str()).collect();
 
     // Each job into its week by a binary search over the weeks' starts (a long period has
     // hundreds of weeks and the archive a hundred thousand jobs).
@@ -336,7 +358,31 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         parts_in: f.parts_in.iter().filter(|(_, t)| w.within(*t)).count(),
         parts_out: f.materials.iter().filter(|m| m.component && w.within(m.at)).count(),
         bajas: closed.iter().filter(|j| j.baja).count(),
+        papers: paper_counts(&w, f, &counted),
     }
+}
+
+/// The documents of the jobs `counted`, by kind in the order of [`crate::forms::ALL_KINDS`].
+fn paper_counts(w: &Window, f: &Facts, counted: &std::collections::HashSet<&str>) -> Vec<PaperCount> {
+    let mut n: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for p in f.papers.iter().filter(|p| counted.contains(p.expediente_id.as_str())) {
+        let e = n.entry(p.kind.as_str()).or_default();
+        e.0 += usize::from(w.unsigned(p));
+        e.1 += usize::from(w.altered(p));
+    }
+    crate::forms::ALL_KINDS
+        .iter()
+        .filter_map(|k| {
+            let kind = k.slug();
+            let &(unsigned, altered) = n.get(kind.as_str())?;
+            (unsigned + altered > 0).then(|| PaperCount {
+                kind,
+                title: k.title().to_owned(),
+                unsigned,
+                altered,
+            })
+        })
+        .collect()
 }
 
 impl Store {
@@ -361,7 +407,8 @@ impl Store {
     /// The figures of `period` and its tables (the exported files), from one reading.
     pub fn report_tables(&self, period: &Period, locale: Locale) -> Result<(Report, Vec<tables::Table>)> {
         let (r, jobs) = self.report_with_jobs(period)?;
-        let t = tables::tables(&r, &jobs, locale);
+        let devices = self.devices_status(r.as_of)?;
+        let t = tables::tables(&r, &jobs, &devices, locale);
         Ok((r, t))
     }
 

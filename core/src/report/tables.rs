@@ -8,6 +8,7 @@ use brigada_record::msg;
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::America::Mexico_City;
 
+use super::devices::Devices;
 use super::{JobLine, Report};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +64,7 @@ pub fn person_words(person: &str, locale: Locale) -> String {
 }
 
 /// Every table of `r`, and the expedientes behind it (`jobs`), in `locale`.
-pub fn tables(r: &Report, jobs: &[JobLine], locale: Locale) -> Vec<Table> {
+pub fn tables(r: &Report, jobs: &[JobLine], devices: &Devices, locale: Locale) -> Vec<Table> {
     let say = |m: Message| m.render(locale);
     let table = |sheet: Message, file, headers: Vec<Message>, rows| Table {
         sheet: say(sheet),
@@ -85,6 +86,19 @@ pub fn tables(r: &Report, jobs: &[JobLine], locale: Locale) -> Vec<Table> {
         vec![Cell::Text(say(msg!("report.row.parts_in"))), Cell::Count(r.parts_in)],
         vec![Cell::Text(say(msg!("report.row.parts_out"))), Cell::Count(r.parts_out)],
         vec![Cell::Text(say(msg!("report.row.bajas"))), Cell::Count(r.bajas)],
+        vec![
+            Cell::Text(say(msg!("report.row.unsigned"))),
+            Cell::Count(r.papers.iter().map(|p| p.unsigned).sum()),
+        ],
+        vec![
+            Cell::Text(say(msg!("report.row.altered"))),
+            Cell::Count(r.papers.iter().map(|p| p.altered).sum()),
+        ],
+        vec![Cell::Text(say(msg!("report.row.stale"))), Cell::Count(devices.stale)],
+        vec![
+            Cell::Text(say(msg!("report.row.waiting"))),
+            Cell::Count(devices.waiting),
+        ],
         vec![Cell::Text(say(msg!("report.row.as_of"))), moment(r.as_of)],
         vec![
             Cell::Text(say(msg!("report.row.last_sync"))),
@@ -203,6 +217,53 @@ pub fn tables(r: &Report, jobs: &[JobLine], locale: Locale) -> Vec<Table> {
             r.materials
                 .iter()
                 .map(|m| vec![text(&m.item), text(&m.unit), Cell::Number(m.quantity)])
+                .collect(),
+        ),
+        table(
+            msg!("report.sheet.papers"),
+            "documentos.csv",
+            vec![
+                msg!("report.col.document"),
+                msg!("report.col.unsigned"),
+                msg!("report.col.altered"),
+            ],
+            r.papers
+                .iter()
+                .map(|p| vec![text(&p.title), Cell::Count(p.unsigned), Cell::Count(p.altered)])
+                .collect(),
+        ),
+        table(
+            msg!("report.sheet.devices"),
+            "dispositivos.csv",
+            vec![
+                msg!("report.col.device"),
+                msg!("report.col.device_code"),
+                msg!("report.col.person"),
+                msg!("report.col.seccion"),
+                msg!("report.col.last_sync"),
+                msg!("report.col.sync_state"),
+                msg!("report.col.waiting"),
+            ],
+            devices
+                .devices
+                .iter()
+                .map(|d| {
+                    vec![
+                        text(&d.device_name),
+                        text(&d.device_code),
+                        text(&d.person),
+                        text(&d.seccion),
+                        d.last_sync_at.map_or(Cell::Empty, moment),
+                        Cell::Text(say(if d.revoked {
+                            msg!("report.device_revoked")
+                        } else if d.stale {
+                            msg!("report.device_stale")
+                        } else {
+                            msg!("report.device_current")
+                        })),
+                        Cell::Count(d.waiting),
+                    ]
+                })
                 .collect(),
         ),
         table(

@@ -2,6 +2,7 @@
 //! paper from the facts, not read from the code).
 
 use super::facts::{EscalationFact, Facts, JobFact, MaterialFact};
+use super::papers::PaperFact;
 use super::*;
 
 /// A Mexico City wall-clock moment (Veracruz keeps the same time) in ms.
@@ -117,6 +118,53 @@ fn november_facts() -> Facts {
             ("D".into(), at(2026, 11, 5, 12, 0)),
             ("G".into(), at(2026, 10, 30, 9, 0)),
         ],
+        papers: vec![
+            // Issued in October, never signed: still unsigned at November's end.
+            paper("A", "tarjeta", at(2026, 10, 21, 9, 0), None, None),
+            // Signed on time, edited since.
+            paper(
+                "B",
+                "reporte-cierre-seguimiento",
+                at(2026, 11, 4, 9, 0),
+                Some(at(2026, 11, 4, 10, 0)),
+                Some(true),
+            ),
+            // Issued on the 30th, signed on 2 December: unsigned when November ended.
+            paper(
+                "C",
+                "reporte-cierre-seguimiento",
+                at(2026, 11, 30, 23, 0),
+                Some(at(2026, 12, 2, 9, 0)),
+                Some(false),
+            ),
+            paper(
+                "D",
+                "dictamen-tecnico",
+                at(2026, 11, 6, 9, 0),
+                Some(at(2026, 11, 6, 9, 30)),
+                Some(false),
+            ),
+            paper("D", "tarjeta", at(2026, 11, 6, 10, 0), None, None),
+            // F opened in December and G closed in October: November does not count them.
+            paper("F", "tarjeta", at(2026, 12, 1, 1, 0), None, None),
+            paper(
+                "G",
+                "tarjeta",
+                at(2026, 10, 15, 9, 0),
+                Some(at(2026, 10, 15, 9, 0)),
+                Some(true),
+            ),
+        ],
+    }
+}
+
+fn paper(id: &str, kind: &str, issued: i64, complete: Option<i64>, changed: Option<bool>) -> PaperFact {
+    PaperFact {
+        expediente_id: id.into(),
+        kind: kind.into(),
+        issued_at: issued,
+        complete_at: complete,
+        changed,
     }
 }
 
@@ -214,6 +262,14 @@ fn november_counted_by_hand() {
         ]
     );
     assert_eq!((r.parts_in, r.parts_out, r.bajas), (1, 1, 1));
+    // A's and D's tarjetas, C's report signed only in December; B's report edited since.
+    let papers: Vec<(&str, usize, usize)> = r
+        .papers
+        .iter()
+        .map(|p| (p.kind.as_str(), p.unsigned, p.altered))
+        .collect();
+    assert_eq!(papers, [("tarjeta", 2, 0), ("reporte-cierre-seguimiento", 1, 1)]);
+    assert_eq!(r.papers[0].title, "Tarjeta");
 }
 
 #[test]
@@ -269,6 +325,21 @@ fn each_november_figure_opens_the_jobs_counted_by_hand() {
     assert_eq!(ids(Figure::PartsIn), "D", "G's part came in October");
     assert_eq!(ids(Figure::PartsOut), "D");
     assert_eq!(ids(Figure::Bajas), "D");
+    let kind = |k: Option<&str>| k.map(s);
+    assert_eq!(ids(Figure::Unsigned { kind: None }), "A,C,D");
+    assert_eq!(
+        ids(Figure::Unsigned {
+            kind: kind(Some("tarjeta"))
+        }),
+        "A,D"
+    );
+    assert_eq!(ids(Figure::Altered { kind: None }), "B", "G closed in October");
+    assert_eq!(
+        ids(Figure::Altered {
+            kind: kind(Some("tarjeta"))
+        }),
+        ""
+    );
     // A job typed in on 2 December from a paper whose line failed on 28 November: its
     // 24 h moment fell due in November, and November's list shows it as the count does.
     let mut late_paper = november_facts();
@@ -311,6 +382,7 @@ fn an_empty_period_has_every_figure_at_zero_and_its_weeks() {
         escalations: vec![],
         materials: vec![],
         parts_in: vec![],
+        papers: vec![],
     };
     let r = compute(&period, &empty, at(2027, 2, 1, 9, 0));
     assert_eq!(
@@ -341,6 +413,7 @@ fn a_period_with_only_open_jobs_and_one_not_over_yet() {
         escalations: vec![esc("F", "24h", at(2026, 12, 2, 0, 30), None, None)],
         materials: vec![],
         parts_in: vec![],
+        papers: vec![],
     };
     let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
     let r = compute(&period, &facts, at(2026, 12, 15, 9, 0));

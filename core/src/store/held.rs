@@ -7,6 +7,7 @@
 //! it is kept out of the index when its folio clashes; and it is listed here with the
 //! reason, for the sync screen and `brigada sync`, until a later sync takes it in.
 
+use automerge::Automerge;
 use brigada_record::messages::Message;
 use brigada_record::msg;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -88,12 +89,12 @@ pub fn folio_holder(conn: &Connection, folio: &str, id: &str) -> Result<Option<S
 
 /// Index an expediente; if another expediente here has its folio, hold it aside instead
 /// (and say why). An expediente that no longer clashes is released.
-pub fn index_or_hold(conn: &Connection, e: &Expediente, st: &Status, now: i64) -> Result<Option<Held>> {
+pub fn index_or_hold(conn: &Connection, d: &Automerge, e: &Expediente, st: &Status, now: i64) -> Result<Option<Held>> {
     if let Some(other) = folio_holder(conn, &e.folio, &e.id)? {
         let reason = msg!("refused.folio_clash", folio = &e.folio, other = other);
         return Ok(Some(hold(conn, &e.id, &e.folio, &reason, now)?));
     }
-    index::upsert_expediente(conn, e, st, now)?;
+    index::upsert_expediente(conn, d, e, st, now)?;
     release(conn, &e.id)?;
     Ok(None)
 }

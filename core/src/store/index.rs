@@ -4,6 +4,7 @@
 //! wholesale after a migration that adds it), so it can never disagree with the documents
 //! on disk. Search uses FTS5 with `remove_diacritics`, so "camara" finds "Cámara".
 
+use automerge::Automerge;
 use rusqlite::{Connection, params, params_from_iter, types::Value};
 use serde::Serialize;
 
@@ -166,7 +167,7 @@ impl Sort {
     }
 }
 
-pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i64) -> Result<()> {
+pub fn upsert_expediente(conn: &Connection, d: &Automerge, e: &Expediente, st: &Status, now: i64) -> Result<()> {
     let tags = e.equipment.join(" ");
     conn.execute(
         "INSERT INTO expedientes (id, folio, procedure, procedure_version, state, current_step, area, unidad,
@@ -212,6 +213,8 @@ pub fn upsert_expediente(conn: &Connection, e: &Expediente, st: &Status, now: i6
     )?;
     index_components(conn, e, st)?;
     crate::report::facts::upsert(conn, e, st)?;
+    crate::report::papers::upsert(conn, d, e)?;
+    crate::report::devices::upsert_files(conn, e)?;
     conn.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [&e.id])?;
     for h in e.blobs() {
         conn.execute(

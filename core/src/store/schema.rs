@@ -73,11 +73,19 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::facts::MIGRATION,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::papers::MIGRATION,
+    },
+    Migration {
+        module: "report",
+        sql: crate::report::devices::MIGRATION,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them
 /// gets its index rebuilt from the documents.
-pub const REINDEX_AT: &[i64] = &[4, 6, 14];
+pub const REINDEX_AT: &[i64] = &[4, 6, 14, 15, 16];
 
 pub fn current_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)

@@ -165,6 +165,11 @@ impl HttpTransport {
         self.json(self.client.get(format!("{}/v1/keys", self.url)), "keys")
     }
 
+    /// Every enrolled device and when it last synced (office devices only).
+    pub fn devices_seen(&self) -> Result<Vec<protocol::DeviceSeen>> {
+        self.json(self.client.get(format!("{}/v1/devices", self.url)), "devices")
+    }
+
     /// A page of the server's witness list of seals, after position `after`.
     pub fn seals(&self, after: i64) -> Result<protocol::SealsPage> {
         self.json(self.client.get(format!("{}/v1/seals?after={after}", self.url)), "seals")

@@ -145,6 +145,17 @@ pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Sum
             break;
         }
     }
+    // The office keeps the server's view of every device (who has not synced lately).
+    let office = store.lend(|s| s.sync_setting("role"))?.is_some_and(|r| r != "tecnico");
+    if office {
+        match t.devices_seen() {
+            Ok(seen) => store.lend(|s| s.write(|tx| crate::report::devices::keep(tx, &seen, crate::time::now_ms())))?,
+            // A server from before the device list, or one that does not count this device
+            // as the office's (its role changed): nothing to keep; the sync itself is done.
+            Err(Error::Server { status: 404, .. } | Error::Forbidden(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     Ok(summary)
 }
 

@@ -407,7 +407,7 @@ impl Store {
                         let st = engine::status(p, &e, chrono::Utc::now());
                         // A folio another expediente here has: kept, held aside, and the
                         // rest of the sync goes on.
-                        match held::index_or_hold(tx, &e, &st, now)? {
+                        match held::index_or_hold(tx, &m.doc, &e, &st, now)? {
                             Some(h) => newly_held.push(h),
                             None if !st.conflicts.is_empty() => conflicts.push(e.folio.clone()),
                             None => {}

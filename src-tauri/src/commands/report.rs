@@ -4,6 +4,7 @@
 
 use brigada_core::messages::locale;
 use brigada_core::pdf::informe::informe;
+use brigada_core::report::devices::Devices;
 use brigada_core::report::{self, Figure, Period, Report};
 use brigada_core::store::index::Row;
 use brigada_core::{msg, time};
@@ -41,6 +42,19 @@ pub fn report_jobs(
 ) -> Result<Vec<Row>> {
     let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
     state.with(|s| Ok(s.report_jobs(&period, &figure, as_of)?))
+}
+
+/// The devices as the office knows them since its last sync: each tablet's last sync,
+/// those not synced for more than 24 h, photos and signatures yet to arrive.
+#[tauri::command(async)]
+pub fn devices_status(state: State<'_, AppState>) -> Result<Devices> {
+    state.with(|s| Ok(s.devices_status(time::now_ms())?))
+}
+
+/// The expedientes whose photos or signatures have not arrived here yet.
+#[tauri::command(async)]
+pub fn waiting_jobs(state: State<'_, AppState>) -> Result<Vec<Row>> {
+    state.with(|s| Ok(s.waiting_jobs()?))
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -103,6 +103,11 @@ CREATE TABLE seals (
     first_seen INTEGER NOT NULL
 );
 ",
+    // When each device last completed a sync exchange (the server's clock): the office
+    // sees which tablets have not synced lately.
+    "
+ALTER TABLE devices ADD COLUMN last_sync_at INTEGER;
+",
 ];
 
 /// The schema that added the seal witness (seals stored before it are backfilled).
@@ -174,11 +179,11 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         enrolled_at: r.get(8)?,
         revoked_at: r.get(9)?,
         actor: r.get(10)?,
+        last_sync_at: r.get(11)?,
     })
 }
 
-const DEVICE_COLS: &str =
-    "id, person, role, seccion, device_name, device_code, public_key, created_at, enrolled_at, revoked_at, actor";
+const DEVICE_COLS: &str = "id, person, role, seccion, device_name, device_code, public_key, created_at, enrolled_at, revoked_at, actor, last_sync_at";
 
 impl Storage for SqliteStorage {
     fn add_device(&self, person: &str, role: Role, seccion: &str, code_hash: &str, expires_at: i64) -> Result<Device> {
@@ -425,6 +430,10 @@ impl Storage for SqliteStorage {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let resp = crate::sync::exchange(&mut Repo { tx: &tx }, device, req)?;
+            tx.execute(
+                "UPDATE devices SET last_sync_at = ?2 WHERE id = ?1",
+                params![device.id, now()],
+            )?;
             tx.commit()?;
             Ok(resp)
         })

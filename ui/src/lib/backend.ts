@@ -24,6 +24,7 @@ import type { Printed } from "./bindings/Printed";
 import type { Procedure } from "./bindings/Procedure";
 import type { Progress } from "./bindings/Progress";
 import type { Report } from "./bindings/Report";
+import type { Devices } from "./bindings/Devices";
 import type { Figure } from "./bindings/Figure";
 import type { ArchivePage } from "./bindings/ArchivePage";
 import type { ArchiveQuery } from "./bindings/ArchiveQuery";
@@ -130,6 +131,10 @@ export const backend = {
   /** The period's report saved as xlsx, pdf (Informe mensual) or csv (a folder of files). */
   exportReport: (from: string | null, to: string | null, seccion: string | null, format: "xlsx" | "pdf" | "csv") =>
     call<Exported>("export_report", { from, to, seccion, format }),
+  /** The devices as the office knows them since its last sync. */
+  devicesStatus: () => call<Devices>("devices_status"),
+  /** The expedientes whose photos or signatures have not arrived yet. */
+  waitingJobs: () => call<Row[]>("waiting_jobs"),
   editAsset: (tag: string, changes: [string, string][]) => call<AssetView>("edit_asset", { tag, changes }),
   assetChoices: () => call<AssetChoices>("asset_choices"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {

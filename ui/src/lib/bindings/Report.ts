@@ -4,6 +4,7 @@ import type { Count } from "./Count";
 import type { EscalationCount } from "./EscalationCount";
 import type { Load } from "./Load";
 import type { MaterialUse } from "./MaterialUse";
+import type { PaperCount } from "./PaperCount";
 import type { Week } from "./Week";
 
 /**
@@ -38,4 +39,9 @@ parts_in: number, parts_out: number,
 /**
  * Equipment sent to baja (decommissions closed in the period).
  */
-bajas: number, };
+bajas: number, 
+/**
+ * The documents of the period's expedientes missing a signature or changed after
+ * signing, by kind (only kinds with one or the other).
+ */
+papers: Array<PaperCount>, };

@@ -1,0 +1,215 @@
+//! The office's view of the devices: when each tablet last synced, by the server's clock
+//! (the server lists the devices to office devices, which keep the list from their last
+//! sync), the ones that have not synced for more than a day, and the photos and signatures
+//! that expedientes here refer to but whose files have not arrived — by the device that
+//! took them, so the office knows whom to call. A file is "waiting" on the office device
+//! after it synced: what it still lacks then, the server lacks too. Which device took each
+//! photo and signature is kept beside the index (`file_facts`), so the count is one query,
+//! not a read of every expediente.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::model::Expediente;
+use crate::store::{Store, sync_state};
+use brigada_record::protocol::DeviceSeen;
+
+pub const MIGRATION: &str = "
+CREATE TABLE devices_seen (
+    device_id TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    role TEXT NOT NULL,
+    seccion TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    device_code TEXT NOT NULL,
+    enrolled_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_sync_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE file_facts (
+    expediente_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    device TEXT NOT NULL,
+    PRIMARY KEY (expediente_id, hash)
+) WITHOUT ROWID;
+CREATE INDEX file_facts_by_hash ON file_facts (hash);
+";
+
+/// Rewrite which device took each photo and signature of one expediente (called by the
+/// index's upsert). One file per photo (not its thumbnail) and per signature (its image);
+/// the request's photo counts for the device that opened the expediente.
+pub fn upsert_files(conn: &Connection, e: &Expediente) -> Result<()> {
+    conn.execute("DELETE FROM file_facts WHERE expediente_id = ?1", [&e.id])?;
+    let files = e
+        .photos
+        .iter()
+        .map(|p| (p.blob.as_str(), p.stamp.device.as_str()))
+        .chain(
+            e.signatures
+                .iter()
+                .map(|s| (s.image_blob.as_str(), s.stamp.device.as_str())),
+        )
+        .chain(e.solicitud.foto.as_deref().map(|f| (f, e.created_device.as_str())));
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO file_facts (expediente_id, hash, device) VALUES (?1, ?2, ?3)")?;
+    for (hash, device) in files {
+        stmt.execute(params![e.id, hash, device])?;
+    }
+    Ok(())
+}
+
+/// A device that has not synced for longer than this is flagged.
+pub const STALE_MS: i64 = 24 * 3_600_000;
+
+/// Keep the server's list of devices (replacing the last one), and when it was read.
+pub fn keep(conn: &Connection, seen: &[DeviceSeen], now: i64) -> Result<()> {
+    conn.execute("DELETE FROM devices_seen", [])?;
+    for d in seen {
+        conn.execute(
+            "INSERT OR REPLACE INTO devices_seen (device_id, person, role, seccion, device_name, device_code,
+                enrolled_at, revoked_at, last_sync_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                d.device_id,
+                d.person,
+                d.role,
+                d.seccion,
+                d.device_name,
+                d.device_code,
+                d.enrolled_at,
+                d.revoked_at,
+                d.last_sync_at
+            ],
+        )?;
+    }
+    sync_state::set_setting(conn, "devices_seen_at", &now.to_string())
+}
+
+/// One device in the office's list.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeviceLine {
+    /// The server's id of the device (empty for a code the list does not name).
+    pub device_id: String,
+    pub device_name: String,
+    /// The code its folios and stamps carry.
+    pub device_code: String,
+    pub person: String,
+    pub role: String,
+    pub seccion: String,
+    /// Its last sync by the server's clock (ms), as of this device's last sync.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub last_sync_at: Option<i64>,
+    /// Not synced for more than 24 hours (or never), and not revoked.
+    pub stale: bool,
+    pub revoked: bool,
+    /// Photos and signatures it took whose files have not arrived here.
+    pub waiting: usize,
+}
+
+/// The devices as the office knows them.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Devices {
+    /// When this device last read the server's list (`None`: never — not an office
+    /// device, or not synced since it became one).
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub seen_at: Option<i64>,
+    /// Enrolled devices, the stale first; revoked ones only while files they took are
+    /// still waiting (those will not arrive). Devices the list does not name but whose
+    /// photos are waiting appear with their code alone.
+    pub devices: Vec<DeviceLine>,
+    pub stale: usize,
+    /// Photos and signatures waiting, in all.
+    pub waiting: usize,
+}
+
+/// Photos and signatures whose files are not here, by the device code that took them.
+fn waiting_by_device(conn: &Connection) -> Result<BTreeMap<String, usize>> {
+    let mut s = conn.prepare_cached(
+        "SELECT f.device, count(*) FROM file_facts f
+         WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = f.hash) GROUP BY f.device",
+    )?;
+    let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (device, n) = row?;
+        out.insert(device, usize::try_from(n).unwrap_or_default());
+    }
+    Ok(out)
+}
+
+/// The expedientes here with a photo or signature whose file is not here yet.
+pub fn waiting_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut s = conn.prepare_cached(
+        "SELECT DISTINCT f.expediente_id FROM file_facts f
+         WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = f.hash) ORDER BY f.expediente_id",
+    )?;
+    Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Store {
+    /// The devices as the office knows them, their staleness counted at `now` (ms).
+    pub fn devices_status(&self, now: i64) -> Result<Devices> {
+        let conn = self.conn();
+        let mut by_code = waiting_by_device(conn)?;
+        let waiting = by_code.values().sum();
+        let mut stmt = conn.prepare_cached(
+            "SELECT device_name, device_code, person, role, seccion, last_sync_at, revoked_at IS NOT NULL, device_id
+             FROM devices_seen ORDER BY device_name, device_id",
+        )?;
+        let mut devices: Vec<DeviceLine> = stmt
+            .query_map([], |r| {
+                let last_sync_at: Option<i64> = r.get(5)?;
+                let revoked: bool = r.get(6)?;
+                Ok(DeviceLine {
+                    device_id: r.get(7)?,
+                    device_name: r.get(0)?,
+                    device_code: r.get(1)?,
+                    person: r.get(2)?,
+                    role: r.get(3)?,
+                    seccion: r.get(4)?,
+                    last_sync_at,
+                    stale: !revoked && last_sync_at.is_none_or(|t| now - t > STALE_MS),
+                    revoked,
+                    waiting: 0,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        // A tablet enrolled again keeps its code: its files count for the enrolment in use.
+        for revoked in [false, true] {
+            for d in devices.iter_mut().filter(|d| d.revoked == revoked) {
+                if let Some(n) = by_code.remove(&d.device_code) {
+                    d.waiting = n;
+                }
+            }
+        }
+        devices.retain(|d| !d.revoked || d.waiting > 0);
+        devices.extend(by_code.into_iter().map(|(code, waiting)| DeviceLine {
+            device_id: String::new(),
+            device_name: String::new(),
+            device_code: code,
+            person: String::new(),
+            role: String::new(),
+            seccion: String::new(),
+            last_sync_at: None,
+            stale: false,
+            revoked: false,
+            waiting,
+        }));
+        devices.sort_by_key(|d| !d.stale);
+        Ok(Devices {
+            seen_at: self.sync_setting("devices_seen_at")?.and_then(|t| t.parse().ok()),
+            stale: devices.iter().filter(|d| d.stale).count(),
+            devices,
+            waiting,
+        })
+    }
+
+    /// The expedientes whose photos or signatures have not arrived here yet.
+    pub fn waiting_jobs(&self) -> Result<Vec<crate::store::index::Row>> {
+        super::rows_of(self, waiting_ids(self.conn())?)
+    }
+}
