@@ -871,7 +871,7 @@ impl Store {
         self.write(|tx| {
             // Signed versions are read again from history (how a body is worded may have
             // changed with the program).
-            tx.execute("DELETE FROM paper_facts", [])?;
+            tx.execute_batch("DELETE FROM paper_facts; DELETE FROM signed_bodies;")?;
             for id in &ids {
                 let Some(d) = documents::load(tx, id)? else { continue };
                 let exp: Expediente = doc::read(id, &d)?;

@@ -14,10 +14,13 @@
 //!   role.
 //! - **The técnico's reach.** A técnico does not change an expediente's assignees or
 //!   sección, and creates expedientes of their own sección only; those are the office's.
+//! - **Own stamps, known versions.** A new photo or signature carries the sender's own
+//!   device code (the office counts files yet to arrive by it), and a new signature seals
+//!   a version that is in the document's history (what it signed can always be shown).
 
 use std::collections::BTreeSet;
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use brigada_record::messages::Message;
 use brigada_record::model::{Expediente, Signature};
 use brigada_record::msg;
@@ -70,6 +73,21 @@ pub fn added_signatures<'a>(
         .filter(move |n| old.is_none_or(|o| o.signatures.iter().all(|s| s.id != n.id)))
 }
 
+/// Every signature `new` adds seals a version `d` (the document as pushed) holds.
+pub fn signed_versions_known(d: &Automerge, old: Option<&Expediente>, new: &Expediente) -> Result<(), Message> {
+    for s in added_signatures(old, new) {
+        let known = !s.heads.is_empty()
+            && s.heads.iter().all(|h| {
+                h.parse::<ChangeHash>()
+                    .is_ok_and(|h| d.get_change_by_hash(&h).is_some())
+            });
+        if !known {
+            return Err(msg!("refused.signed_version_unknown", name = &s.name));
+        }
+    }
+    Ok(())
+}
+
 /// What the device's role allows this push to do to an expediente (`old`: as the server
 /// had it, `None` for a new one).
 pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) -> Result<(), Message> {
@@ -94,6 +112,21 @@ pub fn role_allows(device: &Device, old: Option<&Expediente>, new: &Expediente) 
     // witnesses only seals their sender made (the office trusts that first receipt).
     if let Some(s) = added.clone().find(|s| brigada_record::seal::check(&new.id, s).is_err()) {
         return Err(msg!("refused.bad_seal", name = &s.name));
+    }
+    // New photos and signatures name the device that sent them: their changes are its own
+    // (proven authors), so another code there is a lie about who took them.
+    if let Some(code) = device.device_code.as_deref().filter(|c| !c.is_empty()) {
+        let new_photos = new
+            .photos
+            .iter()
+            .filter(|p| old.is_none_or(|o| o.photos.iter().all(|x| x.id != p.id)))
+            .map(|p| &p.stamp);
+        if let Some(st) = new_photos
+            .chain(added.clone().map(|s| &s.stamp))
+            .find(|st| st.device != code)
+        {
+            return Err(msg!("refused.stamp_not_yours", device = &st.device));
+        }
     }
     if device.role != Role::Tecnico {
         return Ok(());

@@ -262,6 +262,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         }
         if let Some(new) = &exp
             && let Err(why) = rules::role_allows(device, old.as_ref(), new)
+                .and_then(|()| rules::signed_versions_known(&d, old.as_ref(), new))
         {
             tracing::warn!(device = %device.id, id = %push.id, "change beyond the device's role");
             rejected.push(reject(&push.id, RejectReason::Forbidden, why));

@@ -307,3 +307,40 @@ fn a_seal_that_does_not_verify_under_the_senders_key_is_refused_and_never_witnes
     assert_eq!(witnessed.len(), 1, "only Ana's own seal: {witnessed:?}");
     assert!(witnessed.iter().all(|w| w.seal != smuggled));
 }
+
+#[test]
+fn a_photo_stamped_with_another_tablets_code_is_refused() {
+    // Luis's tablet photographs a node and says Ana's tablet took it: the office would
+    // chase Ana for a file Luis never sent.
+    let (_s, ana, mut luis, _office, job) = two_tecnicos_share_a_job();
+    let own = luis.store.author().actor;
+    luis.store.attach(&job, &small_png(), "Nodo", None).unwrap();
+    let anas = ana.store.device().code.clone();
+    raw_edit(&mut luis.store, &job, own, |e| {
+        e.photos.last_mut().unwrap().stamp.device = anas.clone();
+    });
+    let sum = luis.sync().unwrap();
+    let why = held_reason(&sum, &job);
+    assert!(why.contains(&format!("«{anas}»")), "{why}");
+}
+
+#[test]
+fn a_signature_sealing_a_version_that_is_not_in_the_history_is_refused() {
+    // Luis seals, with his own key and a seal that verifies, a version nobody has: the
+    // paper could never show what was signed.
+    let (_s, _ana, mut luis, _office, job) = two_tecnicos_share_a_job();
+    let own = luis.store.author().actor;
+    let key = luis.store.signing_key().clone();
+    luis.store
+        .sign(&job, "conformidad", "Dra. Elena Ruiz", strokes(), None)
+        .unwrap();
+    raw_edit(&mut luis.store, &job, own, |e| {
+        let id = e.id.clone();
+        let s = e.signatures.last_mut().unwrap();
+        s.heads = vec!["ab".repeat(32)];
+        s.seal = brigada_core::signature::seal(&key, &brigada_core::signature::Statement::of(&id, s));
+    });
+    let sum = luis.sync().unwrap();
+    let why = held_reason(&sum, &job);
+    assert!(why.contains("no está en su historial"), "{why}");
+}

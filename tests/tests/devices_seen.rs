@@ -78,3 +78,15 @@ fn a_tablet_may_not_read_the_list_of_devices_and_a_tablets_sync_keeps_none() {
     let d = ana.store.devices_status(time::now_ms()).unwrap();
     assert!(d.seen_at.is_none() && d.devices.is_empty());
 }
+
+#[test]
+fn a_stranger_or_a_revoked_office_device_cannot_read_the_list() {
+    let s = server();
+    let office = s.device("Oficina 01", "Marta", Role::Oficina, "RT");
+    let url = s.running.url();
+    let stranger = reqwest::blocking::get(format!("{url}/v1/devices")).unwrap().status();
+    assert_eq!(stranger.as_u16(), 401, "no token, no list");
+    assert!(office.transport().devices_seen().is_ok_and(|d| d.len() == 1));
+    s.running.storage.revoke(&office.id, time::now_ms()).unwrap();
+    assert!(office.transport().devices_seen().is_err(), "a revoked office device");
+}

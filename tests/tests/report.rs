@@ -432,6 +432,15 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
     // is read from history again there.
     store.reindex().unwrap();
     assert_eq!(store.report(&week).unwrap().papers, r.papers);
+    // The requester signs the Formato again: it is clean. The Dictamen's acknowledgement
+    // still sealed the old text.
+    store
+        .sign(&job, "conformidad", "Dra. Laura Méndez Ruiz", strokes(), Some("7"))
+        .unwrap();
+    assert_eq!(
+        papers(&store.report(&week).unwrap()),
+        [("dictamen-tecnico".into(), 0, 1)]
+    );
     // The Resumen and the Documentos sheet carry the same numbers.
     let (_, tables) = store.report_tables(&week, Locale::Es).unwrap();
     let papers = tables.iter().find(|t| t.file == "documentos.csv").unwrap();

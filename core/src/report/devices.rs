@@ -172,7 +172,7 @@ impl Store {
                     role: r.get(3)?,
                     seccion: r.get(4)?,
                     last_sync_at,
-                    stale: !revoked && last_sync_at.is_none_or(|t| now - t > STALE_MS),
+                    stale: !revoked && last_sync_at.is_none_or(|t| now.saturating_sub(t) > STALE_MS),
                     revoked,
                     waiting: 0,
                 })

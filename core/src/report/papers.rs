@@ -1,16 +1,15 @@
 //! The official documents' own facts, beside the index: for each document an expediente
 //! has issued (or that has a signature), when it was issued, when its last required
-//! signature arrived, and whether its content changed after the last signature. The office
-//! chases papers still unsigned and reviews papers altered after signing; these facts let
-//! the report count both without loading a CRDT.
+//! signature arrived, and whether it changed after it was signed. The office chases papers
+//! still unsigned and reviews papers altered after signing; these facts let the report
+//! count both without loading a CRDT.
 //!
-//! "Changed after signing" compares the paper's body now with its body at the last
-//! signature's heads — the same comparison printing makes ([`crate::forms`]). Rebuilding a
-//! past version forks the document's history, so it is done once per signature: the hash
-//! of the signed body is kept with the heads it belongs to (a version at given heads never
-//! changes) and reused on every later write. The key also names this program's version,
-//! since how a body is worded can change with it: after an update the signed versions are
-//! read again (and `Store::reindex` rebuilds every row).
+//! "Changed after signing" compares the paper's body now with its body at each signer's
+//! heads — the comparison printing makes ([`crate::forms`]). Rebuilding a past version
+//! forks the document's history, so it is done once per signature: the hash of what it
+//! sealed is kept (`signed_bodies`) under a key naming the signature, its heads and this
+//! program's version (how a body is worded can change with an update: then the signed
+//! versions are read again, and `Store::reindex` rebuilds every row).
 
 use std::collections::HashMap;
 
@@ -20,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::forms::{ALL_KINDS, at_heads, content, signatures_for};
-use crate::model::Expediente;
+use crate::model::{Expediente, Signature};
 use crate::procedure;
 
 pub const MIGRATION: &str = "
@@ -29,10 +28,14 @@ CREATE TABLE paper_facts (
     kind TEXT NOT NULL,
     issued_at INTEGER NOT NULL,
     complete_at INTEGER,
-    signed_heads TEXT,
-    signed_body TEXT,
     changed INTEGER,
     PRIMARY KEY (expediente_id, kind)
+) WITHOUT ROWID;
+CREATE TABLE signed_bodies (
+    expediente_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (expediente_id, key)
 ) WITHOUT ROWID;
 ";
 
@@ -45,34 +48,38 @@ pub struct PaperFact {
     pub issued_at: i64,
     /// When the last of the roles it needs first signed; `None` while one has not.
     pub complete_at: Option<i64>,
-    /// Its content now differs from the version the last signature sealed (`None`: not
-    /// signed, or the signed version is not in this copy's history).
+    /// What a signer sealed differs from what it says now (`None`: not signed).
     pub changed: Option<bool>,
 }
 
-/// The cache key of a signed version: this program's version and the signature's heads.
-fn signed_key(heads: &[String]) -> String {
-    format!("{}:{}", env!("CARGO_PKG_VERSION"), heads.join(","))
+/// The cache key of what one signature sealed on one kind of paper: this program's
+/// version, the paper, the signature (its id names its cut-off time) and its heads.
+fn signed_key(kind: &str, s: &Signature) -> String {
+    format!("{}:{kind}:{}:{}", env!("CARGO_PKG_VERSION"), s.id, s.heads.join(","))
 }
 
 fn body_hash(b: &content::Body) -> String {
     hex::encode(Sha256::digest(serde_json::to_vec(b).unwrap_or_default()))
 }
 
-/// Rewrite the document facts of one expediente (called by the index's upsert).
-pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, signed_heads, signed_body FROM paper_facts
-         WHERE expediente_id = ?1 AND signed_heads IS NOT NULL AND signed_body IS NOT NULL",
-    )?;
-    let mut signed: HashMap<String, (String, String)> = stmt
-        .query_map([&e.id], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?
+/// Rewrite the document facts of one expediente (called by the index's upsert at `now`).
+///
+/// A paper counts as changed after signing when, for any role that signed it, the latest
+/// signature in that role sealed a body other than the one it has now (each compared at
+/// that signature's own cut-off): signing again after a change clears it, another role
+/// signing the new version does not. A signature whose version is not in the history (its
+/// heads name changes nobody has) counts as changed: nothing shows what it sealed.
+pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Result<()> {
+    let mut stmt = conn.prepare_cached("SELECT key, hash FROM signed_bodies WHERE expediente_id = ?1")?;
+    let cached: HashMap<String, String> = stmt
+        .query_map([&e.id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    conn.execute("DELETE FROM signed_bodies WHERE expediente_id = ?1", [&e.id])?;
     conn.execute("DELETE FROM paper_facts WHERE expediente_id = ?1", [&e.id])?;
     let Ok(proc) = procedure::get(&e.procedure_id, e.procedure_version) else {
         return Ok(());
     };
-    // Papers sealed by one signature share its version: forked once.
+    // Papers sealed by one signature share its version: the history is forked once.
     let mut versions: HashMap<String, Option<Expediente>> = HashMap::new();
     for kind in ALL_KINDS {
         if proc.steps_for_document(kind).is_empty() {
@@ -81,7 +88,8 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente) -> Result<()> {
         let slug = kind.slug();
         let sigs = signatures_for(e, proc, kind);
         let issued = e.documents.iter().filter(|x| x.kind == slug).map(|x| x.stamp.at).min();
-        let Some(issued_at) = issued.or_else(|| sigs.first().map(|s| s.stamp.at)) else {
+        // A date the device put in the future does not keep a paper out of "unsigned".
+        let Some(issued_at) = issued.or_else(|| sigs.first().map(|s| s.stamp.at)).map(|t| t.min(now)) else {
             continue;
         };
         // The first signature of each role it needs (signatures are oldest first).
@@ -95,28 +103,37 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente) -> Result<()> {
         } else {
             None
         };
-        let (heads, signed_body, changed) = match sigs.last() {
-            Some(last) => {
-                let heads = signed_key(&last.heads);
-                let cutoff = Some(last.stamp.at);
-                let then = match signed.remove(&slug) {
-                    Some((h, body)) if h == heads => Some(body),
-                    _ => versions
-                        .entry(heads.clone())
-                        .or_insert_with(|| at_heads(&e.id, d, &last.heads))
-                        .as_ref()
-                        .map(|x| body_hash(&content::body(x, proc, kind, cutoff))),
-                };
-                let now = body_hash(&content::body(e, proc, kind, cutoff));
-                let changed = then.as_ref().map(|t| *t != now);
-                (Some(heads), then, changed)
+        // The latest signature of each role.
+        let mut latest: Vec<&Signature> = Vec::new();
+        for s in &sigs {
+            latest.retain(|l| l.role != s.role);
+            latest.push(s);
+        }
+        let mut changed = None;
+        for s in latest {
+            let key = signed_key(&slug, s);
+            let cutoff = Some(s.stamp.at);
+            let then = cached.get(&key).cloned().or_else(|| {
+                versions
+                    .entry(s.heads.join(","))
+                    .or_insert_with(|| at_heads(&e.id, d, &s.heads))
+                    .as_ref()
+                    .map(|x| body_hash(&content::body(x, proc, kind, cutoff)))
+            });
+            let current = body_hash(&content::body(e, proc, kind, cutoff));
+            if let Some(h) = &then {
+                conn.execute(
+                    "INSERT OR REPLACE INTO signed_bodies (expediente_id, key, hash) VALUES (?1, ?2, ?3)",
+                    params![e.id, key, h],
+                )?;
             }
-            None => (None, None, None),
-        };
+            let differs = then.is_none_or(|h| h != current);
+            changed = Some(changed.unwrap_or(false) || differs);
+        }
         conn.execute(
-            "INSERT INTO paper_facts (expediente_id, kind, issued_at, complete_at, signed_heads, signed_body, changed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![e.id, slug, issued_at, complete_at, heads, signed_body, changed],
+            "INSERT INTO paper_facts (expediente_id, kind, issued_at, complete_at, changed)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![e.id, slug, issued_at, complete_at, changed],
         )?;
     }
     Ok(())

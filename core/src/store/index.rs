@@ -213,7 +213,7 @@ pub fn upsert_expediente(conn: &Connection, d: &Automerge, e: &Expediente, st: &
     )?;
     index_components(conn, e, st)?;
     crate::report::facts::upsert(conn, e, st)?;
-    crate::report::papers::upsert(conn, d, e)?;
+    crate::report::papers::upsert(conn, d, e, now)?;
     crate::report::devices::upsert_files(conn, e)?;
     conn.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [&e.id])?;
     for h in e.blobs() {
