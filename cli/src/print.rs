@@ -274,7 +274,7 @@ pub fn view(v: &View) -> String {
 
 pub fn history(h: &[HistoryEntry]) -> String {
     h.iter()
-        .map(|e| format!("{}  {:<24} {:<6} {}", display_ms(e.at), e.by, e.device, e.action))
+        .map(|e| format!("{}  {:<24} {:<6} {}", display_ms(e.at), e.by, e.device, e.words))
         .collect::<Vec<_>>()
         .join("\n")
 }

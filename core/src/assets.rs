@@ -123,7 +123,7 @@ impl Store {
         };
         let d = documents::load(self.conn(), &doc_id(&asset.tag))?
             .ok_or_else(|| Error::AssetNotFound(asset.tag.clone()))?;
-        let mut changes = self.proven_history(&d)?;
+        let mut changes = self.proven_history(&d, None)?;
         changes.reverse();
         Ok(AssetView {
             asset,

@@ -745,16 +745,21 @@ impl Store {
 
     pub fn history(&self, r: &str) -> Result<Vec<HistoryEntry>> {
         let id = self.resolve_ref(r)?;
-        let (d, exp, _) = self.load_doc(&id)?;
-        let h = self.proven_history(&d);
+        let (d, exp, proc) = self.load_doc(&id)?;
+        let h = self.proven_history(&d, Some(proc));
         self.keep_doc(&id, d, exp);
         h
     }
 
     /// A document's changes, oldest first, each author named from who owns its actor,
-    /// not from what the change says.
-    pub(crate) fn proven_history(&self, d: &Automerge) -> Result<Vec<HistoryEntry>> {
+    /// not from what the change says, and each action in words (`proc`: an expediente's
+    /// procedure, `None` for an asset).
+    pub(crate) fn proven_history(&self, d: &Automerge, proc: Option<&Procedure>) -> Result<Vec<HistoryEntry>> {
         let mut h = doc::history(d);
+        let locale = crate::messages::locale();
+        for e in &mut h {
+            e.words = crate::history::words(&e.action, proc).render(locale);
+        }
         let known = crate::store::keys::by_actor(self.conn())?;
         let own = self.author().actor.to_hex_string();
         for e in &mut h {

@@ -23,6 +23,7 @@ pub mod error;
 pub mod expedientes;
 pub mod files;
 pub mod forms;
+pub mod history;
 pub mod medium;
 pub mod pdf;
 pub mod photo;

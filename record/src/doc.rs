@@ -39,7 +39,10 @@ pub struct HistoryEntry {
     pub actor: String,
     pub by: String,
     pub device: String,
+    /// As the change recorded it (`paso 3 = si`): kept as written, for programs.
     pub action: String,
+    /// The action in words, in the reader's language (filled by the store that reads it).
+    pub words: String,
     /// `by` and `device` name the device that owns the change's actor (the server accepts
     /// a change only from it); false while they are only what the change says of itself.
     pub proven: bool,
@@ -167,6 +170,7 @@ pub fn history(doc: &Automerge) -> Vec<HistoryEntry> {
                 by: note.by,
                 device: note.device,
                 action: note.action,
+                words: String::new(),
                 proven: false,
             }
         })

@@ -295,9 +295,12 @@ async fn technician_then_office(home: &Path, office_home: &Path, photo: &Path, p
         .await;
     // Who did what, when, on which device.
     office.click("#history-toggle").await;
-    office
+    let history = office
         .wait_text("[data-testid=history]", "Ana Karen Hernández López (Tablet 07)")
         .await;
+    // In words, not the stored actions ("paso 3 = si", "editar ubicacion").
+    assert!(history.contains("Registró el paso 3: "), "{history}");
+    assert!(!history.contains("editar ") && !history.contains("= si"), "{history}");
     // The head of department, on their own (jefe) device, countersigns the document the
     // job produced.
     office.click("[data-countersign=justificacion-tecnica]").await;
@@ -797,8 +800,9 @@ fn a_decommission_fills_the_components_inventory_and_the_asset_shows_its_baja() 
         assert!(baja.contains("Sobrecosto en su mantenimiento o reparación"), "{baja}");
         app.wait_text("[data-testid=asset-status]", "Baja").await;
         // The record's own history says who sent it to baja, on which device.
-        let changes = app.wait_text("[data-testid=asset-changes]", "status=baja").await;
+        let changes = app.wait_text("[data-testid=asset-changes]", "Estado: Baja").await;
         assert!(changes.contains("Ana Karen Hernández López (Tablet 07)"), "{changes}");
+        assert!(!changes.contains("status="), "internal names on screen: {changes}");
         // Another P4 for the same computer warns before anything is created.
         app.click("#asset-new-job").await;
         app.select("#procedure", "P4").await;

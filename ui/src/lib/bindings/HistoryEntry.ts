@@ -3,7 +3,15 @@
 /**
  * One entry of an expediente's history.
  */
-export type HistoryEntry = { hash: string, at: number, actor: string, by: string, device: string, action: string, 
+export type HistoryEntry = { hash: string, at: number, actor: string, by: string, device: string, 
+/**
+ * As the change recorded it (`paso 3 = si`): kept as written, for programs.
+ */
+action: string, 
+/**
+ * The action in words, in the reader's language (filled by the store that reads it).
+ */
+words: string, 
 /**
  * `by` and `device` name the device that owns the change's actor (the server accepts
  * a change only from it); false while they are only what the change says of itself.
