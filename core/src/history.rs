@@ -42,7 +42,7 @@ pub fn words(action: &str, proc: Option<&Procedure>) -> Message {
         ("foto", _) if rest == "de la solicitud" => msg!("history.request_photo"),
         ("foto", _) if rest.is_empty() => msg!("history.photo"),
         ("pie", _) if rest == "de foto" => msg!("history.caption"),
-        ("firma", _) => msg!("history.signature", role = role_words(rest)),
+        ("firma", _) => msg!("history.signature", role = crate::procedure::role_name(rest)),
         ("continúa", _) => msg!("history.continues", folio = rest.strip_prefix("en ").unwrap_or(rest)),
         _ => msg!("history.unknown", action = action),
     }
@@ -103,16 +103,6 @@ fn answer_words(proc: Option<&Procedure>, step: &str, answer: &str) -> Arg {
     proc.and_then(|p| p.step(step))
         .and_then(|s| s.answers.iter().find(|a| a.value == answer))
         .map_or_else(|| Arg::Text(answer.to_owned()), |a| Arg::Text(a.label.clone()))
-}
-
-fn role_words(role: &str) -> Arg {
-    match role {
-        "conformidad" => msg!("role.conformidad").into(),
-        "acuse" => msg!("role.acuse").into(),
-        "jefe" => msg!("role.jefe").into(),
-        "tecnico" => msg!("role.tecnico").into(),
-        other => Arg::Text(other.to_owned()),
-    }
 }
 
 #[cfg(test)]
