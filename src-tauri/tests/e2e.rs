@@ -30,7 +30,16 @@ impl App {
     /// A new expediente from the Nuevo screen; its folio.
     async fn open_new(&self, procedure: &str, unidad: &str, area: &str) -> String {
         self.click("#nav-nuevo").await;
-        self.select("#procedure", procedure).await;
+        // The list of procedures arrives from the backend; a choice made while it was
+        // still being drawn can be undone by it: choose until the form holds it.
+        for _ in 0..50 {
+            self.select("#procedure", procedure).await;
+            let chosen = self.el("#procedure").await.prop("value").await.unwrap();
+            if chosen.as_deref() == Some(procedure) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         self.type_in("#unidad", unidad).await;
         self.type_in("#area", area).await;
         self.click("#create").await;
