@@ -3,6 +3,7 @@
 
 use brigada_core::messages::Locale;
 use brigada_core::report::figure::Outcome;
+use brigada_core::report::tables::Cell;
 use brigada_core::report::{Figure, Period, csv, today, xlsx};
 use brigada_core::time;
 use brigada_scenarios::*;
@@ -441,8 +442,10 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
         papers(&store.report(&week).unwrap()),
         [("dictamen-tecnico".into(), 0, 1)]
     );
-    // The Resumen and the Documentos sheet carry the same numbers.
+    // The Documentos sheet carries the same: one row, the Dictamen's.
     let (_, tables) = store.report_tables(&week, Locale::Es).unwrap();
-    let papers = tables.iter().find(|t| t.file == "documentos.csv").unwrap();
-    assert_eq!(papers.rows.len(), 2);
+    let sheet = tables.iter().find(|t| t.file == "documentos.csv").unwrap();
+    assert_eq!(sheet.rows.len(), 1);
+    assert_eq!(sheet.rows[0][0], Cell::Text("Dictamen técnico".into()));
+    assert_eq!(sheet.rows[0][2], Cell::Count(1));
 }
