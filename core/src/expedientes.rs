@@ -874,9 +874,7 @@ impl Store {
         }
         // One document in memory at a time: the archive may hold a hundred thousand.
         self.write(|tx| {
-            // Signed versions are read again from history (how a body is worded may have
-            // changed with the program).
-            tx.execute_batch("DELETE FROM paper_facts; DELETE FROM signed_bodies;")?;
+            crate::report::papers::forget_all(tx)?;
             for id in &ids {
                 let Some(d) = documents::load(tx, id)? else { continue };
                 let exp: Expediente = doc::read(id, &d)?;

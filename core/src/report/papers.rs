@@ -139,6 +139,13 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Res
     Ok(())
 }
 
+/// Forget every document's facts and signed versions, before a rebuild of the index: the
+/// signed versions are read again from history (how a body is worded may have changed).
+pub fn forget_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM paper_facts; DELETE FROM signed_bodies;")?;
+    Ok(())
+}
+
 /// The document facts of the expedientes that `job_facts` would load for `[start, end)`.
 pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> Result<Vec<PaperFact>> {
     let mut stmt = conn.prepare_cached(

@@ -103,12 +103,12 @@ pub fn take_tags(store: &impl Lend, count: u32) -> Result<Vec<String>> {
 /// and the server's witness of seals.
 pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Summary> {
     let mut t = store.lend(|s| s.http_transport())?;
+    let office = store.lend(|s| s.sync_setting("role"))?.is_some_and(|r| r != "tecnico");
     let mut summary = documents(store, &mut t, progress)?;
     if summary.server_restored {
         // The server lost what it allocated after its backup: hand back this device's
         // ranges so it never allocates those numbers to another.
         let ranges = store.lend(|s| crate::store::tag_ranges::all(s.conn()))?;
-        let office = store.lend(|s| s.sync_setting("role"))?.is_some_and(|r| r != "tecnico");
         if office && !ranges.is_empty() {
             for chunk in ranges.chunks(protocol::MAX_HELD_RANGES) {
                 t.tags_held(chunk.to_vec())?;
@@ -146,7 +146,6 @@ pub fn run(store: &impl Lend, progress: &mut dyn FnMut(&Progress)) -> Result<Sum
         }
     }
     // The office keeps the server's view of every device (who has not synced lately).
-    let office = store.lend(|s| s.sync_setting("role"))?.is_some_and(|r| r != "tecnico");
     if office {
         match t.devices_seen() {
             Ok(seen) => store.lend(|s| s.write(|tx| crate::report::devices::keep(tx, &seen, crate::time::now_ms())))?,
