@@ -880,9 +880,11 @@ impl Store {
                 let exp: Expediente = doc::read(id, &d)?;
                 let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
                 let st = engine::status(proc, &exp, Utc::now());
+                // Rebuilding is not a change: a row keeps the moment it last changed here.
+                let changed = index::updated_at(tx, id)?.unwrap_or(now);
                 // Two expedientes with one folio (synced before folios were checked): the
                 // first keeps it, the other is held aside with the reason.
-                if held::index_or_hold(tx, &d, &exp, &st, now)?.is_none() {
+                if held::index_or_hold(tx, &d, &exp, &st, changed)?.is_none() {
                     n += 1;
                 }
             }

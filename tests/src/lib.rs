@@ -10,7 +10,7 @@ use rand::Rng;
 pub mod fixture;
 pub mod memory;
 pub mod untrusted;
-pub use fixture::{Spread, realistic_expedientes, realistic_expedientes_in, uuid_v7};
+pub use fixture::{Spread, archive_of_years, realistic_expedientes, realistic_expedientes_in, uuid_v7};
 
 use brigada_core::expedientes::NewExpediente;
 use brigada_core::procedure::{self, FieldKind, StepKind};

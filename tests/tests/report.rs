@@ -123,10 +123,29 @@ fn a_weeks_work_in_the_store_adds_up() {
         (2, 1, 1, 1, 1)
     );
     assert_eq!(it.seccion.as_deref(), Some("IT"));
+    let it_used: Vec<&str> = it.materials.iter().map(|m| m.item.as_str()).collect();
+    assert_eq!(it_used, ["Memoria RAM DDR3 4 GB"], "the cable went to an RT job");
     // A month before: nothing.
     let before = Period::new(today() - Duration::days(60), today() - Duration::days(31), None).unwrap();
     let r = store.report(&before).unwrap();
     assert_eq!((r.opened, r.closed, r.open_at_end), (0, 0, 0));
+    // Every edit rewrites a job's uses of material: the totals count each use once, however
+    // often the job changed since (they are kept per day and taken out before a rewrite).
+    let w = store.list(&Default::default()).unwrap();
+    let p1 = w.iter().find(|r| r.procedure == "P1").unwrap().id.clone();
+    store.comment(&p1, "Se tendió por plafón").unwrap();
+    store.add_material(&p1, "Cable UTP", 5.5, "m", None).unwrap();
+    store.comment(&p1, "Quedó probado").unwrap();
+    let r = store.report(&week).unwrap();
+    let used: Vec<(&str, f64)> = r.materials.iter().map(|m| (m.item.as_str(), m.quantity)).collect();
+    assert_eq!(used, [("Cable UTP", 25.5), ("Memoria RAM DDR3 4 GB", 1.0)]);
+    assert_eq!(r.parts_out, 1);
+    store.reindex().unwrap();
+    assert_eq!(
+        store.report(&week).unwrap().materials,
+        r.materials,
+        "and after a rebuild"
+    );
 }
 
 #[test]
@@ -431,8 +450,13 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
     assert_eq!(listed(&store, formato), std::slice::from_ref(&job));
     // Kept across a rebuild of the index (what a migration does), and the signed version
     // is read from history again there.
+    let before = store.list(&Default::default()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
     store.reindex().unwrap();
     assert_eq!(store.report(&week).unwrap().papers, r.papers);
+    // A rebuild is not a change: every row keeps when it last changed (the "changed"
+    // order, and the archive's speed, depend on it).
+    assert_eq!(store.list(&Default::default()).unwrap(), before);
     // The requester signs the Formato again: it is clean. The Dictamen's acknowledgement
     // still sealed the old text.
     store

@@ -7,6 +7,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::figure::Window;
 use super::papers::PaperFact;
 use crate::error::Result;
 use crate::model::Expediente;
@@ -48,6 +49,16 @@ CREATE TABLE material_facts (
     PRIMARY KEY (expediente_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX material_facts_by_at ON material_facts (at);
+";
+
+/// Indexes for a period of a years-long archive: the jobs still open (by when they were
+/// opened), and the parts that entered the components inventory by when. Without them a
+/// month's figures read every job and every part ever recorded.
+/// Material uses carry their job's sección (what [`super::materials`] adds up by).
+pub const MIGRATION_2: &str = "
+CREATE INDEX job_facts_open ON job_facts (created_at) WHERE closed_at IS NULL;
+CREATE INDEX components_by_extracted ON components (extracted_at);
+ALTER TABLE material_facts ADD COLUMN seccion TEXT NOT NULL DEFAULT '';
 ";
 
 /// When the job ended: the latest moment recorded on its path, once it is terminado.
@@ -138,15 +149,7 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
             )?;
         }
     }
-    conn.execute("DELETE FROM material_facts WHERE expediente_id = ?1", [&e.id])?;
-    for m in &e.materials {
-        conn.execute(
-            "INSERT OR IGNORE INTO material_facts (expediente_id, id, item, unit, quantity, component, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![e.id, m.id, m.item, m.unit, m.quantity, m.component, m.stamp.at],
-        )?;
-    }
-    Ok(())
+    super::materials::upsert(conn, e)
 }
 
 /// One expediente as the figures see it.
@@ -190,20 +193,56 @@ pub struct MaterialFact {
 pub struct Facts {
     pub jobs: Vec<JobFact>,
     pub escalations: Vec<EscalationFact>,
+    /// The material used in the period, by item and unit as written.
+    pub material_totals: Vec<MaterialTotal>,
+    /// Each use of material in the period, when loaded with [`Detail::Uses`] (the lists
+    /// behind the material figures); empty otherwise.
     pub materials: Vec<MaterialFact>,
     /// Parts that entered the inventory: the expediente that extracted each, and when.
     pub parts_in: Vec<(String, i64)>,
-    /// The documents of the jobs above.
+    /// The documents of the jobs above that lacked a signature at the cutoff or changed
+    /// after signing (the only ones a figure counts).
     pub papers: Vec<PaperFact>,
 }
 
-/// Load the facts for `[start, end)` (ms), of one sección or all.
-pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> Result<Facts> {
+/// One material's use in a period, all expedientes together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaterialTotal {
+    pub item: String,
+    pub unit: String,
+    pub quantity: f64,
+    /// How many of its uses took a part from the components inventory.
+    pub parts: usize,
+}
+
+/// How much a load reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// What the figures count.
+    Counts,
+    /// Also each use of material (which expediente used what).
+    Uses,
+}
+
+/// `columns` of the jobs a period `[?2, ?1)` sees (of sección `?3`, or all): opened before
+/// its end and not closed before its start. Two parts, each walking the index on
+/// `closed_at`: the open ones, and the ones closed since the start — a month of a
+/// years-long archive reads that month's jobs, not the archive.
+pub fn period_jobs(columns: &str) -> String {
+    format!(
+        "SELECT {columns} FROM job_facts WHERE closed_at IS NULL AND created_at < ?1 AND (?3 IS NULL OR seccion = ?3)
+         UNION ALL
+         SELECT {columns} FROM job_facts WHERE closed_at >= ?2 AND created_at < ?1 AND (?3 IS NULL OR seccion = ?3)"
+    )
+}
+
+/// Load the facts of window `w`, of one sección or all.
+pub fn load(conn: &Connection, w: &Window, seccion: Option<&str>, detail: Detail) -> Result<Facts> {
+    let (start, end) = (w.start, w.end);
     let sec = seccion.map(str::to_ascii_uppercase);
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja FROM job_facts
-         WHERE created_at < ?1 AND (closed_at IS NULL OR closed_at >= ?2) AND (?3 IS NULL OR seccion = ?3)",
-    )?;
+    let mut stmt = conn.prepare_cached(&period_jobs(
+        "id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja",
+    ))?;
     let jobs = stmt
         .query_map(params![end, start, sec], |r| {
             let assignees: String = r.get(7)?;
@@ -226,8 +265,8 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut stmt = conn.prepare_cached(
         "SELECT x.expediente_id, x.escalation, x.due_at, x.done_at, x.stopped_at FROM escalation_facts x
-         JOIN job_facts j ON j.id = x.expediente_id
-         WHERE x.due_at >= ?1 AND x.due_at < ?2 AND (?3 IS NULL OR j.seccion = ?3)",
+         WHERE x.due_at >= ?1 AND x.due_at < ?2
+           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM job_facts j WHERE j.id = x.expediente_id AND j.seccion = ?3))",
     )?;
     let escalations = stmt
         .query_map(params![start, end, sec], |r| {
@@ -240,12 +279,12 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.expediente_id, m.item, m.unit, m.quantity, m.component IS NOT NULL, m.at FROM material_facts m
-         JOIN job_facts j ON j.id = m.expediente_id
-         WHERE m.at >= ?1 AND m.at < ?2 AND (?3 IS NULL OR j.seccion = ?3)",
-    )?;
-    let materials = stmt
+    let material_totals = super::materials::totals(conn, w, sec.as_deref())?;
+    let materials = if detail == Detail::Uses {
+        conn.prepare_cached(
+            "SELECT expediente_id, item, unit, quantity, component IS NOT NULL, at FROM material_facts
+             WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR seccion = ?3)",
+        )?
         .query_map(params![start, end, sec], |r| {
             Ok(MaterialFact {
                 expediente_id: r.get(0)?,
@@ -256,10 +295,14 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
                 at: r.get(5)?,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     let mut stmt = conn.prepare_cached(
-        "SELECT c.from_expediente, c.extracted_at FROM components c JOIN job_facts j ON j.id = c.from_expediente
-         WHERE c.extracted_at >= ?1 AND c.extracted_at < ?2 AND (?3 IS NULL OR j.seccion = ?3)",
+        "SELECT c.from_expediente, c.extracted_at FROM components c
+         WHERE c.extracted_at >= ?1 AND c.extracted_at < ?2
+           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM job_facts j WHERE j.id = c.from_expediente AND j.seccion = ?3))",
     )?;
     let parts_in = stmt
         .query_map(params![start, end, sec], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -267,8 +310,9 @@ pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> R
     Ok(Facts {
         jobs,
         escalations,
+        material_totals,
         materials,
         parts_in,
-        papers: super::papers::load(conn, start, end, sec.as_deref())?,
+        papers: super::papers::load(conn, w, sec.as_deref())?,
     })
 }

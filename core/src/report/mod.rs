@@ -11,6 +11,7 @@ pub mod csv;
 pub mod devices;
 pub mod facts;
 pub mod figure;
+pub mod materials;
 pub mod papers;
 pub mod tables;
 pub mod xlsx;
@@ -26,7 +27,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::index::{self, Filter, Row};
-use facts::Facts;
+use facts::{Detail, Facts};
 pub use figure::Figure;
 use figure::{AGES, Outcome, Window, people};
 
@@ -326,8 +327,9 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         }
     }
 
+    // One item however it was spaced ("Cable UTP " is "Cable UTP").
     let mut used: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for m in f.materials.iter().filter(|m| w.within(m.at)) {
+    for m in &f.material_totals {
         *used
             .entry((m.item.trim().to_owned(), m.unit.trim().to_owned()))
             .or_default() += m.quantity;
@@ -356,7 +358,7 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             .map(|((item, unit), quantity)| MaterialUse { item, unit, quantity })
             .collect(),
         parts_in: f.parts_in.iter().filter(|(_, t)| w.within(*t)).count(),
-        parts_out: f.materials.iter().filter(|m| m.component && w.within(m.at)).count(),
+        parts_out: f.material_totals.iter().map(|m| m.parts).sum(),
         bajas: closed.iter().filter(|j| j.baja).count(),
         papers: paper_counts(&w, f, &counted),
     }
@@ -388,9 +390,10 @@ fn paper_counts(w: &Window, f: &Facts, counted: &std::collections::HashSet<&str>
 impl Store {
     /// The figures of `period` from this device's expedientes.
     pub fn report(&self, period: &Period) -> Result<Report> {
-        let (start, end) = period.bounds();
-        let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
-        let mut r = compute(period, &f, crate::time::now_ms());
+        let now = crate::time::now_ms();
+        let w = Window::new(period, now);
+        let f = facts::load(self.conn(), &w, period.seccion.as_deref(), Detail::Counts)?;
+        let mut r = compute(period, &f, now);
         r.last_sync = self.sync_setting("last_sync")?.and_then(|t| t.parse().ok());
         Ok(r)
     }
@@ -398,8 +401,12 @@ impl Store {
     /// The expedientes behind one figure of `period`, as of `as_of` (ms; the moment the
     /// figure was worked out, [`Report::as_of`], so the list matches what was shown).
     pub fn report_jobs(&self, period: &Period, figure: &Figure, as_of: i64) -> Result<Vec<Row>> {
-        let (start, end) = period.bounds();
-        let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
+        let w = Window::new(period, as_of);
+        let detail = match figure {
+            Figure::Material { .. } | Figure::PartsOut => Detail::Uses,
+            _ => Detail::Counts,
+        };
+        let f = facts::load(self.conn(), &w, period.seccion.as_deref(), detail)?;
         let ids = figure::behind(period, &f, as_of, figure);
         rows_of(self, ids)
     }
@@ -415,9 +422,9 @@ impl Store {
     /// The figures of `period` and every expedientes they count, from one reading of the
     /// facts (the exported files: the tables and the list always agree).
     pub fn report_with_jobs(&self, period: &Period) -> Result<(Report, Vec<JobLine>)> {
-        let (start, end) = period.bounds();
-        let f = facts::load(self.conn(), start, end, period.seccion.as_deref())?;
         let now = crate::time::now_ms();
+        let w = Window::new(period, now);
+        let f = facts::load(self.conn(), &w, period.seccion.as_deref(), Detail::Counts)?;
         let mut report = compute(period, &f, now);
         report.last_sync = self.sync_setting("last_sync")?.and_then(|t| t.parse().ok());
         let ids = figure::behind(period, &f, now, &Figure::All);

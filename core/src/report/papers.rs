@@ -17,6 +17,7 @@ use automerge::Automerge;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
+use super::figure::Window;
 use crate::error::Result;
 use crate::forms::{ALL_KINDS, at_heads, content, signatures_for};
 use crate::model::{Expediente, Signature};
@@ -146,16 +147,19 @@ pub fn forget_all(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// The document facts of the expedientes that `job_facts` would load for `[start, end)`.
-pub fn load(conn: &Connection, start: i64, end: i64, seccion: Option<&str>) -> Result<Vec<PaperFact>> {
-    let mut stmt = conn.prepare_cached(
+/// The documents of the expedientes that `job_facts` would load for window `w` that lacked
+/// a signature at its cutoff or changed after signing ([`Window::unsigned`],
+/// [`Window::altered`]): the others count in no figure.
+pub fn load(conn: &Connection, w: &Window, seccion: Option<&str>) -> Result<Vec<PaperFact>> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT p.expediente_id, p.kind, p.issued_at, p.complete_at, p.changed FROM paper_facts p
-         JOIN job_facts j ON j.id = p.expediente_id
-         WHERE j.created_at < ?1 AND (j.closed_at IS NULL OR j.closed_at >= ?2) AND (?3 IS NULL OR j.seccion = ?3)
+         WHERE p.expediente_id IN ({})
+           AND (p.changed = 1 OR (p.issued_at < ?4 AND (p.complete_at IS NULL OR p.complete_at >= ?4)))
          ORDER BY p.expediente_id, p.kind",
-    )?;
+        super::facts::period_jobs("id")
+    ))?;
     let rows = stmt
-        .query_map(params![end, start, seccion], |r| {
+        .query_map(params![w.end, w.start, seccion, w.cutoff], |r| {
             Ok(PaperFact {
                 expediente_id: r.get(0)?,
                 kind: r.get(1)?,

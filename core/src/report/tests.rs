@@ -1,7 +1,7 @@
 //! The figures against fixtures counted by hand (every number below was worked out on
 //! paper from the facts, not read from the code).
 
-use super::facts::{EscalationFact, Facts, JobFact, MaterialFact};
+use super::facts::{EscalationFact, Facts, JobFact, MaterialFact, MaterialTotal};
 use super::papers::PaperFact;
 use super::*;
 
@@ -50,6 +50,15 @@ fn material(id: &str, item: &str, unit: &str, quantity: f64, component: bool, wh
         quantity,
         component,
         at: when,
+    }
+}
+
+fn total(item: &str, unit: &str, quantity: f64, parts: usize) -> MaterialTotal {
+    MaterialTotal {
+        item: item.into(),
+        unit: unit.into(),
+        quantity,
+        parts,
     }
 }
 
@@ -107,6 +116,12 @@ fn november_facts() -> Facts {
                 Some(at(2026, 11, 30, 23, 30)),
             ),
             esc("F", "24h", at(2026, 12, 2, 0, 30), None, None),
+        ],
+        // November's uses, added up by hand (A's connectors were used in October).
+        material_totals: vec![
+            total("Cable UTP", "m", 20.0, 0),
+            total("Cable UTP ", "m", 30.5, 0),
+            total("Memoria RAM", "pza", 1.0, 1),
         ],
         materials: vec![
             material("C", "Cable UTP", "m", 20.0, false, at(2026, 11, 12, 11, 0)),
@@ -380,6 +395,7 @@ fn an_empty_period_has_every_figure_at_zero_and_its_weeks() {
     let empty = Facts {
         jobs: vec![],
         escalations: vec![],
+        material_totals: vec![],
         materials: vec![],
         parts_in: vec![],
         papers: vec![],
@@ -411,6 +427,7 @@ fn a_period_with_only_open_jobs_and_one_not_over_yet() {
             .filter(|j| j.closed_at.is_none())
             .collect(),
         escalations: vec![esc("F", "24h", at(2026, 12, 2, 0, 30), None, None)],
+        material_totals: vec![],
         materials: vec![],
         parts_in: vec![],
         papers: vec![],

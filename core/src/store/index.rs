@@ -2,12 +2,13 @@
 //!
 //! Rewritten from the document inside the same transaction as every write (and rebuilt
 //! wholesale after a migration that adds it), so it can never disagree with the documents
-//! on disk. Search uses FTS5 with `remove_diacritics`, so "camara" finds "Cámara".
+//! on disk. Search ([`super::search`]) folds accents away, so "camara" finds "Cámara".
 
 use automerge::Automerge;
 use rusqlite::{Connection, params, params_from_iter, types::Value};
 use serde::Serialize;
 
+use super::search;
 use crate::error::Result;
 use crate::model::{Asset, Expediente};
 use crate::procedure::engine::Status;
@@ -67,6 +68,16 @@ CREATE TABLE components (
 );
 CREATE INDEX components_by_expediente ON components (from_expediente);
 CREATE INDEX components_by_consumer ON components (consumed_by) WHERE consumed_by IS NOT NULL;
+";
+
+/// An index per order of the list, each ending on the id, so every order (and a search
+/// walking it) reads the index alone: no sort of the whole archive for one page. Newest and
+/// oldest share one, read either way.
+pub const MIGRATION_3: &str = "
+DROP INDEX expedientes_list_order;
+CREATE INDEX expedientes_by_deadline_order ON expedientes ((next_deadline IS NULL), next_deadline, updated_at DESC, id);
+CREATE INDEX expedientes_by_created ON expedientes (created_at, folio, id);
+CREATE INDEX expedientes_by_updated ON expedientes (updated_at, folio, id);
 ";
 
 /// Which blobs each expediente references (photos, signatures, the request's photo), so
@@ -154,14 +165,15 @@ pub enum Sort {
 }
 
 impl Sort {
-    fn sql(self) -> &'static str {
+    /// ` ORDER BY …` of this order.
+    pub fn sql(self) -> &'static str {
         match self {
             // Each order ends on the id, unique: pages never repeat or skip a row when
             // many share a moment (a sync brings hundreds at once).
             Sort::Deadline => " ORDER BY e.next_deadline IS NULL, e.next_deadline, e.updated_at DESC, e.id",
-            Sort::Newest => " ORDER BY e.created_at DESC, e.folio, e.id",
+            Sort::Newest => " ORDER BY e.created_at DESC, e.folio DESC, e.id DESC",
             Sort::Oldest => " ORDER BY e.created_at, e.folio, e.id",
-            Sort::Updated => " ORDER BY e.updated_at DESC, e.folio, e.id",
+            Sort::Updated => " ORDER BY e.updated_at DESC, e.folio DESC, e.id DESC",
             Sort::Folio => " ORDER BY e.folio, e.id",
         }
     }
@@ -206,11 +218,7 @@ pub fn upsert_expediente(conn: &Connection, d: &Automerge, e: &Expediente, st: &
         )?;
     }
     let rowid: i64 = conn.query_row("SELECT rowid FROM expedientes WHERE id = ?1", [&e.id], |r| r.get(0))?;
-    conn.execute("DELETE FROM expedientes_fts WHERE rowid = ?1", [rowid])?;
-    conn.execute(
-        "INSERT INTO expedientes_fts (rowid, folio, body) VALUES (?1, ?2, ?3)",
-        params![rowid, e.folio, search_body(e)],
-    )?;
+    search::upsert(conn, rowid, &e.folio, &search_body(e))?;
     index_components(conn, e, st)?;
     crate::report::facts::upsert(conn, e, st)?;
     crate::report::papers::upsert(conn, d, e, now)?;
@@ -295,25 +303,28 @@ pub fn upsert_asset(conn: &Connection, a: &Asset, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Turn what a person typed into an FTS5 query: every word must match, as a prefix.
-fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+/// How a filtered list reads the words searched for (see [`super::search`]).
+enum Text<'a> {
+    /// No search, or the words are matched by the caller on the folded text it reads.
+    Ignored,
+    Walked,
+    /// Through the full-text index.
+    Indexed(&'a [String]),
 }
 
 /// `FROM …` and `WHERE …` of a filtered list, with their arguments.
-fn filtered(f: &Filter) -> (String, Vec<Value>) {
+fn filtered(f: &Filter, text: Text<'_>) -> (String, Vec<Value>) {
     let mut sql = String::from(" FROM expedientes e");
     let mut conds: Vec<&str> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
-    if let Some(q) = f.query.as_deref().and_then(fts_query) {
-        sql.push_str(" JOIN expedientes_fts f ON f.rowid = e.rowid");
-        conds.push("expedientes_fts MATCH ?");
-        args.push(Value::Text(q));
+    match text {
+        Text::Ignored => {}
+        Text::Walked => sql.push_str(" JOIN expedientes_search s ON s.id = e.rowid"),
+        Text::Indexed(words) => {
+            sql.push_str(" JOIN expedientes_fts f ON f.rowid = e.rowid");
+            conds.push("expedientes_fts MATCH ?");
+            args.push(Value::Text(search::fts_query(words)));
+        }
     }
     if let Some(s) = &f.state {
         conds.push("e.state = ?");
@@ -375,19 +386,11 @@ fn filtered(f: &Filter) -> (String, Vec<Value>) {
     (sql, args)
 }
 
-/// The expedientes `f` selects, in its order, one page.
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
-    let (from, mut args) = filtered(f);
-    let mut sql = String::from(
-        "SELECT e.id, e.folio, e.procedure, e.state, e.current_step, e.area, e.unidad, e.assignees, e.asset_tags,
-                e.waiting_reason, e.next_deadline, e.conflicts, e.created_at, e.updated_at",
-    );
-    sql.push_str(&from);
-    sql.push_str(f.sort.sql());
-    sql.push_str(" LIMIT ? OFFSET ?");
-    args.push(Value::Integer(f.limit.unwrap_or(200).into()));
-    args.push(Value::Integer(f.offset.unwrap_or(0).into()));
-    let mut stmt = conn.prepare_cached(&sql)?;
+const ROW_COLUMNS: &str = "SELECT e.id, e.folio, e.procedure, e.state, e.current_step, e.area, e.unidad,
+    e.assignees, e.asset_tags, e.waiting_reason, e.next_deadline, e.conflicts, e.created_at, e.updated_at";
+
+/// A [`Row`] from the first columns of a query that starts with [`ROW_COLUMNS`].
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     let split = |s: String, sep: &str| -> Vec<String> {
         s.split(sep)
             .map(str::trim)
@@ -395,32 +398,102 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
             .map(str::to_owned)
             .collect()
     };
+    Ok(Row {
+        id: r.get(0)?,
+        folio: r.get(1)?,
+        procedure: r.get(2)?,
+        state: r.get(3)?,
+        current_step: r.get(4)?,
+        area: r.get(5)?,
+        unidad: r.get(6)?,
+        assignees: split(r.get(7)?, ","),
+        asset_tags: split(r.get(8)?, " "),
+        waiting_reason: r.get(9)?,
+        next_deadline: r.get(10)?,
+        conflicts: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+/// The expedientes `f` selects, in its order, one page.
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Row>> {
+    let words = f.query.as_deref().map(search::words).unwrap_or_default();
+    if words.is_empty() {
+        return page(conn, f, Text::Ignored);
+    }
+    match walk(conn, f, &words)? {
+        Some(rows) => Ok(rows),
+        None => page(conn, f, Text::Indexed(&words)),
+    }
+}
+
+fn page(conn: &Connection, f: &Filter, text: Text<'_>) -> Result<Vec<Row>> {
+    let (from, mut args) = filtered(f, text);
+    let sql = format!("{ROW_COLUMNS}{from}{} LIMIT ? OFFSET ?", f.sort.sql());
+    args.push(Value::Integer(f.limit.unwrap_or(200).into()));
+    args.push(Value::Integer(f.offset.unwrap_or(0).into()));
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params_from_iter(args), |r| {
-            Ok(Row {
-                id: r.get(0)?,
-                folio: r.get(1)?,
-                procedure: r.get(2)?,
-                state: r.get(3)?,
-                current_step: r.get(4)?,
-                area: r.get(5)?,
-                unidad: r.get(6)?,
-                assignees: split(r.get(7)?, ","),
-                asset_tags: split(r.get(8)?, " "),
-                waiting_reason: r.get(9)?,
-                next_deadline: r.get(10)?,
-                conflicts: r.get(11)?,
-                created_at: r.get(12)?,
-                updated_at: r.get(13)?,
-            })
-        })?
+        .query_map(params_from_iter(args), row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
+/// One page of a search found by reading the list in its order and matching each row's
+/// folded text; `None` when the walk's budget ran out first (the index will find it).
+fn walk(conn: &Connection, f: &Filter, words: &[String]) -> Result<Option<Vec<Row>>> {
+    let (skip, limit) = (f.offset.unwrap_or(0) as usize, f.limit.unwrap_or(200) as usize);
+    let budget = search::walk_budget(skip + limit);
+    let (from, args) = filtered(f, Text::Walked);
+    let sql = format!("SELECT e.rowid, s.folio, s.body{from}{}", f.sort.sql());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args))?;
+    let (mut read, mut found, mut page) = (0usize, 0usize, Vec::new());
+    while let Some(r) = rows.next()? {
+        if page.len() == limit {
+            break;
+        }
+        if read == budget {
+            return Ok(None);
+        }
+        read += 1;
+        let text = |i: usize| r.get_ref(i).map(|v| v.as_str().unwrap_or_default());
+        if search::matches(words, text(1)?, text(2)?) {
+            if found >= skip {
+                page.push(r.get::<_, i64>(0)?);
+            }
+            found += 1;
+        }
+    }
+    // The page's rows, in the same order.
+    let sql = format!(
+        "{ROW_COLUMNS} FROM expedientes e WHERE e.rowid IN (SELECT value FROM json_each(?1)){}",
+        f.sort.sql()
+    );
+    let ids = serde_json::to_string(&page).unwrap_or_else(|_| "[]".into());
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map([ids], row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(rows))
+}
+
 /// How many expedientes `f` selects, all pages together (limit and offset ignored).
 pub fn count(conn: &Connection, f: &Filter) -> Result<u64> {
-    let (from, args) = filtered(f);
+    let words = f.query.as_deref().map(search::words).unwrap_or_default();
+    let text = if words.is_empty() {
+        Text::Ignored
+    } else if filtered(f, Text::Ignored).1.is_empty() {
+        // Words alone: the index counts them without visiting a row.
+        let n: i64 = conn
+            .prepare_cached("SELECT count(*) FROM expedientes_fts WHERE expedientes_fts MATCH ?1")?
+            .query_row([search::fts_query(&words)], |r| r.get(0))?;
+        return Ok(u64::try_from(n).unwrap_or(0));
+    } else {
+        Text::Indexed(&words)
+    };
+    let (from, args) = filtered(f, text);
     let sql = format!("SELECT count(*){from}");
     let n: i64 = conn
         .prepare_cached(&sql)?
@@ -437,6 +510,14 @@ pub fn id_by_folio(conn: &Connection, folio: &str) -> Result<Option<String>> {
             [folio],
             |r| r.get(0),
         )
+        .optional()?)
+}
+
+/// When an expediente last changed on this device (ms), if it is indexed.
+pub fn updated_at(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row("SELECT updated_at FROM expedientes WHERE id = ?1", [id], |r| r.get(0))
         .optional()?)
 }
 

@@ -17,6 +17,7 @@ pub mod kdf;
 pub mod keys;
 pub mod meta;
 pub mod schema;
+pub mod search;
 pub mod sync_state;
 pub mod tag_ranges;
 
@@ -318,11 +319,15 @@ fn open_db(path: &Path, key: &kdf::Key) -> Result<Connection> {
             path: path.to_owned(),
             detail: e.to_string(),
         })?;
+    // Up to 64 MiB of decrypted pages stay in memory: SQLCipher decrypts a page each time
+    // it is read from the file, and an archive of years walked by a list or the figures
+    // reads the same index pages again and again (SQLite's default keeps 2 MiB).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -65536;",
     )
     .map_err(|e| Error::CorruptDatabase {
         path: path.to_owned(),

@@ -81,11 +81,27 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::devices::MIGRATION,
     },
+    Migration {
+        module: "search",
+        sql: super::search::MIGRATION,
+    },
+    Migration {
+        module: "index",
+        sql: index::MIGRATION_3,
+    },
+    Migration {
+        module: "report",
+        sql: crate::report::facts::MIGRATION_2,
+    },
+    Migration {
+        module: "report",
+        sql: crate::report::materials::MIGRATION,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them
 /// gets its index rebuilt from the documents.
-pub const REINDEX_AT: &[i64] = &[4, 6, 14, 15, 16];
+pub const REINDEX_AT: &[i64] = &[4, 6, 14, 15, 16, 17, 20];
 
 pub fn current_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
