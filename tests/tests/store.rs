@@ -123,7 +123,7 @@ fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/schema-v3"), &home);
-    let mut store = Store::open(&home, PASS).unwrap();
+    let store = Store::open(&home, PASS).unwrap();
     assert_eq!(
         schema::current_version(store.conn()).unwrap(),
         schema::MIGRATIONS.len() as i64
@@ -131,6 +131,22 @@ fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
     let rows = store.list(&Default::default()).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].folio, "RT-2026-T03-0001");
+    // Had the rebuild not committed (a crash, a failure), the next opening owes it: the
+    // migration said so in the same transaction as the new schema.
+    let owed = |s: &Store| brigada_core::store::meta::get(s.conn(), schema::REINDEX_OWED).unwrap();
+    assert!(owed(&store).is_none());
+    store
+        .conn()
+        .execute_batch(
+            "DELETE FROM expedientes; DELETE FROM expedientes_search;
+             INSERT INTO expedientes_fts (expedientes_fts) VALUES ('delete-all');",
+        )
+        .unwrap();
+    brigada_core::store::meta::put(store.conn(), schema::REINDEX_OWED, b"1").unwrap();
+    drop(store);
+    let mut store = Store::open(&home, PASS).unwrap();
+    assert_eq!(store.list(&Default::default()).unwrap().len(), 1, "rebuilt");
+    assert!(owed(&store).is_none());
     let found = store.list(&brigada_core::store::index::Filter {
         query: Some("camara rio blanco".into()),
         ..Default::default()

@@ -54,11 +54,13 @@ CREATE INDEX material_facts_by_at ON material_facts (at);
 /// Indexes for a period of a years-long archive: the jobs still open (by when they were
 /// opened), and the parts that entered the components inventory by when. Without them a
 /// month's figures read every job and every part ever recorded.
-/// Material uses carry their job's sección (what [`super::materials`] adds up by).
+/// Material uses carry their job's sección and Mexico City day (what [`super::materials`]
+/// adds up by).
 pub const MIGRATION_2: &str = "
 CREATE INDEX job_facts_open ON job_facts (created_at) WHERE closed_at IS NULL;
 CREATE INDEX components_by_extracted ON components (extracted_at);
 ALTER TABLE material_facts ADD COLUMN seccion TEXT NOT NULL DEFAULT '';
+ALTER TABLE material_facts ADD COLUMN day TEXT NOT NULL DEFAULT '';
 ";
 
 /// When the job ended: the latest moment recorded on its path, once it is terminado.

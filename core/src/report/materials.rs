@@ -30,73 +30,108 @@ CREATE TABLE material_days (
 DELETE FROM material_facts;
 ";
 
-/// Add one use (`sign` 1) or take it out (-1) of its day's total.
-#[allow(clippy::too_many_arguments)]
-fn add(
-    conn: &Connection,
-    at: i64,
-    seccion: &str,
-    item: &str,
-    unit: &str,
+/// One use of material as kept: its day is kept too, so taking it out later finds the row
+/// it was added to even if the calendar's rules change with an update.
+#[derive(Debug, Clone, PartialEq)]
+struct Use {
+    id: String,
+    item: String,
+    unit: String,
     quantity: f64,
-    part: bool,
-    sign: i64,
-) -> Result<()> {
-    let day = super::day_of(at).format("%Y-%m-%d").to_string();
+    component: Option<String>,
+    at: i64,
+    day: String,
+    seccion: String,
+}
+
+/// Add one use (`sign` 1) or take it out (-1) of its day's total.
+fn add(conn: &Connection, u: &Use, sign: i64) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO material_days (day, seccion, item, unit, quantity, parts, uses) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (day, seccion, item, unit) DO UPDATE SET quantity = quantity + excluded.quantity,
             parts = parts + excluded.parts, uses = uses + excluded.uses",
     )?
-    .execute(params![day, seccion, item, unit, quantity * sign as f64, i64::from(part) * sign, sign])?;
+    .execute(params![
+        u.day,
+        u.seccion,
+        u.item,
+        u.unit,
+        u.quantity * sign as f64,
+        i64::from(u.component.is_some()) * sign,
+        sign
+    ])?;
     conn.prepare_cached(
         "DELETE FROM material_days WHERE day = ?1 AND seccion = ?2 AND item = ?3 AND unit = ?4 AND uses <= 0",
     )?
-    .execute(params![day, seccion, item, unit])?;
+    .execute(params![u.day, u.seccion, u.item, u.unit])?;
     Ok(())
 }
 
-/// Rewrite the uses of one expediente, and the day totals with them.
+/// Rewrite the uses of one expediente, and the day totals with them. Nothing is touched
+/// when its uses are as kept (most edits): totals are not taken apart and added up again
+/// for every comment.
 pub fn upsert(conn: &Connection, e: &Expediente) -> Result<()> {
-    let old: Vec<(i64, String, String, String, f64, bool)> = conn
+    // A use listed twice under one id counts once (the first), as it is kept once. A
+    // quantity that is not a number (only a foreign document could carry one) counts 0.
+    let mut ids = std::collections::HashSet::new();
+    let mut new: Vec<Use> = e
+        .materials
+        .iter()
+        .filter(|m| ids.insert(m.id.as_str()))
+        .map(|m| Use {
+            id: m.id.clone(),
+            item: m.item.clone(),
+            unit: m.unit.clone(),
+            quantity: if m.quantity.is_finite() { m.quantity } else { 0.0 },
+            component: m.component.clone(),
+            at: m.stamp.at,
+            day: super::day_of(m.stamp.at).format("%Y-%m-%d").to_string(),
+            seccion: e.seccion.clone(),
+        })
+        .collect();
+    new.sort_by(|a, b| a.id.cmp(&b.id));
+    let old: Vec<Use> = conn
         .prepare_cached(
-            "SELECT at, seccion, item, unit, quantity, component IS NOT NULL FROM material_facts WHERE expediente_id = ?1",
+            "SELECT id, item, unit, quantity, component, at, day, seccion FROM material_facts
+             WHERE expediente_id = ?1 ORDER BY id",
         )?
-        .query_map([&e.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([&e.id], |r| {
+            Ok(Use {
+                id: r.get(0)?,
+                item: r.get(1)?,
+                unit: r.get(2)?,
+                quantity: r.get(3)?,
+                component: r.get(4)?,
+                at: r.get(5)?,
+                day: r.get(6)?,
+                seccion: r.get(7)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    for (at, seccion, item, unit, quantity, part) in &old {
-        add(conn, *at, seccion, item, unit, *quantity, *part, -1)?;
+    if old == new {
+        return Ok(());
+    }
+    for u in &old {
+        add(conn, u, -1)?;
     }
     conn.execute("DELETE FROM material_facts WHERE expediente_id = ?1", [&e.id])?;
-    for m in &e.materials {
-        let inserted = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO material_facts (expediente_id, id, item, unit, quantity, component, at, seccion)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                e.id,
-                m.id,
-                m.item,
-                m.unit,
-                m.quantity,
-                m.component,
-                m.stamp.at,
-                e.seccion
-            ])?;
-        // A use listed twice under one id counts once, as it is kept once.
-        if inserted == 1 {
-            add(
-                conn,
-                m.stamp.at,
-                &e.seccion,
-                &m.item,
-                &m.unit,
-                m.quantity,
-                m.component.is_some(),
-                1,
-            )?;
-        }
+    for u in &new {
+        conn.prepare_cached(
+            "INSERT INTO material_facts (expediente_id, id, item, unit, quantity, component, at, seccion, day)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            e.id,
+            u.id,
+            u.item,
+            u.unit,
+            u.quantity,
+            u.component,
+            u.at,
+            u.seccion,
+            u.day
+        ])?;
+        add(conn, u, 1)?;
     }
     Ok(())
 }

@@ -193,7 +193,8 @@ impl Store {
                 detail: "the device key is missing".into(),
             })?;
         let mut store = Store::assemble(conn, lock, home, device, signing_key);
-        if schema::REINDEX_AT.iter().any(|v| found < *v && upto as i64 >= *v) {
+        let owed = meta::get(store.conn(), schema::REINDEX_OWED)?.is_some();
+        if owed || schema::REINDEX_AT.iter().any(|v| found < *v && upto as i64 >= *v) {
             store.reindex()?;
         }
         Ok(store)

@@ -103,6 +103,9 @@ pub const MIGRATIONS: &[Migration] = &[
 /// gets its index rebuilt from the documents.
 pub const REINDEX_AT: &[i64] = &[4, 6, 14, 15, 16, 17, 20];
 
+/// The `meta` key saying a rebuild of the index is owed.
+pub const REINDEX_OWED: &str = "reindex_owed";
+
 pub fn current_version(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
@@ -129,6 +132,13 @@ pub fn migrate(conn: &mut Connection, upto: usize) -> Result<i64> {
                 detail = e.to_string()
             ))
         })?;
+    }
+    // A migration that adds index tables leaves them to be filled from the documents: the
+    // rebuild is owed from the moment the new schema commits until the rebuild's own
+    // commit, so a crash or a failure between the two is picked up at the next opening.
+    // (A new database has no documents: nothing is owed.)
+    if found > 0 && REINDEX_AT.iter().any(|v| found < *v && known >= *v) {
+        super::meta::put(&tx, REINDEX_OWED, b"1")?;
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;
