@@ -18,20 +18,12 @@ pub fn words(action: &str, proc: Option<&Procedure>) -> Message {
         ("registrar", _) => msg!("history.register", tag = rest),
         ("editar", Some(p)) => msg!("history.edit", fields = field_list(rest, |f| p.field_label(f))),
         ("editar", None) => msg!("history.edit", fields = asset_changes(rest)),
-        ("paso", p) => match rest.split_once(" = ") {
-            Some((step, answer)) => msg!(
-                "history.step_answer",
-                step = step.trim(),
-                answer = answer_words(p, step.trim(), answer.trim())
-            ),
+        ("paso", p) => match step_answer(p, rest) {
+            Some((step, answer)) => msg!("history.step_answer", step = step, answer = answer),
             None => msg!("history.step", step = rest),
         },
-        ("resolver", p) => match rest.split_once(" = ") {
-            Some((step, answer)) => msg!(
-                "history.resolve",
-                step = step.trim(),
-                answer = answer_words(p, step.trim(), answer.trim())
-            ),
+        ("resolver", p) => match step_answer(p, rest) {
+            Some((step, answer)) => msg!("history.resolve", step = step, answer = answer),
             None => msg!("history.unknown", action = action),
         },
         ("material", _) => msg!("history.material", item = rest),
@@ -46,6 +38,12 @@ pub fn words(action: &str, proc: Option<&Procedure>) -> Message {
         ("continúa", _) => msg!("history.continues", folio = rest.strip_prefix("en ").unwrap_or(rest)),
         _ => msg!("history.unknown", action = action),
     }
+}
+
+/// `3 = si` as the step and its answer in words.
+fn step_answer<'a>(proc: Option<&Procedure>, rest: &'a str) -> Option<(&'a str, Arg)> {
+    let (step, answer) = rest.split_once(" = ")?;
+    Some((step.trim(), answer_words(proc, step.trim(), answer.trim())))
 }
 
 /// `a, b, c` with each id as its label.

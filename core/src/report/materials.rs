@@ -44,6 +44,12 @@ struct Use {
     seccion: String,
 }
 
+/// The Mexico City day of a moment as the totals are keyed (`YYYY-MM-DD`, which sorts as
+/// the days do).
+fn day_key(ms: i64) -> String {
+    super::day_of(ms).format("%Y-%m-%d").to_string()
+}
+
 /// Add one use (`sign` 1) or take it out (-1) of its day's total.
 fn add(conn: &Connection, u: &Use, sign: i64) -> Result<()> {
     conn.prepare_cached(
@@ -85,7 +91,7 @@ pub fn upsert(conn: &Connection, e: &Expediente) -> Result<()> {
             quantity: if m.quantity.is_finite() { m.quantity } else { 0.0 },
             component: m.component.clone(),
             at: m.stamp.at,
-            day: super::day_of(m.stamp.at).format("%Y-%m-%d").to_string(),
+            day: day_key(m.stamp.at),
             seccion: e.seccion.clone(),
         })
         .collect();
@@ -138,8 +144,7 @@ pub fn upsert(conn: &Connection, e: &Expediente) -> Result<()> {
 
 /// The material used in window `w`'s days, by item and unit as written, of one sección or all.
 pub fn totals(conn: &Connection, w: &Window, seccion: Option<&str>) -> Result<Vec<MaterialTotal>> {
-    let day = |ms: i64| super::day_of(ms).format("%Y-%m-%d").to_string();
-    let (first, last) = (day(w.start), day(w.end.saturating_sub(1)));
+    let (first, last) = (day_key(w.start), day_key(w.end.saturating_sub(1)));
     let rows = conn
         .prepare_cached(
             "SELECT item, unit, sum(quantity), sum(parts) FROM material_days

@@ -100,7 +100,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them
-/// gets its index rebuilt from the documents.
+/// owes a rebuild of its index from the documents ([`REINDEX_OWED`], done on opening).
 pub const REINDEX_AT: &[i64] = &[4, 6, 14, 15, 16, 17, 20];
 
 /// The `meta` key saying a rebuild of the index is owed.
