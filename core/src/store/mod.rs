@@ -308,7 +308,31 @@ fn lock_home(home: &Path) -> Result<std::fs::File> {
     Ok(f)
 }
 
+/// Waits, once per process, until SQLCipher has finished starting.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own start-up (its crypto
+/// provider, its private heap); a thread that keys a database in between is told "PRAGMA
+/// key requires a key of one or more characters" although its key is fine (CI failed so
+/// when two tests created their first stores at once; `tests/tests/first_open.rs`). The
+/// first keyed opening keys an in-memory database until that works: at once when it is the
+/// process's first use of SQLite, a few milliseconds when another thread (a sync server in
+/// the same process) started SQLite a moment before. After 5 s it gives up and the real
+/// opening reports whatever is wrong.
+fn sqlcipher_started() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        for _ in 0..1000 {
+            let keyed = Connection::open_in_memory().and_then(|c| c.execute_batch("PRAGMA key = 'start';"));
+            if keyed.is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+}
+
 fn open_db(path: &Path, key: &kdf::Key) -> Result<Connection> {
+    sqlcipher_started();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
