@@ -891,6 +891,7 @@ impl Store {
             for a in &assets {
                 index::upsert_asset(tx, a, now)?;
             }
+            crate::store::search::optimize(tx)?;
             tx.execute("DELETE FROM meta WHERE key = ?1", [crate::store::schema::REINDEX_OWED])?;
             Ok(())
         })?;

@@ -1259,13 +1259,20 @@ fn the_head_of_department_reads_last_month_and_takes_the_report_away() {
         office
             .wait_text("[data-testid=panel-behind-count]", "500 expedientes")
             .await;
-        let rows = office.driver.find_all(By::Css("[data-behind]")).await.unwrap();
-        assert_eq!(rows.len(), 500);
-        for row in rows.iter().take(20) {
-            let folio = row.attr("data-behind").await.unwrap().unwrap_or_default();
-            assert!(folio.starts_with("IT-"), "{folio} is not IT's");
-        }
+        // A hundred at a time, oldest first; the next page is the next hundred.
+        let first = behind_folios(&office).await;
+        assert_eq!(first.len(), 100);
+        assert!(first.iter().all(|f| f.starts_with("IT-")), "{first:?}");
+        office.wait_text("[data-testid=panel-behind-range]", "1–100").await;
         office.shot("13-panel-behind").await;
+        office.click("#behind-next").await;
+        office.wait_text("[data-testid=panel-behind-range]", "101–200").await;
+        let second = behind_folios(&office).await;
+        assert_eq!(second.len(), 100);
+        assert!(
+            second.iter().all(|f| f.starts_with("IT-") && !first.contains(f)),
+            "{second:?}"
+        );
         office.click("#panel-back").await;
         // Taken away: the spreadsheet, then the Informe mensual.
         let mut files = Vec::new();
@@ -1335,4 +1342,13 @@ fn the_head_of_department_reads_last_month_and_takes_the_report_away() {
     for w in json["workload"].as_array().unwrap() {
         assert!(text.contains(w["person"].as_str().unwrap()), "{text}");
     }
+}
+
+/// The folios of the list behind a Panel figure, as shown.
+async fn behind_folios(app: &App) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in app.driver.find_all(By::Css("[data-behind]")).await.unwrap() {
+        out.push(row.attr("data-behind").await.unwrap().unwrap_or_default());
+    }
+    out
 }

@@ -4,7 +4,7 @@
 use brigada_core::messages::Locale;
 use brigada_core::report::figure::Outcome;
 use brigada_core::report::tables::Cell;
-use brigada_core::report::{Figure, Period, csv, today, xlsx};
+use brigada_core::report::{Figure, Page, Period, csv, today, xlsx};
 use brigada_core::time;
 use brigada_scenarios::*;
 use chrono::Duration;
@@ -155,12 +155,9 @@ fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
     let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
     let folio = |id: &str| store.view(id).unwrap().expediente.folio;
     let folios = |f: Figure| {
-        let mut v: Vec<String> = store
-            .report_jobs(&week, &f, time::now_ms())
-            .unwrap()
-            .into_iter()
-            .map(|r| r.folio)
-            .collect();
+        let (total, rows) = store.report_jobs(&week, &f, time::now_ms(), Page::ALL).unwrap();
+        assert_eq!(total as usize, rows.len(), "{f:?}");
+        let mut v: Vec<String> = rows.into_iter().map(|r| r.folio).collect();
         v.sort();
         v
     };
@@ -169,6 +166,24 @@ fn each_figure_opens_its_expedientes_and_the_files_carry_the_same_numbers() {
         v.sort();
         v
     };
+    // The list comes in pages, oldest first, each page what the whole list has there.
+    let now = time::now_ms();
+    let (total, all) = store.report_jobs(&week, &Figure::All, now, Page::ALL).unwrap();
+    assert_eq!(total, 5);
+    assert!(
+        all.windows(2)
+            .all(|p| (p[0].created_at, &p[0].folio) <= (p[1].created_at, &p[1].folio))
+    );
+    let mut paged = Vec::new();
+    for offset in [0, 2, 4] {
+        let (n, rows) = store
+            .report_jobs(&week, &Figure::All, now, Page { offset, limit: 2 })
+            .unwrap();
+        assert_eq!(n, 5);
+        assert_eq!(rows.len(), if offset == 4 { 1 } else { 2 });
+        paged.extend(rows);
+    }
+    assert_eq!(paged, all);
     assert_eq!(folios(Figure::Closed), sorted(&[&w.p6, &w.late, &w.p4]));
     assert_eq!(folios(Figure::Open), sorted(&[&w.p3, &w.p1]));
     assert_eq!(folios(Figure::Bajas), sorted(&[&w.p4]));
@@ -385,8 +400,9 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
     };
     let listed = |store: &brigada_core::Store, f: Figure| {
         store
-            .report_jobs(&week, &f, time::now_ms())
+            .report_jobs(&week, &f, time::now_ms(), Page::ALL)
             .unwrap()
+            .1
             .into_iter()
             .map(|r| r.id)
             .collect::<Vec<_>>()
@@ -415,6 +431,8 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
     );
 
     // The conformity on the Formato: only the Dictamen's acknowledgement is missing.
+    let unsigned_then = time::now_ms();
+    std::thread::sleep(std::time::Duration::from_millis(3));
     store
         .sign(&job, "conformidad", "Dra. Laura Méndez Ruiz", strokes(), Some("7"))
         .unwrap();
@@ -427,6 +445,15 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
     let r = store.report(&week).unwrap();
     assert!(papers(&r).is_empty(), "{:?}", r.papers);
     assert!(listed(&store, Figure::Unsigned { kind: None }).is_empty());
+    // As of a moment before the signatures, the list shows what was unsigned then.
+    let then = store
+        .report_jobs(&week, &Figure::Unsigned { kind: None }, unsigned_then, Page::ALL)
+        .unwrap()
+        .1;
+    assert_eq!(
+        then.into_iter().map(|r| r.id).collect::<Vec<_>>(),
+        std::slice::from_ref(&job)
+    );
 
     // The equipment's state rewritten after both signed: both papers now say something
     // their signers did not sign, as printing them says too.
@@ -472,4 +499,67 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
     assert_eq!(sheet.rows.len(), 1);
     assert_eq!(sheet.rows[0][0], Cell::Text("Dictamen técnico".into()));
     assert_eq!(sheet.rows[0][2], Cell::Count(1));
+}
+
+/// What each job's row says of its papers, by job.
+fn paper_summaries(store: &brigada_core::Store) -> Vec<(String, Option<i64>, Option<i64>, bool)> {
+    let mut st = store
+        .conn()
+        .prepare("SELECT id, papers_from, papers_signed, papers_changed FROM job_facts ORDER BY id")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_store_from_before_the_papers_summary_migrates_to_the_same_figures() {
+    let (dir, mut store) = temp_store("Oficina 02");
+    let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
+    // One job with both papers unsigned, one with the Formato signed and then changed.
+    let unsigned = new_job(&mut store, "P4");
+    store.add_equipment(&unsigned, &brigada_core::tag::format(3)).unwrap();
+    drive(
+        &mut store,
+        &unsigned,
+        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
+    )
+    .unwrap();
+    let altered = new_job(&mut store, "P4");
+    store.add_equipment(&altered, &brigada_core::tag::format(4)).unwrap();
+    drive(
+        &mut store,
+        &altered,
+        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
+    )
+    .unwrap();
+    store
+        .sign(&altered, "conformidad", "Dra. Laura Méndez Ruiz", strokes(), Some("7"))
+        .unwrap();
+    store
+        .set_fields(&altered, &[("estado_equipo".into(), "Fuente dañada".into())])
+        .unwrap();
+    let figures = store.report(&week).unwrap().papers;
+    let written = paper_summaries(&store);
+    assert!(written.iter().all(|(_, from, _, _)| from.is_some()), "{written:?}");
+    assert!(written.iter().any(|(_, _, _, changed)| *changed), "{written:?}");
+    // The schema as version 20 left it: no summary on the job rows, the old indexes.
+    store
+        .conn()
+        .execute_batch(
+            "DROP INDEX job_facts_open; DROP INDEX job_facts_by_closed;
+             ALTER TABLE job_facts DROP COLUMN papers_from;
+             ALTER TABLE job_facts DROP COLUMN papers_signed;
+             ALTER TABLE job_facts DROP COLUMN papers_changed;
+             CREATE INDEX job_facts_open ON job_facts (created_at) WHERE closed_at IS NULL;
+             CREATE INDEX job_facts_open_or_closed ON job_facts (closed_at);
+             PRAGMA user_version = 20;",
+        )
+        .unwrap();
+    drop(store);
+    let store = brigada_core::Store::open(&dir.path().join("home"), PASS).unwrap();
+    assert_eq!(paper_summaries(&store), written);
+    assert_eq!(store.report(&week).unwrap().papers, figures);
+    assert_eq!(figures.len(), 2, "{figures:?}");
 }

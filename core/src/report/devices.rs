@@ -210,6 +210,6 @@ impl Store {
 
     /// The expedientes whose photos or signatures have not arrived here yet.
     pub fn waiting_jobs(&self) -> Result<Vec<crate::store::index::Row>> {
-        super::rows_of(self, waiting_ids(self.conn())?)
+        super::rows_of(self, waiting_ids(self.conn())?, super::Sort::Deadline)
     }
 }

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::index::{self, Filter, Row};
+use crate::store::index::{self, Filter, Row, Sort};
 use facts::{Detail, Facts};
 pub use figure::Figure;
 use figure::{AGES, Outcome, Window, people};
@@ -398,9 +398,11 @@ impl Store {
         Ok(r)
     }
 
-    /// The expedientes behind one figure of `period`, as of `as_of` (ms; the moment the
-    /// figure was worked out, [`Report::as_of`], so the list matches what was shown).
-    pub fn report_jobs(&self, period: &Period, figure: &Figure, as_of: i64) -> Result<Vec<Row>> {
+    /// One page of the expedientes behind one figure of `period`, as of `as_of` (ms; the
+    /// moment the figure was worked out, [`Report::as_of`], so the list matches what was
+    /// shown), oldest first (as in the exported list), and how many there are in all.
+    /// Pages, because a figure of a years-long archive can stand for thousands.
+    pub fn report_jobs(&self, period: &Period, figure: &Figure, as_of: i64, page: Page) -> Result<(u64, Vec<Row>)> {
         let w = Window::new(period, as_of);
         let detail = match figure {
             Figure::Material { .. } | Figure::PartsOut => Detail::Uses,
@@ -408,7 +410,33 @@ impl Store {
         };
         let f = facts::load(self.conn(), &w, period.seccion.as_deref(), detail)?;
         let ids = figure::behind(period, &f, as_of, figure);
-        rows_of(self, ids)
+        let total = ids.len() as u64;
+        let mut keyed: Vec<(i64, String, String)> = Vec::with_capacity(ids.len());
+        let known: std::collections::HashMap<&str, &facts::JobFact> =
+            f.jobs.iter().map(|j| (j.id.as_str(), j)).collect();
+        // An escalation or a material can name a job the period's facts do not hold.
+        let mut others = Vec::new();
+        for id in ids {
+            match known.get(id.as_str()) {
+                Some(j) => keyed.push((j.created_at, j.folio.clone(), id)),
+                None => others.push(id),
+            }
+        }
+        if !others.is_empty() {
+            keyed.extend(
+                rows_of(self, others, Sort::Oldest)?
+                    .into_iter()
+                    .map(|r| (r.created_at, r.folio, r.id)),
+            );
+        }
+        keyed.sort_unstable();
+        let ids: Vec<String> = keyed
+            .into_iter()
+            .skip(page.offset)
+            .take(page.limit)
+            .map(|(_, _, id)| id)
+            .collect();
+        Ok((total, rows_of(self, ids, Sort::Oldest)?))
     }
 
     /// The figures of `period` and its tables (the exported files), from one reading.
@@ -430,7 +458,7 @@ impl Store {
         let ids = figure::behind(period, &f, now, &Figure::All);
         let facts: std::collections::HashMap<&str, &facts::JobFact> =
             f.jobs.iter().map(|j| (j.id.as_str(), j)).collect();
-        let mut lines: Vec<JobLine> = rows_of(self, ids)?
+        let mut lines: Vec<JobLine> = rows_of(self, ids, Sort::Oldest)?
             .into_iter()
             .map(|row| {
                 let fact = facts.get(row.id.as_str());
@@ -454,13 +482,29 @@ pub struct JobLine {
     pub closed_at: Option<i64>,
 }
 
-fn rows_of(store: &Store, ids: Vec<String>) -> Result<Vec<Row>> {
+/// Which rows of a list, by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Page {
+    /// Every row (a test's, or a file's).
+    pub const ALL: Page = Page {
+        offset: 0,
+        limit: usize::MAX,
+    };
+}
+
+fn rows_of(store: &Store, ids: Vec<String>, sort: Sort) -> Result<Vec<Row>> {
     let limit = u32::try_from(ids.len()).unwrap_or(u32::MAX);
     index::list(
         store.conn(),
         &Filter {
             ids: Some(ids),
             limit: Some(limit),
+            sort,
             ..Filter::default()
         },
     )

@@ -17,6 +17,7 @@ use automerge::Automerge;
 use rusqlite::{Connection, params};
 use sha2::{Digest, Sha256};
 
+use super::facts::JobFact;
 use super::figure::Window;
 use crate::error::Result;
 use crate::forms::{ALL_KINDS, at_heads, content, signatures_for};
@@ -78,8 +79,12 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Res
     conn.execute("DELETE FROM signed_bodies WHERE expediente_id = ?1", [&e.id])?;
     conn.execute("DELETE FROM paper_facts WHERE expediente_id = ?1", [&e.id])?;
     let Ok(proc) = procedure::get(&e.procedure_id, e.procedure_version) else {
-        return Ok(());
+        return summarise(conn, &e.id, None, None, false);
     };
+    // What the job's row says of its papers (see `facts::MIGRATION_3`).
+    let mut first_issued: Option<i64> = None;
+    let mut all_signed: Option<Option<i64>> = None;
+    let mut any_changed = false;
     // Papers sealed by one signature share its version: the history is forked once.
     let mut versions: HashMap<String, Option<Expediente>> = HashMap::new();
     for kind in ALL_KINDS {
@@ -136,7 +141,23 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Res
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![e.id, slug, issued_at, complete_at, changed],
         )?;
+        first_issued = Some(first_issued.map_or(issued_at, |f| f.min(issued_at)));
+        all_signed = Some(match (all_signed, complete_at) {
+            (Some(None), _) | (_, None) => None,
+            (Some(Some(a)), Some(c)) => Some(a.max(c)),
+            (None, Some(c)) => Some(c),
+        });
+        any_changed |= changed == Some(true);
     }
+    summarise(conn, &e.id, first_issued, all_signed.flatten(), any_changed)
+}
+
+/// Write what job `id`'s row says of its papers (see `facts::MIGRATION_3`).
+fn summarise(conn: &Connection, id: &str, from: Option<i64>, signed: Option<i64>, changed: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE job_facts SET papers_from = ?2, papers_signed = ?3, papers_changed = ?4 WHERE id = ?1",
+        params![id, from, signed, changed],
+    )?;
     Ok(())
 }
 
@@ -147,19 +168,30 @@ pub fn forget_all(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// The documents of the expedientes that `job_facts` would load for window `w` that lacked
-/// a signature at its cutoff or changed after signing ([`Window::unsigned`],
-/// [`Window::altered`]): the others count in no figure.
-pub fn load(conn: &Connection, w: &Window, seccion: Option<&str>) -> Result<Vec<PaperFact>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT p.expediente_id, p.kind, p.issued_at, p.complete_at, p.changed FROM paper_facts p
-         WHERE p.expediente_id IN ({})
-           AND (p.changed = 1 OR (p.issued_at < ?4 AND (p.complete_at IS NULL OR p.complete_at >= ?4)))
+/// The documents of `jobs` (a period's, from [`super::facts::load`]) that lacked a signature
+/// at window `w`'s cutoff or changed after signing ([`Window::unsigned`],
+/// [`Window::altered`]): the others count in no figure. Only the jobs whose row says one
+/// of theirs can be either are looked up ([`JobFact::papers_matter`]).
+pub fn load(conn: &Connection, w: &Window, jobs: &[JobFact]) -> Result<Vec<PaperFact>> {
+    let mut ids: Vec<&str> = jobs
+        .iter()
+        .filter(|j| j.papers_matter(w.cutoff))
+        .map(|j| j.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.expediente_id, p.kind, p.issued_at, p.complete_at, p.changed
+         FROM json_each(?1) j JOIN paper_facts p ON p.expediente_id = j.value
+         WHERE p.changed = 1 OR (p.issued_at < ?2 AND (p.complete_at IS NULL OR p.complete_at >= ?2))
          ORDER BY p.expediente_id, p.kind",
-        super::facts::period_jobs("id")
-    ))?;
+    )?;
+    let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
     let rows = stmt
-        .query_map(params![w.end, w.start, seccion, w.cutoff], |r| {
+        .query_map(params![ids, w.cutoff], |r| {
             Ok(PaperFact {
                 expediente_id: r.get(0)?,
                 kind: r.get(1)?,

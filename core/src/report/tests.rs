@@ -29,6 +29,9 @@ fn job(id: &str, procedure: &str, state: &str, created: i64, closed: Option<i64>
         closed_at: closed,
         assignees: who.iter().map(|s| (*s).to_owned()).collect(),
         baja: procedure == "P4" && closed.is_some(),
+        papers_from: None,
+        papers_signed: None,
+        papers_changed: false,
     }
 }
 

@@ -97,6 +97,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::materials::MIGRATION,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::facts::MIGRATION_3,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them

@@ -107,6 +107,15 @@ pub fn fts_query(words: &[String]) -> String {
         .join(" AND ")
 }
 
+/// Merge the search index into one segment. A rebuild writes every row, leaving the index
+/// in many segments that every search reads in turn (counting a word in most of 100,000
+/// expedientes took 8 ms before, 3.8 ms after; FTS5's own merging keeps day-to-day writes
+/// in few segments).
+pub fn optimize(conn: &Connection) -> Result<()> {
+    conn.execute("INSERT INTO expedientes_fts (expedientes_fts) VALUES ('optimize')", [])?;
+    Ok(())
+}
+
 /// Keep the folded text of the expediente at `rowid` (of `expedientes`) and its index entry.
 pub fn upsert(conn: &Connection, rowid: i64, folio: &str, body: &str) -> Result<()> {
     use rusqlite::OptionalExtension;

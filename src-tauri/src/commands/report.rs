@@ -12,6 +12,7 @@ use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
+use crate::commands::archive::ArchivePage;
 use crate::commands::papers::{plain_name, print_dir, save_file};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::state::AppState;
@@ -29,8 +30,10 @@ pub fn report(
     state.with(|s| Ok(s.report(&period)?))
 }
 
-/// The expedientes one figure of the period counts (a figure of the Panel, tapped), as of
-/// `as_of` (ms: the report's own moment, so the list matches the figure shown).
+/// One page (from 0) of the expedientes one figure of the period counts (a figure of the
+/// Panel, tapped), as of `as_of` (ms: the report's own moment, so the list matches the
+/// figure shown), and how many there are.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command(async)]
 pub fn report_jobs(
     state: State<'_, AppState>,
@@ -39,9 +42,19 @@ pub fn report_jobs(
     seccion: Option<String>,
     figure: Figure,
     as_of: i64,
-) -> Result<Vec<Row>> {
+    page: u32,
+    per_page: u32,
+) -> Result<ArchivePage> {
     let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
-    state.with(|s| Ok(s.report_jobs(&period, &figure, as_of)?))
+    let per_page = per_page.clamp(1, 500) as usize;
+    let page = report::Page {
+        offset: (page as usize).saturating_mul(per_page),
+        limit: per_page,
+    };
+    state.with(|s| {
+        let (total, rows) = s.report_jobs(&period, &figure, as_of, page)?;
+        Ok(ArchivePage { rows, total })
+    })
 }
 
 /// The devices as the office knows them since its last sync: each tablet's last sync,

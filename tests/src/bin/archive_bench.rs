@@ -148,11 +148,12 @@ fn at_size(n: usize, keep: Option<&PathBuf>) -> Result<Size> {
     })?;
     measure(
         &mut rows,
-        "list behind a figure (open at the end of one month)",
-        10,
+        "list behind a figure (open at the end of one month), first page of 100",
+        40,
         |_| {
+            let page = brigada_core::report::Page { offset: 0, limit: 100 };
             store
-                .report_jobs(&month, &Figure::Open, brigada_core::time::now_ms())
+                .report_jobs(&month, &Figure::Open, brigada_core::time::now_ms(), page)
                 .map(|_| ())
                 .map_err(Into::into)
         },

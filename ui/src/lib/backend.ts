@@ -125,9 +125,17 @@ export const backend = {
   /** The office's figures for a period (days YYYY-MM-DD, both included; default this month). */
   report: (from: string | null, to: string | null, seccion: string | null) =>
     call<Report>("report", { from, to, seccion }),
-  /** The expedientes one figure of that period counts, as of when the figure was worked out. */
-  reportJobs: (from: string | null, to: string | null, seccion: string | null, figure: Figure, asOf: number) =>
-    call<Row[]>("report_jobs", { from, to, seccion, figure, asOf }),
+  /** A page (from 0) of the expedientes one figure of that period counts, as of when the
+   * figure was worked out, oldest first, and how many there are. */
+  reportJobs: (
+    from: string | null,
+    to: string | null,
+    seccion: string | null,
+    figure: Figure,
+    asOf: number,
+    page: number,
+    perPage: number,
+  ) => call<ArchivePage>("report_jobs", { from, to, seccion, figure, asOf, page, perPage }),
   /** The period's report saved as xlsx, pdf (Informe mensual) or csv (a folder of files). */
   exportReport: (from: string | null, to: string | null, seccion: string | null, format: "xlsx" | "pdf" | "csv") =>
     call<Exported>("export_report", { from, to, seccion, format }),
