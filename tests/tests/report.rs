@@ -386,6 +386,21 @@ fn the_archive_filters_sorts_and_pages_and_counts_every_page() {
     assert_eq!(folios(&closed), expected);
 }
 
+/// A decommission of the asset tagged `tag` up to handing over the Dictamen: step 2 issued
+/// the Formato de servicio a equipo, 2A the Dictamen técnico; the requester signs both at
+/// step 7.
+fn decommission_to_handover(store: &mut brigada_core::Store, tag: u32) -> String {
+    let job = new_job(store, "P4");
+    store.add_equipment(&job, &brigada_core::tag::format(tag)).unwrap();
+    drive(
+        store,
+        &job,
+        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
+    )
+    .unwrap();
+    job
+}
+
 #[test]
 fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_counted() {
     use brigada_core::procedure::DocumentKind;
@@ -407,16 +422,7 @@ fn papers_issued_without_their_signatures_and_papers_changed_after_signing_are_c
             .map(|r| r.id)
             .collect::<Vec<_>>()
     };
-    // A decommission up to handing over the Dictamen: step 2 issued the Formato de servicio
-    // a equipo, 2A the Dictamen técnico; the requester signs both at step 7.
-    let job = new_job(&mut store, "P4");
-    store.add_equipment(&job, &brigada_core::tag::format(3)).unwrap();
-    drive(
-        &mut store,
-        &job,
-        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
-    )
-    .unwrap();
+    let job = decommission_to_handover(&mut store, 3);
     let r = store.report(&week).unwrap();
     assert_eq!(
         papers(&r),
@@ -518,22 +524,8 @@ fn a_store_from_before_the_papers_summary_migrates_to_the_same_figures() {
     let (dir, mut store) = temp_store("Oficina 02");
     let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
     // One job with both papers unsigned, one with the Formato signed and then changed.
-    let unsigned = new_job(&mut store, "P4");
-    store.add_equipment(&unsigned, &brigada_core::tag::format(3)).unwrap();
-    drive(
-        &mut store,
-        &unsigned,
-        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
-    )
-    .unwrap();
-    let altered = new_job(&mut store, "P4");
-    store.add_equipment(&altered, &brigada_core::tag::format(4)).unwrap();
-    drive(
-        &mut store,
-        &altered,
-        &[("1", None), ("2", Some("no")), ("2A", None), ("6", None)],
-    )
-    .unwrap();
+    let _unsigned = decommission_to_handover(&mut store, 3);
+    let altered = decommission_to_handover(&mut store, 4);
     store
         .sign(&altered, "conformidad", "Dra. Laura Méndez Ruiz", strokes(), Some("7"))
         .unwrap();
