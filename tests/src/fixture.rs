@@ -198,6 +198,13 @@ fn one_job(author: &doc::Author, job: &Job<'_>) -> Result<(brigada_core::model::
         Progress::Steps(depth) => &open_steps[..depth],
         Progress::Finished { .. } => every_step,
     };
+    // The coordination comment, written when the job was opened (before any signature).
+    e.comments.push(Comment {
+        id: format!("c{n}"),
+        text: "Se coordinó con el área".into(),
+        stamp: stamp.clone(),
+    });
+    doc::write(&mut d, &e, author, "comentario", at + 1)?;
     for (i, (s, a)) in steps.iter().enumerate() {
         let k = i + 1;
         let when = step_at(k as i64);
@@ -228,6 +235,8 @@ fn one_job(author: &doc::Author, job: &Job<'_>) -> Result<(brigada_core::model::
             doc::write(&mut d, &e, author, "editar", when)?;
             e.signatures.push(signature(n, "7", &d, stamp_at(when)));
         }
+        // The step is recorded once its signature is taken, a moment later (as on the tablet).
+        let recorded = if finished && *s == "7" { when + 60_000 } else { when };
         e.log.push(LogEntry {
             id: format!("l{n}-{k}"),
             step: (*s).into(),
@@ -235,7 +244,7 @@ fn one_job(author: &doc::Author, job: &Job<'_>) -> Result<(brigada_core::model::
             answer: a.map(str::to_owned),
             note: Some("sin novedad".into()),
             supersedes: vec![],
-            stamp: stamp_at(when),
+            stamp: stamp_at(recorded),
         });
         doc::write(&mut d, &e, author, "paso", when)?;
     }
@@ -245,12 +254,15 @@ fn one_job(author: &doc::Author, job: &Job<'_>) -> Result<(brigada_core::model::
         e.signatures.push(signature(n, "8", &d, stamp.clone()));
         doc::write(&mut d, &e, author, "firma", at + 51)?;
     }
-    e.comments.push(Comment {
-        id: format!("c{n}"),
-        text: "Se coordinó con el área".into(),
-        stamp,
-    });
-    doc::write(&mut d, &e, author, "comentario", at + 52)?;
+    // One finished job in two hundred has its route corrected after the signature: the
+    // Formato counts as changed after signing (an alarm the office reviews; rare).
+    if finished && n % 200 == 0 {
+        e.fields.insert(
+            "trayectoria".into(),
+            "Por ducto desde el site (corregida después de firmar)".into(),
+        );
+        doc::write(&mut d, &e, author, "editar", step_at(steps.len() as i64 + 1))?;
+    }
     Ok((e, d))
 }
 

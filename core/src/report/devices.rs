@@ -4,8 +4,9 @@
 //! that expedientes here refer to but whose files have not arrived — by the device that
 //! took them, so the office knows whom to call. A file is "waiting" on the office device
 //! after it synced: what it still lacks then, the server lacks too. Which device took each
-//! photo and signature is kept beside the index (`file_facts`), so the count is one query,
-//! not a read of every expediente.
+//! photo and signature, and whether its file is here, is kept beside the index
+//! (`file_facts`), so the count is one query over the files still missing, not a read of
+//! every expediente.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,22 @@ CREATE TABLE file_facts (
 CREATE INDEX file_facts_by_hash ON file_facts (hash);
 ";
 
+/// Whether each file is here, kept on its row: the count of files yet to arrive reads only
+/// those (a partial index), instead of looking every photo and signature of the archive
+/// up among the blobs (200,000 look-ups, 250 ms at 100,000 expedientes). Triggers on
+/// `blobs` keep it true whichever way a file arrives or goes.
+pub const MIGRATION_2: &str = "
+ALTER TABLE file_facts ADD COLUMN arrived INTEGER NOT NULL DEFAULT 0;
+UPDATE file_facts SET arrived = EXISTS (SELECT 1 FROM blobs b WHERE b.hash = file_facts.hash);
+CREATE INDEX file_facts_waiting ON file_facts (device, expediente_id) WHERE arrived = 0;
+CREATE TRIGGER blob_arrived AFTER INSERT ON blobs BEGIN
+    UPDATE file_facts SET arrived = 1 WHERE hash = NEW.hash;
+END;
+CREATE TRIGGER blob_gone AFTER DELETE ON blobs BEGIN
+    UPDATE file_facts SET arrived = 0 WHERE hash = OLD.hash;
+END;
+";
+
 /// Rewrite which device took each photo and signature of one expediente (called by the
 /// index's upsert). One file per photo (not its thumbnail) and per signature (its image);
 /// the request's photo counts for the device that opened the expediente.
@@ -53,8 +70,10 @@ pub fn upsert_files(conn: &Connection, e: &Expediente) -> Result<()> {
                 .map(|s| (s.image_blob.as_str(), s.stamp.device.as_str())),
         )
         .chain(e.solicitud.foto.as_deref().map(|f| (f, e.created_device.as_str())));
-    let mut stmt =
-        conn.prepare_cached("INSERT OR IGNORE INTO file_facts (expediente_id, hash, device) VALUES (?1, ?2, ?3)")?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO file_facts (expediente_id, hash, device, arrived)
+         VALUES (?1, ?2, ?3, EXISTS (SELECT 1 FROM blobs WHERE hash = ?2))",
+    )?;
     for (hash, device) in files {
         stmt.execute(params![e.id, hash, device])?;
     }
@@ -128,10 +147,7 @@ pub struct Devices {
 
 /// Photos and signatures whose files are not here, by the device code that took them.
 fn waiting_by_device(conn: &Connection) -> Result<BTreeMap<String, usize>> {
-    let mut s = conn.prepare_cached(
-        "SELECT f.device, count(*) FROM file_facts f
-         WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = f.hash) GROUP BY f.device",
-    )?;
+    let mut s = conn.prepare_cached("SELECT device, count(*) FROM file_facts WHERE arrived = 0 GROUP BY device")?;
     let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out = BTreeMap::new();
     for row in rows {
@@ -143,10 +159,8 @@ fn waiting_by_device(conn: &Connection) -> Result<BTreeMap<String, usize>> {
 
 /// The expedientes here with a photo or signature whose file is not here yet.
 pub fn waiting_ids(conn: &Connection) -> Result<Vec<String>> {
-    let mut s = conn.prepare_cached(
-        "SELECT DISTINCT f.expediente_id FROM file_facts f
-         WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = f.hash) ORDER BY f.expediente_id",
-    )?;
+    let mut s =
+        conn.prepare_cached("SELECT DISTINCT expediente_id FROM file_facts WHERE arrived = 0 ORDER BY expediente_id")?;
     Ok(s.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -101,6 +101,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::facts::MIGRATION_3,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::devices::MIGRATION_2,
+    },
 ];
 
 /// Versions that add materialised index tables: a database migrated across one of them

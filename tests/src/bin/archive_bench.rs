@@ -143,6 +143,10 @@ fn at_size(n: usize, keep: Option<&PathBuf>) -> Result<Size> {
     measure(&mut rows, "Panel figures, one month", 30, |_| {
         store.report(&month).map(|_| ()).map_err(Into::into)
     })?;
+    let year = Period::typed(Some("2025-12-01"), Some("2026-11-30"), None)?;
+    measure(&mut rows, "Panel figures, one year", 20, |_| {
+        store.report(&year).map(|_| ()).map_err(Into::into)
+    })?;
     measure(&mut rows, "Panel figures, the whole archive", 10, |_| {
         store.report(&everything).map(|_| ()).map_err(Into::into)
     })?;
