@@ -24,7 +24,8 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| msg!("file.cannot_write", path = path.display().to_string()))
 }
 
-fn progress_printer(out: &Out, what: Message) -> impl FnMut(usize, usize) {
+/// Prints `what: done of total` on one line of stderr, at most four times a second.
+pub(crate) fn progress_printer(out: &Out, what: Message) -> impl FnMut(usize, usize) {
     let quiet = out.json;
     let mut last = std::time::Instant::now();
     move |done, total| {

@@ -109,7 +109,9 @@ pub fn run(cli: Cli) -> Result<()> {
             .to_string()
         });
     }
-    let mut store = Store::open(&home, &passphrase(false)?)?;
+    // The first opening after an update may rebuild the index: minutes for years of jobs.
+    let mut rebuilding = papers::progress_printer(&out, msg!("cli.rebuilding"));
+    let mut store = Store::open_with(&home, &passphrase(false)?, &mut |r| rebuilding(r.done, r.total))?;
     match cli.command {
         Command::New {
             procedure,

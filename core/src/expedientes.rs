@@ -862,6 +862,12 @@ impl Store {
 
     /// Rebuild the index from the documents (after a migration that adds index tables).
     pub fn reindex(&mut self) -> Result<usize> {
+        self.reindex_with(&mut |_| {})
+    }
+
+    /// [`Store::reindex`], telling `progress` how far it is (at its start, every 250
+    /// expedientes, and at its end).
+    pub fn reindex_with(&mut self, progress: &mut dyn FnMut(crate::store::Rebuilding)) -> Result<usize> {
         let ids = documents::ids(self.conn(), DocKind::Expediente)?;
         let asset_ids = documents::ids(self.conn(), DocKind::Asset)?;
         let now = time::now_ms();
@@ -873,9 +879,14 @@ impl Store {
             }
         }
         // One document in memory at a time: the archive may hold a hundred thousand.
+        let total = ids.len();
+        progress(crate::store::Rebuilding { done: 0, total });
         self.write(|tx| {
             crate::report::papers::forget_all(tx)?;
-            for id in &ids {
+            for (done, id) in ids.iter().enumerate() {
+                if done > 0 && done % 250 == 0 {
+                    progress(crate::store::Rebuilding { done, total });
+                }
                 let Some(d) = documents::load(tx, id)? else { continue };
                 let exp: Expediente = doc::read(id, &d)?;
                 let proc = procedure::get(&exp.procedure_id, exp.procedure_version)?;
@@ -895,6 +906,7 @@ impl Store {
             tx.execute("DELETE FROM meta WHERE key = ?1", [crate::store::schema::REINDEX_OWED])?;
             Ok(())
         })?;
+        progress(crate::store::Rebuilding { done: total, total });
         Ok(n)
     }
 }

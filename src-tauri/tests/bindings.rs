@@ -25,6 +25,7 @@ use brigada_core::procedure::Procedure;
 use brigada_core::report::devices::Devices;
 use brigada_core::report::{Figure, Report};
 use brigada_core::scan::Scanned;
+use brigada_core::store::Rebuilding;
 use brigada_core::store::index::Sort;
 use brigada_core::store::index::{AssetRow, ComponentRow, Row};
 use brigada_core::sync::{Progress, Summary};
@@ -53,6 +54,7 @@ fn export(dir: &Path) {
         HistoryEntry,
         FormInfo,
         Progress,
+        Rebuilding,
         Summary,
         Scanned,
         CameraEvent,

@@ -144,7 +144,10 @@ fn an_old_schema_fixture_migrates_and_its_index_is_rebuilt() {
         .unwrap();
     brigada_core::store::meta::put(store.conn(), schema::REINDEX_OWED, b"1").unwrap();
     drop(store);
-    let mut store = Store::open(&home, PASS).unwrap();
+    // The rebuild tells how far it is (the app's unlock screen and the CLI show it).
+    let mut heard = Vec::new();
+    let mut store = Store::open_with(&home, PASS, &mut |r| heard.push((r.done, r.total))).unwrap();
+    assert_eq!(heard, [(0, 1), (1, 1)]);
     assert_eq!(store.list(&Default::default()).unwrap().len(), 1, "rebuilt");
     assert!(owed(&store).is_none());
     let found = store.list(&brigada_core::store::index::Filter {

@@ -164,12 +164,23 @@ impl Store {
     }
 
     pub fn open(home: &Path, passphrase: &str) -> Result<Store> {
-        Self::open_upto(home, passphrase, schema::MIGRATIONS.len())
+        Self::open_with(home, passphrase, &mut |_| {})
+    }
+
+    /// Open, telling `progress` how a rebuild of the index goes when an update owes one
+    /// (the first opening after it: minutes for an archive of years, so the app and the
+    /// CLI show it).
+    pub fn open_with(home: &Path, passphrase: &str, progress: &mut dyn FnMut(Rebuilding)) -> Result<Store> {
+        Self::open_inner(home, passphrase, schema::MIGRATIONS.len(), progress)
     }
 
     /// Open, migrating only up to `upto` migrations (for migration tests).
     #[doc(hidden)]
     pub fn open_upto(home: &Path, passphrase: &str, upto: usize) -> Result<Store> {
+        Self::open_inner(home, passphrase, upto, &mut |_| {})
+    }
+
+    fn open_inner(home: &Path, passphrase: &str, upto: usize, progress: &mut dyn FnMut(Rebuilding)) -> Result<Store> {
         let device = read_device(home)?;
         let key = kdf::derive(passphrase, &device.kdf)?;
         if kdf::verifier(&key) != device.key_verifier {
@@ -195,7 +206,7 @@ impl Store {
         let mut store = Store::assemble(conn, lock, home, device, signing_key);
         // A migration across `REINDEX_AT` said so in its own transaction.
         if meta::get(store.conn(), schema::REINDEX_OWED)?.is_some() {
-            store.reindex()?;
+            store.reindex_with(progress)?;
         }
         Ok(store)
     }
@@ -329,6 +340,14 @@ fn sqlcipher_started() {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
     });
+}
+
+/// How far a rebuild of the index is: expedientes done of all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Rebuilding {
+    pub done: usize,
+    pub total: usize,
 }
 
 fn open_db(path: &Path, key: &kdf::Key) -> Result<Connection> {

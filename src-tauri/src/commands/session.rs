@@ -1,10 +1,11 @@
 //! First run, unlock and lock.
 
 use brigada_core::Store;
-use brigada_core::store::InitOptions;
 use brigada_core::store::kdf::KdfParams;
+use brigada_core::store::{InitOptions, Rebuilding};
 use serde::Serialize;
 use tauri::State;
+use tauri::ipc::Channel;
 use ts_rs::TS;
 
 use crate::error::Result;
@@ -76,9 +77,14 @@ pub fn init_device(
     Ok(session)
 }
 
+/// Open the store. The first opening after an update may rebuild the index (minutes for
+/// years of jobs): `on_progress` hears how far it is.
 #[tauri::command(async)]
-pub fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<Session> {
-    let store = Store::open(&state.home, &passphrase)?;
+pub fn unlock(state: State<'_, AppState>, passphrase: String, on_progress: Channel<Rebuilding>) -> Result<Session> {
+    let store = Store::open_with(&state.home, &passphrase, &mut |r| {
+        // The screen only shows it; a closed window does not stop the rebuild.
+        let _ = on_progress.send(r);
+    })?;
     let session = session_of(&store)?;
     state.set(Some(store));
     Ok(session)

@@ -27,6 +27,7 @@ import type { Report } from "./bindings/Report";
 import type { Devices } from "./bindings/Devices";
 import type { Figure } from "./bindings/Figure";
 import type { ArchivePage } from "./bindings/ArchivePage";
+import type { Rebuilding } from "./bindings/Rebuilding";
 import type { ArchiveQuery } from "./bindings/ArchiveQuery";
 import type { Exported } from "./bindings/Exported";
 import type { Row } from "./bindings/Row";
@@ -59,7 +60,13 @@ export const backend = {
   appStatus: () => call<AppStatus>("app_status"),
   initDevice: (deviceName: string, person: string, seccion: string | null, passphrase: string) =>
     call<Session>("init_device", { deviceName, person, seccion, passphrase }),
-  unlock: (passphrase: string) => call<Session>("unlock", { passphrase }),
+  /** Open the store; `onProgress` hears how a rebuild of the index goes (the first
+   * opening after an update that owes one). */
+  unlock: (passphrase: string, onProgress: (r: Rebuilding) => void = () => {}) => {
+    const channel = new Channel<Rebuilding>();
+    channel.onmessage = onProgress;
+    return call<Session>("unlock", { passphrase, onProgress: channel });
+  },
   lock: () => call<void>("lock"),
   setLocale: (locale: "es-MX" | "en") => call<void>("set_locale", { locale }),
   procedures: () => call<Procedure[]>("procedures"),

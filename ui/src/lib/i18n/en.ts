@@ -96,6 +96,7 @@ export const en: Record<Key, string> = {
   "unlock.title": "Unlock Brigada",
   "unlock.passphrase": "Passphrase or PIN",
   "unlock.submit": "Unlock",
+  "unlock.rebuilding": "Rebuilding the archive's index after the update (this time only): {done} of {total} jobs…",
   "setup.title": "Set up this device",
   "setup.device": "Device name",
   "setup.person": "Name of the person using it",

@@ -94,6 +94,7 @@ export const es = {
   "unlock.title": "Desbloquear Brigada",
   "unlock.passphrase": "Contraseña o PIN",
   "unlock.submit": "Desbloquear",
+  "unlock.rebuilding": "Actualizando el índice del archivo tras la actualización (solo esta vez): {done} de {total} expedientes…",
   "setup.title": "Preparar este dispositivo",
   "setup.device": "Nombre del dispositivo",
   "setup.person": "Nombre de quien lo usa",
