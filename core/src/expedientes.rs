@@ -866,7 +866,7 @@ impl Store {
     }
 
     /// [`Store::reindex`], telling `progress` how far it is (at its start, every 250
-    /// expedientes, and at its end).
+    /// expedientes, and once all are read); nothing when there are none.
     pub fn reindex_with(&mut self, progress: &mut dyn FnMut(crate::store::Rebuilding)) -> Result<usize> {
         let ids = documents::ids(self.conn(), DocKind::Expediente)?;
         let asset_ids = documents::ids(self.conn(), DocKind::Asset)?;
@@ -880,12 +880,17 @@ impl Store {
         }
         // One document in memory at a time: the archive may hold a hundred thousand.
         let total = ids.len();
-        progress(crate::store::Rebuilding { done: 0, total });
+        let mut tell = |done: usize| {
+            if total > 0 {
+                progress(crate::store::Rebuilding { done, total });
+            }
+        };
+        tell(0);
         self.write(|tx| {
             crate::report::papers::forget_all(tx)?;
             for (done, id) in ids.iter().enumerate() {
                 if done > 0 && done % 250 == 0 {
-                    progress(crate::store::Rebuilding { done, total });
+                    tell(done);
                 }
                 let Some(d) = documents::load(tx, id)? else { continue };
                 let exp: Expediente = doc::read(id, &d)?;
@@ -902,11 +907,13 @@ impl Store {
             for a in &assets {
                 index::upsert_asset(tx, a, now)?;
             }
+            // Every expediente read; what is left (merging the search index, committing)
+            // shows as done while the screen still says it is working.
+            tell(total);
             crate::store::search::optimize(tx)?;
             tx.execute("DELETE FROM meta WHERE key = ?1", [crate::store::schema::REINDEX_OWED])?;
             Ok(())
         })?;
-        progress(crate::store::Rebuilding { done: total, total });
         Ok(n)
     }
 }

@@ -520,7 +520,7 @@ fn paper_summaries(store: &brigada_core::Store) -> Vec<(String, Option<i64>, Opt
 }
 
 #[test]
-fn a_store_from_before_the_papers_summary_migrates_to_the_same_figures() {
+fn a_store_from_before_the_papers_and_files_summaries_migrates_to_the_same_figures() {
     let (dir, mut store) = temp_store("Oficina 02");
     let week = Period::new(today() - Duration::days(7), today(), None).unwrap();
     // One job with both papers unsigned, one with the Formato signed and then changed.
@@ -533,14 +533,28 @@ fn a_store_from_before_the_papers_summary_migrates_to_the_same_figures() {
         .set_fields(&altered, &[("estado_equipo".into(), "Fuente dañada".into())])
         .unwrap();
     let figures = store.report(&week).unwrap().papers;
+    // Signed here, every file is here; one taken out counts as yet to arrive.
+    assert_eq!(store.devices_status(time::now_ms()).unwrap().waiting, 0);
+    store
+        .conn()
+        .execute(
+            "DELETE FROM blobs WHERE hash = (SELECT hash FROM file_facts LIMIT 1)",
+            [],
+        )
+        .unwrap();
+    let waiting = store.devices_status(time::now_ms()).unwrap().waiting;
+    assert_eq!(waiting, 1);
     let written = paper_summaries(&store);
     assert!(written.iter().all(|(_, from, _, _)| from.is_some()), "{written:?}");
     assert!(written.iter().any(|(_, _, _, changed)| *changed), "{written:?}");
-    // The schema as version 20 left it: no summary on the job rows, the old indexes.
+    // The schema as version 20 left it: no summary on the job rows, the old indexes, no
+    // arrival flag on the files.
     store
         .conn()
         .execute_batch(
-            "DROP INDEX job_facts_open; DROP INDEX job_facts_by_closed;
+            "DROP TRIGGER blob_arrived; DROP TRIGGER blob_gone; DROP INDEX file_facts_waiting;
+             ALTER TABLE file_facts DROP COLUMN arrived;
+             DROP INDEX job_facts_open; DROP INDEX job_facts_by_closed;
              ALTER TABLE job_facts DROP COLUMN papers_from;
              ALTER TABLE job_facts DROP COLUMN papers_signed;
              ALTER TABLE job_facts DROP COLUMN papers_changed;
@@ -553,5 +567,6 @@ fn a_store_from_before_the_papers_summary_migrates_to_the_same_figures() {
     let store = brigada_core::Store::open(&dir.path().join("home"), PASS).unwrap();
     assert_eq!(paper_summaries(&store), written);
     assert_eq!(store.report(&week).unwrap().papers, figures);
+    assert_eq!(store.devices_status(time::now_ms()).unwrap().waiting, waiting);
     assert_eq!(figures.len(), 2, "{figures:?}");
 }

@@ -410,7 +410,6 @@ impl Store {
         };
         let f = facts::load(self.conn(), &w, period.seccion.as_deref(), detail)?;
         let ids = figure::behind(period, &f, as_of, figure);
-        let total = ids.len() as u64;
         let mut keyed: Vec<(i64, String, String)> = Vec::with_capacity(ids.len());
         let known: std::collections::HashMap<&str, &facts::JobFact> =
             f.jobs.iter().map(|j| (j.id.as_str(), j)).collect();
@@ -430,6 +429,8 @@ impl Store {
             );
         }
         keyed.sort_unstable();
+        // What can be listed (a job held aside has no row to show).
+        let total = keyed.len() as u64;
         let ids: Vec<String> = keyed
             .into_iter()
             .skip(page.offset)
