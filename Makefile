@@ -41,10 +41,13 @@ test: ui linted
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
 	scripts/deb.sh --tested
+	scripts/deb-sync.sh --tested
 
-## deb: the installable package for Debian/Ubuntu, checked (contents, dependencies, runs).
+## deb: the installable packages for Debian/Ubuntu, checked (contents, dependencies, runs):
+## the app with its CLI, and the sync server as a systemd service.
 deb: ui
 	scripts/deb.sh
+	scripts/deb-sync.sh
 
 ## fuzz: coverage-guided fuzzing, each cargo-fuzz target for FUZZ_SECONDS (default 60),
 ## from the kept corpus; `scripts/fuzz.sh --keep` then minimises what it found into

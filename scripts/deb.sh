@@ -24,9 +24,25 @@ else
     npx --prefix ui tauri build --bundles deb
 fi
 deb=$(ls -t "$bundle"/*.deb | head -1)
+# The CLI (`brigada`) is installed with the app: the package gets it beside the app.
+if [ "${1:-}" = "--tested" ]; then
+  cli=$target/debug/brigada
+else
+  CARGO_TARGET_DIR=$target CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_STRIP=true \
+    cargo build --release --locked -p brigada-cli
+  cli=$target/release/brigada
+fi
+[ -x "$cli" ] || { echo "deb: build the CLI first (make test does)" >&2; exit 1; }
+repack=$(mktemp -d)
+dpkg-deb -R "$deb" "$repack/pkg"
+install -D -m 0755 "$cli" "$repack/pkg/usr/bin/brigada"
+sed -i "s/^Installed-Size: .*/Installed-Size: $(du -sk --exclude=DEBIAN "$repack/pkg" | cut -f1)/" "$repack/pkg/DEBIAN/control"
+(cd "$repack/pkg" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) >"$repack/pkg/DEBIAN/md5sums"
+dpkg-deb --root-owner-group --build "$repack/pkg" "$deb" >/dev/null
+rm -rf "$repack"
 echo "deb: $deb ($(du -h "$deb" | cut -f1))"
 contents=$(dpkg-deb -c "$deb")
-for f in usr/bin/brigada-app usr/share/applications/Brigada.desktop; do
+for f in usr/bin/brigada-app usr/bin/brigada usr/share/applications/Brigada.desktop; do
   grep -Eq " (\./)?$f\$" <<<"$contents" || { echo "deb: $f is missing from the package" >&2; exit 1; }
 done
 depends=$(dpkg-deb -f "$deb" Depends)
@@ -40,4 +56,7 @@ dpkg-deb -x "$deb" "$root"
 answer=$(python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<II",30,30)+b"\xff"*900)' \
   | "$root/usr/bin/brigada-app" --qr-worker)
 grep -q '"not_found"' <<<"$answer" || { echo "deb: the packaged program did not answer: $answer" >&2; exit 1; }
-echo "deb: contents, dependencies ($depends) and the packaged program checked"
+# And the packaged CLI lists the procedures.
+procedures=$("$root/usr/bin/brigada" procedures)
+grep -q "^P1 " <<<"$procedures" || { echo "deb: the packaged brigada CLI did not list the procedures: $procedures" >&2; exit 1; }
+echo "deb: contents, dependencies ($depends), the packaged program and its CLI checked"
