@@ -111,7 +111,16 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     // The first opening after an update may rebuild the index: minutes for years of jobs.
     let mut rebuilding = papers::progress_printer(&out, msg!("cli.rebuilding"));
-    let mut store = Store::open_with(&home, &passphrase(false)?, &mut |r| rebuilding(r.done, r.total))?;
+    let mut unfinished = false;
+    let opened = Store::open_with(&home, &passphrase(false)?, &mut |r| {
+        unfinished = r.done < r.total;
+        rebuilding(r.done, r.total);
+    });
+    if opened.is_err() && unfinished {
+        // The error goes on a line of its own, not after the progress line.
+        eprintln!();
+    }
+    let mut store = opened?;
     match cli.command {
         Command::New {
             procedure,
