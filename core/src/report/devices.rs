@@ -222,8 +222,17 @@ impl Store {
         })
     }
 
-    /// The expedientes whose photos or signatures have not arrived here yet.
-    pub fn waiting_jobs(&self) -> Result<Vec<crate::store::index::Row>> {
-        super::rows_of(self, waiting_ids(self.conn())?, super::Sort::Deadline)
+    /// One page of the expedientes whose photos or signatures have not arrived here yet
+    /// (nearest deadline first), and how many there are.
+    pub fn waiting_jobs(&self, page: super::Page) -> Result<(u64, Vec<crate::store::index::Row>)> {
+        use crate::store::index::{self, Filter};
+        let f = Filter {
+            ids: Some(waiting_ids(self.conn())?),
+            sort: super::Sort::Deadline,
+            offset: Some(u32::try_from(page.offset).unwrap_or(u32::MAX)),
+            limit: Some(u32::try_from(page.limit).unwrap_or(u32::MAX)),
+            ..Filter::default()
+        };
+        Ok((index::count(self.conn(), &f)?, index::list(self.conn(), &f)?))
     }
 }

@@ -83,8 +83,7 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Res
     };
     // What the job's row says of its papers (see `facts::MIGRATION_3`).
     let mut first_issued: Option<i64> = None;
-    let mut all_signed: Option<Option<i64>> = None;
-    let mut any_changed = false;
+    let (mut last_complete, mut one_unsigned, mut any_changed) = (None::<i64>, false, false);
     // Papers sealed by one signature share its version: the history is forked once.
     let mut versions: HashMap<String, Option<Expediente>> = HashMap::new();
     for kind in ALL_KINDS {
@@ -142,14 +141,12 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Res
             params![e.id, slug, issued_at, complete_at, changed],
         )?;
         first_issued = Some(first_issued.map_or(issued_at, |f| f.min(issued_at)));
-        all_signed = Some(match (all_signed, complete_at) {
-            (Some(None), _) | (_, None) => None,
-            (Some(Some(a)), Some(c)) => Some(a.max(c)),
-            (None, Some(c)) => Some(c),
-        });
+        last_complete = last_complete.max(complete_at);
+        one_unsigned |= complete_at.is_none();
         any_changed |= changed == Some(true);
     }
-    summarise(conn, &e.id, first_issued, all_signed.flatten(), any_changed)
+    let all_signed = if one_unsigned { None } else { last_complete };
+    summarise(conn, &e.id, first_issued, all_signed, any_changed)
 }
 
 /// Write what job `id`'s row says of its papers (see `facts::MIGRATION_3`).

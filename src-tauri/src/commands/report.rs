@@ -6,7 +6,6 @@ use brigada_core::messages::locale;
 use brigada_core::pdf::informe::informe;
 use brigada_core::report::devices::Devices;
 use brigada_core::report::{self, Figure, Period, Report};
-use brigada_core::store::index::Row;
 use brigada_core::{msg, time};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
@@ -46,15 +45,19 @@ pub fn report_jobs(
     per_page: u32,
 ) -> Result<ArchivePage> {
     let period = Period::typed(from.as_deref(), to.as_deref(), seccion)?;
-    let per_page = per_page.clamp(1, 500) as usize;
-    let page = report::Page {
-        offset: (page as usize).saturating_mul(per_page),
-        limit: per_page,
-    };
     state.with(|s| {
-        let (total, rows) = s.report_jobs(&period, &figure, as_of, page)?;
+        let (total, rows) = s.report_jobs(&period, &figure, as_of, page_of(page, per_page))?;
         Ok(ArchivePage { rows, total })
     })
+}
+
+/// Page `page` (from 0) of `per_page` rows (1 to 500).
+fn page_of(page: u32, per_page: u32) -> report::Page {
+    let per_page = per_page.clamp(1, 500) as usize;
+    report::Page {
+        offset: (page as usize).saturating_mul(per_page),
+        limit: per_page,
+    }
 }
 
 /// The devices as the office knows them since its last sync: each tablet's last sync,
@@ -64,10 +67,14 @@ pub fn devices_status(state: State<'_, AppState>) -> Result<Devices> {
     state.with(|s| Ok(s.devices_status(time::now_ms())?))
 }
 
-/// The expedientes whose photos or signatures have not arrived here yet.
+/// One page (from 0) of the expedientes whose photos or signatures have not arrived here
+/// yet, and how many there are.
 #[tauri::command(async)]
-pub fn waiting_jobs(state: State<'_, AppState>) -> Result<Vec<Row>> {
-    state.with(|s| Ok(s.waiting_jobs()?))
+pub fn waiting_jobs(state: State<'_, AppState>, page: u32, per_page: u32) -> Result<ArchivePage> {
+    state.with(|s| {
+        let (total, rows) = s.waiting_jobs(page_of(page, per_page))?;
+        Ok(ArchivePage { rows, total })
+    })
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -149,7 +149,7 @@ export const backend = {
   /** The devices as the office knows them since its last sync. */
   devicesStatus: () => call<Devices>("devices_status"),
   /** The expedientes whose photos or signatures have not arrived yet. */
-  waitingJobs: () => call<Row[]>("waiting_jobs"),
+  waitingJobs: (page: number, perPage: number) => call<ArchivePage>("waiting_jobs", { page, perPage }),
   editAsset: (tag: string, changes: [string, string][]) => call<AssetView>("edit_asset", { tag, changes }),
   assetChoices: () => call<AssetChoices>("asset_choices"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {
