@@ -13,6 +13,11 @@ CLIPPY_DRIVER := $(shell command -v clippy-driver 2>/dev/null)
 test: export RUSTC_WORKSPACE_WRAPPER = $(CLIPPY_DRIVER)
 test: export CLIPPY_ARGS = -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
+# The storage suite: every scenario test that starts a sync server through the shared
+# helper. `make test` runs it on the embedded SQLite with the workspace, then again on
+# PostgreSQL (started by the tests themselves, see tests/src/pg.rs).
+STORAGE_SUITE := sync authors devices_seen documents enrolment folios js_client labels pinned_ca strangers
+
 .PHONY: run test bootstrap ui build bench lint linted fuzz deb
 
 bootstrap:
@@ -32,7 +37,8 @@ run: build
 	BRIGADA_APP_BIN=$(CARGO_TARGET_DIR)/release/brigada-app scripts/run-app.sh
 
 ## test: formatting, clippy, every test of the workspace (unit, property, migration, crash,
-## CLI, QR on real photos, every input the fuzz campaigns kept, the app end to end), then
+## CLI, QR on real photos, every input the fuzz campaigns kept, the app end to end), the
+## storage suite again on PostgreSQL, then
 ## the tested build packaged as a .deb and checked (`make deb` builds the release package).
 test: ui linted
 	$(CARGO) fmt --all --check
@@ -40,6 +46,7 @@ test: ui linted
 	npm --prefix ui test --silent
 	$(CARGO) build --locked --workspace --all-targets
 	$(CARGO) test --locked --workspace
+	BRIGADA_TEST_STORAGE=postgres $(CARGO) test --locked -p brigada-scenarios $(STORAGE_SUITE:%=--test %)
 	scripts/deb.sh --tested
 	scripts/deb-sync.sh --tested
 

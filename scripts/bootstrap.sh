@@ -11,9 +11,10 @@ set -euo pipefail
 # libwebkit2gtk-4.1-dev … libxdo-dev: the Tauri app; nodejs + npm: its Svelte UI;
 # webkit2gtk-driver (WebKitWebDriver) + xvfb + xauth: the end-to-end window tests.
 # systemd: `systemd-analyze verify` checks the sync server's unit in its package.
+# postgresql: the server's storage tests start their own PostgreSQL (initdb, postgres).
 PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf python3-openpyxl
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
-  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth systemd)
+  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth systemd postgresql)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -276,7 +276,7 @@ pub struct TagsHeld {
 }
 
 /// What the server made of handed-back ranges.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct TagsKept {
     /// Ranges the server did not have and now keeps for the device.
     pub kept: u32,

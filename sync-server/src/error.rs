@@ -32,6 +32,9 @@ pub enum ServerError {
     },
     /// The detail stays in the server's log; a device is told only that storage failed.
     Storage(String),
+    /// A concurrent request changed the same rows first (a shared database): the storage
+    /// runs the request again, and says this only when it kept losing.
+    Busy(String),
 }
 
 impl ServerError {
@@ -47,6 +50,7 @@ impl ServerError {
             ServerError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ServerError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ServerError::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ServerError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -63,6 +67,7 @@ impl ServerError {
             ServerError::SlowBody => "slow_body",
             ServerError::TooMany { .. } => "too_many",
             ServerError::Storage(_) => "storage",
+            ServerError::Busy(_) => "busy",
         }
     }
 
@@ -80,6 +85,7 @@ impl ServerError {
             ServerError::SlowBody => msg!("server.body_timeout"),
             ServerError::TooMany { seconds } => msg!("server.too_many_attempts", seconds = *seconds),
             ServerError::Storage(_) => msg!("server.storage"),
+            ServerError::Busy(_) => msg!("server.busy"),
         }
     }
 }
@@ -88,7 +94,9 @@ impl ServerError {
 impl std::fmt::Display for ServerError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ServerError::Storage(detail) => write!(f, "{}", msg!("server.storage_detail", detail = detail)),
+            ServerError::Storage(detail) | ServerError::Busy(detail) => {
+                write!(f, "{}", msg!("server.storage_detail", detail = detail))
+            }
             other => write!(f, "{}", other.said()),
         }
     }
@@ -113,6 +121,9 @@ impl IntoResponse for ServerError {
         if matches!(self, ServerError::Storage(_)) {
             tracing::error!(error = %self, "storage failure");
         }
+        if matches!(self, ServerError::Busy(_)) {
+            tracing::warn!(error = %self, "request kept losing to concurrent ones");
+        }
         let said = self.said();
         let body = ErrorBody {
             code: self.code().into(),
@@ -120,7 +131,12 @@ impl IntoResponse for ServerError {
             said: Some(said),
         };
         let mut response = (self.status(), Json(body)).into_response();
-        if let ServerError::TooMany { seconds } = self
+        let retry_after = match self {
+            ServerError::TooMany { seconds } => Some(seconds),
+            ServerError::Busy(_) => Some(2),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after
             && let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string())
         {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

@@ -4,7 +4,7 @@
 //! - [`http`]: axum routes under `/v1` (enrolment, sync) and `/healthz`;
 //! - [`listen`]: the accept loop and what strangers may cost (connection caps, timeouts);
 //! - [`sync`]: one sync exchange, independent of storage;
-//! - [`storage`]: the [`storage::Storage`] trait and its embedded SQLite implementation;
+//! - [`storage`]: the [`storage::Storage`] trait, the embedded SQLite and PostgreSQL;
 //! - [`backup`]: one file with a consistent copy of the server, and its restore;
 //! - [`devices`]: roles, enrolment codes and tokens (stored hashed);
 //! - [`private`]: files and folders only the server's user reads;
@@ -34,8 +34,13 @@ use storage::sqlite::SqliteStorage;
 /// Enrolment codes expire after a week.
 pub const CODE_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
 
-pub fn open_storage(data: &Path) -> error::Result<Arc<dyn Storage>> {
-    Ok(Arc::new(SqliteStorage::open(data)?))
+/// The server's records: the embedded SQLite in `data` (the default, one instance), or the
+/// PostgreSQL `database` that several instances share.
+pub fn open_storage(data: &Path, database: Option<&str>) -> error::Result<Arc<dyn Storage>> {
+    Ok(match database {
+        Some(url) => Arc::new(storage::postgres::PgStorage::open(url)?),
+        None => Arc::new(SqliteStorage::open(data)?),
+    })
 }
 
 /// Create a device and its one-time enrolment code.
@@ -126,6 +131,8 @@ impl Tls {
 pub struct Options {
     pub tls: Option<Tls>,
     pub limits: listen::Limits,
+    /// A PostgreSQL database instead of the embedded one ([`open_storage`]).
+    pub database: Option<String>,
 }
 
 /// Start a server on `listen` (port 0 for any) over `data`, on its own runtime thread.
@@ -135,7 +142,7 @@ pub fn spawn(listen: &str, data: &Path) -> anyhow::Result<Running> {
 
 /// Like [`spawn`], with TLS and limits of its own.
 pub fn spawn_with(listen: &str, data: &Path, options: Options) -> anyhow::Result<Running> {
-    let storage = open_storage(data)?;
+    let storage = open_storage(data, options.database.as_deref())?;
     let std_listener = std::net::TcpListener::bind(listen)?;
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;

@@ -18,14 +18,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server: embedded SQLite database under --data. Beyond loopback it serves
+    /// Run the server: embedded SQLite database under --data, or the PostgreSQL one given
+    /// by --database (several instances may share it). Beyond loopback it serves
     /// HTTPS with its own certificate authority (made in DATA/tls on first start) unless
     /// given the hospital's certificate.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: String,
-        #[arg(long, env = "BRIGADA_SYNC_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Place,
         /// Serve HTTPS with this certificate (PEM; needs --key).
         #[arg(long, requires = "key")]
         cert: Option<PathBuf>,
@@ -47,8 +48,8 @@ enum Command {
     /// Copy the server (database, photos, certificate authority) into one file, while it
     /// runs.
     Backup {
-        #[arg(long, env = "BRIGADA_SYNC_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Place,
         /// The backup file to write (0600).
         #[arg(long)]
         out: PathBuf,
@@ -61,19 +62,48 @@ enum Command {
         /// The backup file.
         #[arg(long)]
         from: PathBuf,
-        /// The new (empty) data folder.
-        #[arg(long, env = "BRIGADA_SYNC_DATA")]
-        data: PathBuf,
+        /// The new (empty) data folder in --data.
+        #[command(flatten)]
+        at: Place,
         #[arg(long)]
         json: bool,
     },
 }
 
+/// Where the server keeps its records: the data folder (photos, certificate authority,
+/// enrolment QRs; and the embedded database unless --database is given).
+#[derive(clap::Args)]
+struct Place {
+    #[arg(long, env = "BRIGADA_SYNC_DATA")]
+    data: PathBuf,
+    /// A PostgreSQL database shared by several instances (postgres://USER@HOST/DATABASE)
+    /// instead of the embedded one in --data.
+    #[arg(long, env = "BRIGADA_SYNC_DATABASE")]
+    database: Option<String>,
+}
+
+impl Place {
+    fn open(&self) -> Result<std::sync::Arc<dyn brigada_sync::storage::Storage>> {
+        Ok(brigada_sync::open_storage(&self.data, self.database.as_deref())?)
+    }
+
+    /// Backup and restore copy the embedded database; a PostgreSQL one is the operator's
+    /// (pg_dump, replicas).
+    fn embedded_only(&self, what: &str) -> Result<()> {
+        if self.database.is_some() {
+            anyhow::bail!(
+                "{what} copies the embedded database; with --database, back up PostgreSQL with its own tools (pg_dump or a replica, see docs/DEPLOY.md) and DATA with any file backup"
+            );
+        }
+        Ok(())
+    }
+}
+
 #[derive(Subcommand)]
 enum DeviceCommand {
     Add {
-        #[arg(long, env = "BRIGADA_SYNC_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Place,
         /// The person who will use the device.
         #[arg(long)]
         name: String,
@@ -102,15 +132,15 @@ enum DeviceCommand {
         json: bool,
     },
     List {
-        #[arg(long, env = "BRIGADA_SYNC_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Place,
         #[arg(long)]
         json: bool,
     },
     Revoke {
         id: String,
-        #[arg(long, env = "BRIGADA_SYNC_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        at: Place,
         #[arg(long)]
         json: bool,
     },
@@ -134,7 +164,7 @@ fn run() -> Result<()> {
     match Cli::parse().command {
         Command::Serve {
             listen,
-            data,
+            at,
             cert,
             key,
             names,
@@ -149,10 +179,10 @@ fn run() -> Result<()> {
                 _ if insecure_http => None,
                 _ => Some(Https::Own(names)),
             };
-            serve(&listen, &data, tls)
+            serve(&listen, &at, tls)
         }
         Command::Device(DeviceCommand::Add {
-            data,
+            at,
             name,
             role,
             seccion,
@@ -168,15 +198,16 @@ fn run() -> Result<()> {
             if !https && !insecure_http && !brigada_sync::tls::is_loopback_url(&url) {
                 return Err(ServerError::BadRequest(msg!("server.plain_http_url", url = &url)).into());
             }
-            let storage = brigada_sync::open_storage(&data)?;
+            let storage = at.open()?;
+            let data = &at.data;
             // An https address pins the server's own CA (made now if the server has not
             // started yet), unless the hospital's certificate is used.
             let ca_fingerprint = match https && !no_pin {
-                true => brigada_sync::tls::fingerprint(&brigada_sync::tls::ensure_ca(&data)?.1),
+                true => brigada_sync::tls::fingerprint(&brigada_sync::tls::ensure_ca(data)?.1),
                 false => None,
             };
             let (d, code) = brigada_sync::add_device(storage.as_ref(), &name, role, &seccion)?;
-            brigada_sync::enrol_qr::sweep(&data, &storage.devices()?, chrono::Utc::now().timestamp_millis());
+            brigada_sync::enrol_qr::sweep(data, &storage.devices()?, chrono::Utc::now().timestamp_millis());
             let target = brigada_record::protocol::EnrolTarget {
                 url: url.clone(),
                 code: code.clone(),
@@ -184,7 +215,7 @@ fn run() -> Result<()> {
             };
             let payload = target.payload();
             let png = match qr_png {
-                true => Some(brigada_sync::enrol_qr::write(&data, &d.id, &payload)?),
+                true => Some(brigada_sync::enrol_qr::write(data, &d.id, &payload)?),
                 false => None,
             };
             if json {
@@ -222,8 +253,8 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Device(DeviceCommand::List { data, json }) => {
-            let storage = brigada_sync::open_storage(&data)?;
+        Command::Device(DeviceCommand::List { at, json }) => {
+            let storage = at.open()?;
             let devices = storage.devices()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&devices)?);
@@ -258,8 +289,9 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Backup { data, out, json } => {
-            let s = brigada_sync::backup::backup(&data, &out)?;
+        Command::Backup { at, out, json } => {
+            at.embedded_only("backup")?;
+            let s = brigada_sync::backup::backup(&at.data, &out)?;
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
@@ -277,8 +309,9 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Restore { from, data, json } => {
-            let s = brigada_sync::backup::restore(&from, &data)?;
+        Command::Restore { from, at, json } => {
+            at.embedded_only("restore")?;
+            let s = brigada_sync::backup::restore(&from, &at.data)?;
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
@@ -302,12 +335,12 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Device(DeviceCommand::Revoke { id, data, json }) => {
-            let storage = brigada_sync::open_storage(&data)?;
+        Command::Device(DeviceCommand::Revoke { id, at, json }) => {
+            let storage = at.open()?;
             if !storage.revoke(&id, chrono::Utc::now().timestamp_millis())? {
                 return Err(ServerError::NotFound(msg!("server.no_device", id = &id)).into());
             }
-            brigada_sync::enrol_qr::remove(&data, &id);
+            brigada_sync::enrol_qr::remove(&at.data, &id);
             if json {
                 println!("{}", serde_json::json!({"id": id, "revoked": true}));
             } else {
@@ -325,7 +358,8 @@ enum Https {
     Own(Vec<String>),
 }
 
-fn serve(listen: &str, data: &std::path::Path, https: Option<Https>) -> Result<()> {
+fn serve(listen: &str, at: &Place, https: Option<Https>) -> Result<()> {
+    let data = at.data.as_path();
     // Colour only on a terminal: a log file or a pipe (journald, `| tee`) gets plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     tracing_subscriber::fmt()
@@ -333,7 +367,7 @@ fn serve(listen: &str, data: &std::path::Path, https: Option<Https>) -> Result<(
         .with_ansi(colour)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let storage = brigada_sync::open_storage(data)?;
+    let storage = at.open()?;
     let listener = std::net::TcpListener::bind(listen).with_context(|| msg!("server.cannot_listen", addr = listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -364,7 +398,8 @@ fn serve(listen: &str, data: &std::path::Path, https: Option<Https>) -> Result<(
     let config = tls.as_ref().map(brigada_sync::Tls::config).transpose()?;
     let state =
         brigada_sync::http::AppState::open(storage, data, brigada_sync::listen::Limits::default(), tls.as_ref())?;
-    tracing::info!(addr = %addr, data = %data.display(), https = config.is_some(), "brigada-sync listening");
+    tracing::info!(addr = %addr, data = %data.display(), https = config.is_some(),
+        database = if at.database.is_some() { "postgresql" } else { "embedded" }, "brigada-sync listening");
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(brigada_sync::serve_on(listener, state, config, async {
         let ctrl_c = tokio::signal::ctrl_c();

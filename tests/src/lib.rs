@@ -9,6 +9,7 @@ use rand::Rng;
 
 pub mod fixture;
 pub mod memory;
+pub mod pg;
 pub mod untrusted;
 pub use fixture::{Spread, archive_of_years, realistic_expedientes, realistic_expedientes_in, uuid_v7};
 
@@ -316,7 +317,8 @@ pub fn all_paths(proc_id: &str) -> Vec<Vec<(String, Option<String>)>> {
     out
 }
 
-/// A sync server in this process on port 0, with a temporary database.
+/// A sync server in this process on port 0, with a temporary database: the embedded one,
+/// or a PostgreSQL one with `BRIGADA_TEST_STORAGE=postgres` ([`pg`]).
 pub struct Server {
     _dir: tempfile::TempDir,
     pub running: brigada_sync::Running,
@@ -328,8 +330,18 @@ pub fn server() -> Server {
 
 /// A [`server`] with limits of its own (short timeouts, small caps) for the attack tests.
 pub fn server_with(limits: brigada_sync::listen::Limits) -> Server {
+    server_on(pg::selected().then(pg::database), limits)
+}
+
+/// A server over `database` (PostgreSQL; the embedded one when `None`): several may share
+/// one database, as instances behind a load balancer do.
+pub fn server_on(database: Option<String>, limits: brigada_sync::listen::Limits) -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let options = brigada_sync::Options { tls: None, limits };
+    let options = brigada_sync::Options {
+        tls: None,
+        limits,
+        database,
+    };
     let running = brigada_sync::spawn_with("127.0.0.1:0", dir.path(), options).unwrap();
     Server { _dir: dir, running }
 }
@@ -356,6 +368,14 @@ impl Server {
 impl Device {
     pub fn sync(&mut self) -> brigada_core::Result<brigada_core::sync::Summary> {
         self.store.sync_now(&mut |_| {})
+    }
+
+    /// Sync through another server than the one it enrolled with (another instance
+    /// sharing the same database).
+    pub fn sync_via(&mut self, other: &Server) -> brigada_core::Result<brigada_core::sync::Summary> {
+        let token = self.store.sync_setting("token")?.unwrap_or_default();
+        let mut t = brigada_core::sync::http::HttpTransport::new(&other.running.url(), &token, None)?;
+        self.store.sync_with(&mut t, &mut |_| {})
     }
 
     pub fn transport(&self) -> brigada_core::sync::http::HttpTransport {

@@ -41,7 +41,7 @@ fn start_server(addr: &str, data: &Path) -> Child {
 
 fn enrolled(url: &str, data: &Path, name: &str, role: Role) -> (tempfile::TempDir, Store) {
     let (dir, mut store) = temp_store(name);
-    let storage = brigada_sync::open_storage(data).unwrap();
+    let storage = brigada_sync::open_storage(data, None).unwrap();
     let (_, code) = brigada_sync::add_device(storage.as_ref(), name, role, "RT").unwrap();
     drop(storage);
     let resp = enroll(url, &store.enrol_request(code), None).unwrap();

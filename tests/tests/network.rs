@@ -68,7 +68,7 @@ fn device(storage: &Arc<dyn Storage>, name: &str, role: Role, seed: u64) -> (tem
 
 fn run(seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = brigada_sync::open_storage(dir.path()).unwrap();
+    let storage: Arc<dyn Storage> = brigada_sync::open_storage(dir.path(), None).unwrap();
     let mut devices = vec![
         device(&storage, "Oficina 01", Role::Oficina, seed),
         device(&storage, "Tablet 02", Role::Tecnico, seed + 1),
@@ -161,7 +161,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn a_server_restored_from_backup_negotiates_what_it_lost() {
     let live = tempfile::tempdir().unwrap();
     let backup = tempfile::tempdir().unwrap();
-    let storage: Arc<dyn Storage> = brigada_sync::open_storage(live.path()).unwrap();
+    let storage: Arc<dyn Storage> = brigada_sync::open_storage(live.path(), None).unwrap();
     let (_d, mut tablet, t) = device(&storage, "Tablet 02", Role::Tecnico, 1);
     let mut t = Recording {
         inner: t.inner,
@@ -173,13 +173,13 @@ fn a_server_restored_from_backup_negotiates_what_it_lost() {
     // The nightly backup, taken with the server stopped.
     drop(storage);
     copy_dir(live.path(), backup.path());
-    let storage: Arc<dyn Storage> = brigada_sync::open_storage(live.path()).unwrap();
+    let storage: Arc<dyn Storage> = brigada_sync::open_storage(live.path(), None).unwrap();
     t.inner.storage = storage.clone();
     tablet.comment(&job, "después del respaldo").unwrap();
     tablet.sync_with(&mut t, &mut |_| {}).unwrap();
     // The server's disk dies; the backup is restored. It lacks the last change.
     drop(storage);
-    let restored: Arc<dyn Storage> = brigada_sync::open_storage(backup.path()).unwrap();
+    let restored: Arc<dyn Storage> = brigada_sync::open_storage(backup.path(), None).unwrap();
     t.inner.storage = restored.clone();
     tablet.comment(&job, "con el servidor restaurado").unwrap();
     t.pushes.clear();

@@ -1,5 +1,5 @@
-//! Storage behind a trait, so a PostgreSQL implementation can follow the embedded SQLite
-//! one (the default).
+//! Storage behind a trait: the embedded SQLite (the default, one instance) and PostgreSQL
+//! (several instances sharing one database).
 //!
 //! [`Storage`] is what the HTTP layer calls: devices, and one sync exchange as a unit.
 //! [`DocRepo`] is what the sync algorithm ([`crate::sync`]) needs inside one transaction:
@@ -9,13 +9,15 @@
 //! acknowledged before it is durable.
 
 pub mod blobs;
+pub mod postgres;
 pub mod sqlite;
 
 use automerge::Automerge;
-use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange};
+use brigada_record::msg;
+use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange, TagsKept};
 
 use crate::devices::{Device, Role};
-use crate::error::Result;
+use crate::error::{Result, ServerError};
 
 pub trait Storage: Send + Sync + 'static {
     /// Create a device for a person; returns it (not yet enrolled).
@@ -50,6 +52,100 @@ pub struct Enrolment {
     pub device_code: String,
     pub public_key: String,
     pub actor: Option<String>,
+}
+
+/// A device that already holds something an enrolling device claims.
+pub struct Holder {
+    pub person: String,
+    pub device_name: Option<String>,
+}
+
+/// What an enrolling device claims and who else already holds it, as each backend finds
+/// them: its signing key (another active device's), its folio code (another device's,
+/// revoked ones included: their folios exist) and its Automerge actor (another tablet's).
+/// The same tablet enrolling again proves itself with the same key, which the backends'
+/// queries leave out.
+pub struct Holders {
+    pub key: Option<Holder>,
+    pub code: Option<Holder>,
+    pub actor: Option<Holder>,
+}
+
+impl Holders {
+    pub fn check(self, e: &Enrolment) -> Result<()> {
+        if let Some(h) = self.key {
+            return Err(ServerError::Conflict(msg!(
+                "server.key_taken",
+                device = h.device_name.unwrap_or_default(),
+                person = h.person
+            )));
+        }
+        if let Some(h) = self.code {
+            return Err(ServerError::Conflict(msg!(
+                "server.device_code_taken",
+                code = &e.device_code,
+                device = h.device_name.unwrap_or_default(),
+                person = h.person
+            )));
+        }
+        if let Some(h) = self.actor {
+            return Err(ServerError::Conflict(msg!(
+                "server.actor_taken",
+                device = h.device_name.unwrap_or_default(),
+                person = h.person
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The next block of `count` asset-tag numbers after `allocated` (the highest number any
+/// range reached). Tags registered by hand above it (old stickers, `registered`) are never
+/// handed out again: a block that would hold one starts after it instead, so one mistyped
+/// high sticker costs a gap, not the numbers below it. Fails when the number space is
+/// used up.
+pub fn next_tag_block(allocated: u32, mut registered: Vec<u32>, count: u32) -> Result<TagRange> {
+    registered.retain(|n| *n > allocated);
+    registered.sort_unstable();
+    let count = count.max(1);
+    let mut first = allocated + 1;
+    loop {
+        let last = first.saturating_add(count - 1);
+        if last > brigada_record::tag::MAX_NUMBER {
+            let left = brigada_record::tag::MAX_NUMBER
+                .saturating_sub(allocated)
+                .saturating_sub(registered.len() as u32);
+            return Err(ServerError::Forbidden(msg!(
+                "server.tags_exhausted",
+                left = left,
+                max = brigada_record::tag::MAX_NUMBER
+            )));
+        }
+        match registered.iter().rev().find(|n| (first..=last).contains(*n)) {
+            Some(taken) => first = taken + 1,
+            None => return Ok(TagRange { first, last }),
+        }
+    }
+}
+
+/// Count one handed-back range `r` against the ranges it `overlapping` (first, last,
+/// device); true when it overlaps none and is to be kept.
+pub fn classify_kept(kept: &mut TagsKept, overlapping: &[(u32, u32, String)], r: &TagRange, device: &Device) -> bool {
+    match overlapping {
+        [] => {
+            kept.kept += 1;
+            true
+        }
+        [(f, l, d)] if *f == r.first && *l == r.last && *d == device.id => {
+            kept.known += 1;
+            false
+        }
+        _ => {
+            tracing::warn!(device = %device.id, first = r.first, last = r.last, "a handed-back tag range overlaps another");
+            kept.clashing += 1;
+            false
+        }
+    }
 }
 
 pub use brigada_record::DocKind;
@@ -116,9 +212,6 @@ pub trait DocRepo {
     fn meta(&mut self, id: &str) -> Result<Option<DocMeta>>;
     /// The expediente other than `id` that has `folio`, if any.
     fn folio_holder(&mut self, folio: &str, id: &str) -> Result<Option<String>>;
-    /// Store a document for the first time, or the changes `added` since the stored
-    /// version; record its metadata and move it to the head of the feed. Returns its new
-    /// feed position.
     /// Whether tag `number` lies in a range the server allocated.
     fn tag_allocated(&mut self, number: u32) -> Result<bool>;
     /// Bind `actor` to a device enrolled before devices said their actor, if no other
@@ -126,7 +219,10 @@ pub trait DocRepo {
     fn bind_actor(&mut self, device: &str, actor: &str) -> Result<bool>;
     /// The person and device name of the device that writes under `actor`.
     fn actor_device(&mut self, actor: &str) -> Result<Option<(String, String)>>;
-    fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64>;
+    /// Store a document for the first time, or the changes `added` since the stored
+    /// version; record its metadata and move it to the head of the feed (at the latest
+    /// when the transaction commits).
+    fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<()>;
     /// Documents in `scope` whose feed position is after `cursor`, oldest first.
     fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>>;
     fn max_seq(&mut self) -> Result<u64>;

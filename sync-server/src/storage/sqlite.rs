@@ -4,7 +4,6 @@
 //! one transaction. Documents are kept as a snapshot plus appended change rows, compacted
 //! in the same transaction once enough gather.
 
-use brigada_record::msg;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -12,7 +11,7 @@ use automerge::Automerge;
 use brigada_record::protocol::{Head, SealSeen, SyncRequest, SyncResponse, TagRange, TagsKept};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::{DocKind, DocMeta, DocRepo, Enrolment, Scope, Storage, pack, unpack};
+use super::{DocKind, DocMeta, DocRepo, Enrolment, Holder, Holders, Scope, Storage, pack, unpack};
 use crate::devices::{Device, Role};
 use crate::error::{Result, ServerError};
 
@@ -213,62 +212,37 @@ impl Storage for SqliteStorage {
                 )
                 .optional()?;
             let id = id.ok_or(ServerError::BadCode)?;
-            // A signing key is one device's: never enrolled again for another active one
-            // (a revoked device's key may come back with its tablet, proven by the request).
-            let key_holder: Option<(String, Option<String>)> = tx
-                .query_row(
+            // Who already holds the key, the folio code and the actor this device claims.
+            let holder = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Option<Holder>> {
+                tx.query_row(sql, p, |r| {
+                    Ok(Holder {
+                        person: r.get(0)?,
+                        device_name: r.get(1)?,
+                    })
+                })
+                .optional()
+            };
+            let holders = Holders {
+                key: holder(
                     "SELECT person, device_name FROM devices WHERE public_key = ?1 AND id <> ?2
                      AND enrolled_at IS NOT NULL AND revoked_at IS NULL LIMIT 1",
                     params![e.public_key, id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((person, name)) = key_holder {
-                return Err(ServerError::Conflict(msg!(
-                    "server.key_taken",
-                    device = name.unwrap_or_default(),
-                    person = person
-                )));
-            }
-            // The folio code is this device's alone on this server: another device with it
-            // (revoked ones included: their folios exist) would make the same folios. The
-            // same tablet enrolling again (the same key) keeps its code.
-            let holder: Option<(String, Option<String>)> = tx
-                .query_row(
+                )?,
+                code: holder(
                     "SELECT person, device_name FROM devices WHERE device_code = ?1 AND id <> ?2
                      AND enrolled_at IS NOT NULL AND coalesce(public_key, '') <> ?3 LIMIT 1",
                     params![e.device_code, id, e.public_key],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            if let Some((person, name)) = holder {
-                return Err(ServerError::Conflict(msg!(
-                    "server.device_code_taken",
-                    code = &e.device_code,
-                    device = name.unwrap_or_default(),
-                    person = person
-                )));
-            }
-            // An actor is one tablet's: its changes in every history are that tablet's, so
-            // no other device (revoked ones included) may write under it. The same tablet
-            // enrolling again proves it with the same key.
-            if let Some(actor) = &e.actor {
-                let holder: Option<(String, Option<String>)> = tx
-                    .query_row(
+                )?,
+                actor: match &e.actor {
+                    Some(actor) => holder(
                         "SELECT person, device_name FROM devices WHERE actor = ?1 AND id <> ?2
                          AND coalesce(public_key, '') <> ?3 LIMIT 1",
                         params![actor, id, e.public_key],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                if let Some((person, name)) = holder {
-                    return Err(ServerError::Conflict(msg!(
-                        "server.actor_taken",
-                        device = name.unwrap_or_default(),
-                        person = person
-                    )));
-                }
-            }
+                    )?,
+                    None => None,
+                },
+            };
+            holders.check(e)?;
             tx.execute(
                 "UPDATE devices SET code_hash = NULL, code_expires_at = NULL, token_hash = ?2, device_name = ?3,
                     device_code = ?4, public_key = ?5, enrolled_at = ?6, actor = ?7 WHERE id = ?1",
@@ -340,35 +314,12 @@ impl Storage for SqliteStorage {
         self.with(|c| {
             let tx = c.transaction()?;
             let allocated: u32 = tx.query_row("SELECT coalesce(max(last), 0) FROM tag_ranges", [], |r| r.get(0))?;
-            // Tags registered by hand (old stickers) are never handed out again: a block
-            // that would hold one starts after it instead. A single high number (one
-            // mistyped sticker) costs a gap, not the numbers below it.
-            let mut registered: Vec<u32> = tx
+            let registered: Vec<u32> = tx
                 .prepare("SELECT id FROM docs WHERE kind = 'asset'")?
                 .query_map([], |r| r.get::<_, String>(0))?
                 .filter_map(|id| id.ok()?.strip_prefix("asset:").and_then(brigada_record::tag::number))
-                .filter(|n| *n > allocated)
                 .collect();
-            registered.sort_unstable();
-            let count = count.max(1);
-            let mut first = allocated + 1;
-            let end = loop {
-                let end = first.saturating_add(count - 1);
-                if end > brigada_record::tag::MAX_NUMBER {
-                    let left = brigada_record::tag::MAX_NUMBER
-                        .saturating_sub(allocated)
-                        .saturating_sub(registered.len() as u32);
-                    return Err(ServerError::Forbidden(msg!(
-                        "server.tags_exhausted",
-                        left = left,
-                        max = brigada_record::tag::MAX_NUMBER
-                    )));
-                }
-                match registered.iter().rev().find(|n| (first..=end).contains(*n)) {
-                    Some(taken) => first = taken + 1,
-                    None => break end,
-                }
-            };
+            let TagRange { first, last: end } = super::next_tag_block(allocated, registered, count)?;
             tx.execute(
                 "INSERT INTO tag_ranges (first, last, device_id, allocated_at) VALUES (?1, ?2, ?3, ?4)",
                 params![first, end, device.id, now],
@@ -381,29 +332,17 @@ impl Storage for SqliteStorage {
     fn keep_tag_ranges(&self, device: &Device, ranges: &[TagRange], now: i64) -> Result<TagsKept> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let mut kept = TagsKept {
-                kept: 0,
-                known: 0,
-                clashing: 0,
-            };
+            let mut kept = TagsKept::default();
             for r in ranges {
                 let overlapping: Vec<(u32, u32, String)> = tx
                     .prepare_cached("SELECT first, last, device_id FROM tag_ranges WHERE first <= ?2 AND last >= ?1")?
                     .query_map(params![r.first, r.last], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))?
                     .collect::<rusqlite::Result<_>>()?;
-                match overlapping.as_slice() {
-                    [] => {
-                        tx.execute(
-                            "INSERT INTO tag_ranges (first, last, device_id, allocated_at) VALUES (?1, ?2, ?3, ?4)",
-                            params![r.first, r.last, device.id, now],
-                        )?;
-                        kept.kept += 1;
-                    }
-                    [(f, l, d)] if *f == r.first && *l == r.last && *d == device.id => kept.known += 1,
-                    _ => {
-                        tracing::warn!(device = %device.id, first = r.first, last = r.last, "a handed-back tag range overlaps another");
-                        kept.clashing += 1;
-                    }
+                if super::classify_kept(&mut kept, &overlapping, r, device) {
+                    tx.execute(
+                        "INSERT INTO tag_ranges (first, last, device_id, allocated_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![r.first, r.last, device.id, now],
+                    )?;
                 }
             }
             tx.commit()?;
@@ -601,7 +540,7 @@ impl DocRepo for Repo<'_> {
             .optional()?)
     }
 
-    fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<u64> {
+    fn store(&mut self, id: &str, doc: &Automerge, added: Option<&[u8]>, meta: &DocMeta) -> Result<()> {
         let seq = self.max_seq()? + 1;
         let t = now();
         match added {
@@ -654,7 +593,7 @@ impl DocRepo for Repo<'_> {
                 [h, id],
             )?;
         }
-        Ok(seq)
+        Ok(())
     }
 
     fn feed(&mut self, cursor: u64, scope: &Scope, limit: usize) -> Result<Vec<(String, u64)>> {

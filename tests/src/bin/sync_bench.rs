@@ -142,7 +142,7 @@ fn device_request(tablet: &mut Store, n: usize) -> Result<Vec<u8>> {
 
 fn load(devices: usize) -> Result<String> {
     let data = tempfile::tempdir()?;
-    let storage = brigada_sync::open_storage(data.path())?;
+    let storage = brigada_sync::open_storage(data.path(), None)?;
     // Enrol through storage (the codes are traded for tokens over HTTP below).
     let mut codes = Vec::new();
     for i in 0..devices {

@@ -1,0 +1,100 @@
+//! The administrator's commands on a PostgreSQL database (`--database`): devices live in
+//! the database, not in the data folder; a wrong address, an unreachable server or a
+//! database newer than the binary is refused with a clear message that never repeats the
+//! password; backup and restore, which copy the embedded database, say what to use instead.
+
+// The scenario tests' PostgreSQL helper (this crate uses part of it).
+#[path = "../../tests/src/pg.rs"]
+#[allow(dead_code)]
+mod pg;
+
+use std::process::{Command, Output};
+
+fn admin(data: &std::path::Path, database: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_brigada-sync"));
+    c.args(args).arg("--data").arg(data);
+    if let Some(db) = database {
+        c.arg("--database").arg(db);
+    }
+    c.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("BRIGADA_SYNC_DATABASE")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn failed(out: &Output) -> String {
+    assert!(!out.status.success(), "expected a refusal");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn devices_are_kept_in_the_database_given() {
+    let db = pg::database();
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let added = ok(&admin(
+        d,
+        Some(&db),
+        &[
+            "device",
+            "add",
+            "--name",
+            "Ana Karen",
+            "--role",
+            "tecnico",
+            "--seccion",
+            "RT",
+            "--json",
+        ],
+    ));
+    let id = added["id"].as_str().unwrap().to_owned();
+    let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["person"], "Ana Karen");
+    // The data folder's embedded database holds none of it.
+    let embedded = ok(&admin(d, None, &["device", "list", "--json"]));
+    assert_eq!(embedded.as_array().unwrap().len(), 0);
+    ok(&admin(d, Some(&db), &["device", "revoke", &id, "--json"]));
+    let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
+    assert!(listed[0]["revoked_at"].is_i64());
+    // Backup and restore copy the embedded database: with --database they say what to use.
+    let e = failed(&admin(d, Some(&db), &["backup", "--out", "/tmp/x.tar"]));
+    assert!(e.contains("pg_dump"), "{e}");
+}
+
+#[test]
+fn a_wrong_or_unreachable_database_is_refused_without_its_password() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let e = failed(&admin(d, Some("mysql://root:s3cr3t0@db/brigada"), &["device", "list"]));
+    assert!(e.contains("postgres://USER"), "{e}");
+    assert!(!e.contains("s3cr3t0"), "{e}");
+    let nowhere = "postgresql://brigada:s3cr3t0@/brigada?host=/nonexistent-socket-dir";
+    let e = failed(&admin(d, Some(nowhere), &["device", "list"]));
+    assert!(e.contains("cannot reach the database"), "{e}");
+    assert!(e.contains("brigada@/nonexistent-socket-dir/brigada"), "{e}");
+    assert!(!e.contains("s3cr3t0"), "{e}");
+}
+
+#[test]
+fn a_database_newer_than_the_server_is_refused() {
+    let db = pg::database();
+    let data = tempfile::tempdir().unwrap();
+    ok(&admin(data.path(), Some(&db), &["device", "list", "--json"]));
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    c.batch_execute("UPDATE brigada_schema SET version = version + 1")
+        .unwrap();
+    let e = failed(&admin(data.path(), Some(&db), &["device", "list", "--json"]));
+    assert!(e.contains("update brigada-sync"), "{e}");
+    // Refused, not changed: the database keeps its version.
+    let v: i32 = c.query_one("SELECT version FROM brigada_schema", &[]).unwrap().get(0);
+    assert_eq!(v, 2);
+}

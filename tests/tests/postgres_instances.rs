@@ -1,0 +1,313 @@
+//! Several brigada-sync instances over one PostgreSQL database (issue 14): the change feed
+//! never lets a cursor pass a change that commits late, edits to one expediente through
+//! two instances merge without loss, and revocation and tag ranges hold across instances.
+//! PostgreSQL from Debian's packages, started by the tests ([`brigada_scenarios::pg`]).
+
+use std::time::Duration;
+
+use brigada_scenarios::*;
+use brigada_sync::devices::Role;
+
+fn two_instances() -> (Server, Server, String) {
+    let db = pg::database();
+    let a = server_on(Some(db.clone()), Default::default());
+    let b = server_on(Some(db.clone()), Default::default());
+    (a, b, db)
+}
+
+fn sql(db: &str, statements: &str) {
+    let mut c = postgres::Client::connect(db, postgres::NoTls).expect("connect to the test database");
+    c.batch_execute(statements).expect("run SQL on the test database");
+}
+
+fn holds(d: &Device, id: &str) -> bool {
+    d.store.view(id).is_ok()
+}
+
+#[test]
+fn a_change_that_commits_late_is_not_passed_by_any_cursor() {
+    let (a, b, db) = two_instances();
+    let mut slow = a.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
+    let mut fast = b.device("Tablet 02", "Beto Ruiz", Role::Tecnico, "RT");
+    let mut office = a.device("Oficina", "Carla Méndez", Role::Oficina, "");
+    // The slow tablet's exchange takes its place in the feed, then waits 4 s before it
+    // commits (a trigger on the feed position, as a slow disk or a long transaction would).
+    sql(
+        &db,
+        &format!(
+            "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN PERFORM pg_sleep(4); RETURN NEW; END $$;
+             CREATE TRIGGER slow_commit AFTER UPDATE OF feed_seq ON docs FOR EACH ROW
+             WHEN (NEW.creator_device = '{}' AND NEW.feed_seq IS NOT NULL) EXECUTE FUNCTION slow_commit();",
+            slow.id
+        ),
+    );
+    let slow_job = new_job(&mut slow.store, "P1");
+    let fast_job = new_job(&mut fast.store, "P1");
+    let slow_sync = std::thread::spawn(move || {
+        let s = slow.sync().expect("the slow tablet syncs");
+        assert!(s.held.is_empty(), "{:?}", s.held);
+        slow
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    // Another tablet, through the other instance, stores its job meanwhile.
+    let fast_sync = std::thread::spawn(move || {
+        let s = fast.sync().expect("the other tablet syncs");
+        assert!(s.held.is_empty(), "{:?}", s.held);
+        fast
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    // The office reads the feed while the slow change is still uncommitted: whatever it
+    // sees, it must not see a later change without the earlier one.
+    office.sync_via(&b).expect("the office syncs mid-way");
+    assert!(
+        !holds(&office, &fast_job) || holds(&office, &slow_job),
+        "the office's cursor passed a change that had not committed yet"
+    );
+    let _slow = slow_sync.join().unwrap();
+    let _fast = fast_sync.join().unwrap();
+    // From the cursor it was given, the office now receives both.
+    office.sync().unwrap();
+    assert!(holds(&office, &slow_job), "the late change was skipped");
+    assert!(holds(&office, &fast_job));
+}
+
+#[test]
+fn two_offices_editing_one_job_through_two_instances_lose_nothing() {
+    let (a, b, _db) = two_instances();
+    let mut uno = a.device("Oficina 1", "Carla Méndez", Role::Oficina, "");
+    let mut dos = b.device("Oficina 2", "Dora Luna", Role::Oficina, "");
+    let job = new_job(&mut uno.store, "P1");
+    uno.sync().unwrap();
+    dos.sync().unwrap();
+    assert!(holds(&dos, &job));
+    // Both add comments and sync at once, each through its own instance: enough rounds
+    // that the server folds the document's changes into its snapshot at least once.
+    const ROUNDS: usize = 40;
+    let edit = |mut d: Device, who: &'static str, job: String| {
+        std::thread::spawn(move || {
+            for i in 0..ROUNDS {
+                d.store.comment(&job, &format!("{who} {i}")).unwrap();
+                d.sync().unwrap_or_else(|e| panic!("{who} round {i}: {e}"));
+            }
+            d
+        })
+    };
+    let h1 = edit(uno, "uno", job.clone());
+    let h2 = edit(dos, "dos", job.clone());
+    let mut uno = h1.join().unwrap();
+    let mut dos = h2.join().unwrap();
+    for _ in 0..2 {
+        uno.sync().unwrap();
+        dos.sync().unwrap();
+    }
+    let mut third = b.device("Oficina 3", "Eva Soto", Role::Oficina, "");
+    third.sync_via(&a).unwrap();
+    let texts = comment_texts(&uno.store, &job);
+    for who in ["uno", "dos"] {
+        for i in 0..ROUNDS {
+            let c = format!("{who} {i}");
+            assert!(texts.contains(&c), "{c} was lost");
+        }
+    }
+    assert_eq!(comment_texts(&dos.store, &job), texts);
+    assert_eq!(comment_texts(&third.store, &job), texts);
+}
+
+#[test]
+fn a_device_revoked_through_one_instance_is_refused_by_the_other_at_once() {
+    let (a, b, _db) = two_instances();
+    let mut tab = a.device("Tablet 03", "Ana Hernández", Role::Tecnico, "RT");
+    tab.sync_via(&b)
+        .expect("enrolled through one instance, it syncs through the other");
+    assert!(a.running.storage.revoke(&tab.id, 1).unwrap());
+    let e = tab.sync_via(&b).unwrap_err();
+    assert!(e.to_string().to_lowercase().contains("revoc"), "{e}");
+}
+
+#[test]
+fn tag_ranges_taken_at_once_through_two_instances_never_overlap() {
+    let (a, b, _db) = two_instances();
+    let oficina = a.device("Oficina", "Carla Méndez", Role::Oficina, "");
+    let device = a
+        .running
+        .storage
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == oficina.id)
+        .unwrap();
+    let threads: Vec<_> = [&a, &b]
+        .iter()
+        .flat_map(|s| (0..6).map(|_| s.running.storage.clone()))
+        .map(|storage| {
+            let device = device.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|_| storage.allocate_tags(&device, 30, 1).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut ranges: Vec<_> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    ranges.sort_by_key(|r| r.first);
+    assert_eq!(ranges.len(), 60);
+    for pair in ranges.windows(2) {
+        assert!(pair[0].last < pair[1].first, "{:?} overlaps {:?}", pair[0], pair[1]);
+    }
+}
+
+/// `scenario_server` on `addr` over `db`, in its own process (to be killed with SIGKILL).
+fn instance(addr: &str, data: &std::path::Path, db: &str) -> std::process::Child {
+    use std::io::BufRead;
+    for _ in 0..50 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scenario_server"))
+            .args([addr, data.to_str().unwrap(), db])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        if line.trim() == "ready" {
+            return child;
+        }
+        // The port may still be held by the killed instance for a moment.
+        let _ = child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the instance did not start on {addr}");
+}
+
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+/// One sync through `url`; devices reach whichever instance the balancer picks.
+fn sync_through(store: &mut brigada_core::Store, url: &str) -> brigada_core::Result<()> {
+    let token = store.sync_setting("token")?.unwrap_or_default();
+    let mut t = brigada_core::sync::http::HttpTransport::new(url, &token, None)?;
+    store.sync_with(&mut t, &mut |_| {}).map(|_| ())
+}
+
+/// Sync until one whole sync succeeds, moving to the next instance after each failure.
+fn sync_somewhere(store: &mut brigada_core::Store, urls: &[String], start: usize) {
+    for attempt in 0..200 {
+        if sync_through(store, &urls[(start + attempt) % urls.len()]).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no instance took the sync");
+}
+
+fn job_ids(store: &brigada_core::Store) -> Vec<String> {
+    let mut ids: Vec<String> = store
+        .list(&brigada_core::store::index::Filter {
+            limit: Some(10_000),
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn three_instances_one_killed_mid_batch_every_device_converges() {
+    let db = pg::database();
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let addrs: Vec<String> = (0..3).map(|_| free_addr()).collect();
+    let urls: Vec<String> = addrs.iter().map(|a| format!("http://{a}")).collect();
+    let mut instances: Vec<std::process::Child> = (0..3).map(|i| instance(&addrs[i], dirs[i].path(), &db)).collect();
+    let storage = brigada_sync::open_storage(dirs[0].path(), Some(&db)).unwrap();
+    let enrol = |name: &str, role: Role, via: &str| {
+        let (dir, mut store) = temp_store(name);
+        let (_, code) = brigada_sync::add_device(storage.as_ref(), name, role, "RT").unwrap();
+        let resp = brigada_core::sync::http::enroll(via, &store.enrol_request(code), None).unwrap();
+        store.save_enrolment(via, &resp, None).unwrap();
+        (dir, store)
+    };
+    // Six tablets enrolled through the three instances, each with 40 new jobs.
+    let mut tablets = Vec::new();
+    let mut jobs = Vec::new();
+    for i in 0..6 {
+        let (dir, mut store) = enrol(&format!("Tablet {i:02}"), Role::Tecnico, &urls[i % 3]);
+        for _ in 0..40 {
+            let j = new_job(&mut store, "P1");
+            store.comment(&j, "uno").unwrap();
+            jobs.push(j);
+        }
+        tablets.push((dir, store));
+    }
+    jobs.sort();
+    let (_office_dir, mut office) = enrol("Oficina", Role::Oficina, &urls[1]);
+    // Everyone syncs at once, each request to the next instance in turn, while one
+    // instance is killed in the middle of the batch and started again.
+    let workers: Vec<_> = tablets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (dir, mut store))| {
+            let urls = urls.clone();
+            std::thread::spawn(move || {
+                for round in 0..4 {
+                    let _ = sync_through(&mut store, &urls[(i + round) % 3]);
+                }
+                (dir, store)
+            })
+        })
+        .collect();
+    let office_urls = urls.clone();
+    let office_worker = std::thread::spawn(move || {
+        for round in 0..6 {
+            let _ = sync_through(&mut office, &office_urls[round % 3]);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        office
+    });
+    // Killed while it serves: as soon as a request is open on it, a moment into it.
+    let started = std::time::Instant::now();
+    while open_connections(instances[0].id()) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no request reached the first instance"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(rand::random::<u64>() % 40));
+    instances[0].kill().unwrap();
+    instances[0].wait().unwrap();
+    instances[0] = instance(&addrs[0], dirs[0].path(), &db);
+    let mut tablets: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    let mut office = office_worker.join().unwrap();
+    // Then each syncs until it succeeds, twice (the second brings what others sent last).
+    for _ in 0..2 {
+        for (i, (_, store)) in tablets.iter_mut().enumerate() {
+            sync_somewhere(store, &urls, i);
+        }
+    }
+    sync_somewhere(&mut office, &urls, 0);
+    // Nothing lost, nothing duplicated, on every device (all in sección RT: they see all).
+    assert_eq!(job_ids(&office), jobs, "the office holds every job exactly once");
+    for j in &jobs {
+        assert_eq!(comment_texts(&office, j), vec!["uno".to_owned()], "{j}");
+    }
+    for (_, store) in &tablets {
+        assert_eq!(job_ids(store), jobs, "every tablet converged");
+    }
+    let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    let stored: i64 = c
+        .query_one("SELECT count(*) FROM docs WHERE kind = 'expediente'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(stored as usize, jobs.len());
+    for mut i in instances {
+        i.kill().unwrap();
+        i.wait().unwrap();
+    }
+}
