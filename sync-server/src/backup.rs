@@ -113,7 +113,7 @@ pub fn backup(data: &Path, out: &Path) -> Result<Summary> {
 }
 
 /// Complete blob files under `blobs` (`XX/HASH`), by their name in the archive.
-fn blob_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+pub(crate) fn blob_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let Ok(dirs) = std::fs::read_dir(root) else {
         return Ok(out);

@@ -56,6 +56,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move a deployment from its embedded database (in --from) to PostgreSQL (--to),
+    /// verified (counts, every document's heads, every photo's hash); safe to run again.
+    /// Stop the server first. Photos stay in the data folder: serve with the same --data.
+    Migrate {
+        /// The data folder whose embedded database is moved.
+        #[arg(long)]
+        from: PathBuf,
+        /// The PostgreSQL database (postgres://USER@HOST/DATABASE), empty or holding this
+        /// deployment from an earlier run.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Restore a backup into an empty data folder; devices resend what they hold at their
     /// next sync.
     Restore {
@@ -306,6 +320,42 @@ fn run() -> Result<()> {
                         size = format!("{:.1} MiB", s.bytes as f64 / 1048576.0)
                     )
                 );
+            }
+            Ok(())
+        }
+        Command::Migrate { from, to, json } => {
+            if !brigada_sync::storage::sqlite::db_path(&from).is_file() {
+                anyhow::bail!(
+                    "{} holds no embedded database (brigada-sync.db): give the data folder the server ran with",
+                    from.display()
+                );
+            }
+            let target = brigada_sync::storage::postgres::PgStorage::open(&to)?;
+            let moved = target.import(&from)?;
+            if json {
+                println!("{}", serde_json::to_string(&moved)?);
+            } else {
+                let data = from.display().to_string();
+                if moved.already {
+                    println!(
+                        "{}",
+                        msg!("migrate.already", devices = moved.devices, documents = moved.documents)
+                    );
+                } else {
+                    println!(
+                        "{}",
+                        msg!(
+                            "migrate.done",
+                            devices = moved.devices,
+                            documents = moved.documents,
+                            seals = moved.seals,
+                            tags = moved.tag_ranges,
+                            blobs = moved.blobs,
+                            data = &data
+                        )
+                    );
+                }
+                println!("{}", msg!("migrate.next", data = &data));
             }
             Ok(())
         }

@@ -98,3 +98,34 @@ fn a_database_newer_than_the_server_is_refused() {
     let v: i32 = c.query_one("SELECT version FROM brigada_schema", &[]).unwrap().get(0);
     assert_eq!(v, 2);
 }
+
+#[test]
+fn migrate_moves_a_deployment_once_and_verifies_it_again() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let db = pg::database();
+    let migrate = |from: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_brigada-sync"))
+            .args(["migrate", "--json", "--to", &db, "--from"])
+            .arg(from)
+            .env("LANG", "C.UTF-8")
+            .output()
+            .unwrap()
+    };
+    // A folder without a server's database is refused before anything is touched.
+    let e = failed(&migrate(d));
+    assert!(e.contains("holds no embedded database"), "{e}");
+    let added = ok(&admin(
+        d,
+        None,
+        &["device", "add", "--name", "Ana Karen", "--role", "tecnico", "--json"],
+    ));
+    let moved = ok(&migrate(d));
+    assert_eq!(moved["devices"], 1);
+    assert_eq!(moved["already"], false);
+    let again = ok(&migrate(d));
+    assert_eq!(again["already"], true);
+    let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], added["id"]);
+}

@@ -354,6 +354,17 @@ pub struct Device {
 }
 
 impl Server {
+    /// The server's data folder.
+    pub fn data(&self) -> &Path {
+        self._dir.path()
+    }
+
+    /// Stop the server and keep its data folder.
+    pub fn stop(self) -> tempfile::TempDir {
+        drop(self.running);
+        self._dir
+    }
+
     /// A new device store enrolled as `person` with `role` and `seccion`.
     pub fn device(&self, name: &str, person: &str, role: brigada_sync::devices::Role, seccion: &str) -> Device {
         let (dir, mut store) = temp_store(name);

@@ -311,3 +311,88 @@ fn three_instances_one_killed_mid_batch_every_device_converges() {
         i.wait().unwrap();
     }
 }
+
+/// A server on `addr` (the address a stopped one had: devices keep their settings).
+fn server_at(addr: std::net::SocketAddr, data: &std::path::Path, db: &str) -> brigada_sync::Running {
+    for _ in 0..50 {
+        let options = brigada_sync::Options {
+            database: Some(db.to_owned()),
+            ..Default::default()
+        };
+        if let Ok(r) = brigada_sync::spawn_with(&addr.to_string(), data, options) {
+            return r;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("cannot listen on {addr} again");
+}
+
+#[test]
+fn a_deployment_moves_from_the_embedded_database_and_devices_go_on() {
+    use brigada_sync::storage::postgres::PgStorage;
+    let s = server();
+    let addr = s.running.addr;
+    let mut tablet = s.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
+    let mut office = s.device("Oficina", "Carla Méndez", Role::Oficina, "");
+    // A week of work: jobs with photos and signatures, tags taken by the office.
+    let mut jobs = Vec::new();
+    let path: Vec<(String, Option<String>)> = all_paths("P1").remove(0);
+    let steps: Vec<(&str, Option<&str>)> = path.iter().map(|(s, a)| (s.as_str(), a.as_deref())).collect();
+    for i in 0..4 {
+        let j = new_job(&mut tablet.store, "P1");
+        let photo = brigada_core::qr::encode_png(&format!("foto {i}"), 2).unwrap();
+        tablet.store.attach(&j, &photo, "evidencia", None).unwrap();
+        drive(&mut tablet.store, &j, &steps).unwrap();
+        jobs.push(j);
+    }
+    tablet.sync().unwrap();
+    office.sync().unwrap();
+    let tags = brigada_core::sync::lend::take_tags(&std::cell::RefCell::new(&mut office.store), 30).unwrap();
+    let data = s.stop();
+
+    let db = pg::database();
+    let target = PgStorage::open(&db).unwrap();
+    let moved = target.import(data.path()).unwrap();
+    assert_eq!(moved.devices, 2);
+    assert_eq!(moved.documents, 4);
+    assert!(moved.tag_ranges >= 1);
+    assert!(moved.blobs >= 4, "{moved:?}");
+    assert!(moved.seals >= 4, "{moved:?}");
+    assert!(!moved.already);
+    // Safe to run again: nothing written, verified again.
+    let again = target.import(data.path()).unwrap();
+    assert!(again.already);
+    assert_eq!(again.documents, moved.documents);
+    drop(target);
+
+    // The server comes back on PostgreSQL at the same address with the same data folder.
+    let _pg = server_at(addr, data.path(), &db);
+    // Devices go on with their tokens and cursors: nothing is sent again.
+    let t = tablet.sync().unwrap();
+    assert_eq!(t.progress.docs_received, 0, "the tablet's cursor still holds");
+    tablet.store.comment(&jobs[0], "después del traslado").unwrap();
+    tablet.sync().unwrap();
+    let o = office.sync().unwrap();
+    assert_eq!(o.progress.docs_received, 1, "only the new change reaches the office");
+    assert!(comment_texts(&office.store, &jobs[0]).contains(&"después del traslado".to_owned()));
+    // New tags continue after the ones taken before the move.
+    let more = brigada_core::sync::lend::take_tags(&std::cell::RefCell::new(&mut office.store), 200).unwrap();
+    assert!(more.iter().all(|t| !tags.contains(t)), "a tag was handed out twice");
+}
+
+#[test]
+fn a_move_into_a_database_holding_another_deployment_is_refused_and_changes_nothing() {
+    use brigada_sync::storage::Storage;
+    use brigada_sync::storage::postgres::PgStorage;
+    let db = pg::database();
+    let other = server_on(Some(db.clone()), Default::default());
+    let _someone = other.device("Tablet 09", "Otro Hospital", Role::Tecnico, "RT");
+    drop(other);
+    let s = server();
+    let _ana = s.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
+    let data = s.stop();
+    let target = PgStorage::open(&db).unwrap();
+    let e = target.import(data.path()).unwrap_err().to_string();
+    assert!(e.contains("already holds records"), "{e}");
+    assert_eq!(target.devices().unwrap().len(), 1, "nothing was moved");
+}

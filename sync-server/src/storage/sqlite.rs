@@ -122,11 +122,16 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// The embedded database's file in a data folder.
+pub fn db_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("brigada-sync.db")
+}
+
 impl SqliteStorage {
     pub fn open(dir: &Path) -> Result<SqliteStorage> {
         // The data folder holds every document and photo: the server's user only.
         crate::private::dir(dir).map_err(|e| ServerError::Storage(format!("cannot create {}: {e}", dir.display())))?;
-        let path = dir.join("brigada-sync.db");
+        let path = db_path(dir);
         let mut conn = Connection::open(&path)?;
         crate::private::file(&path)
             .map_err(|e| ServerError::Storage(format!("cannot restrict {}: {e}", path.display())))?;
@@ -434,6 +439,21 @@ fn backfill_seals(tx: &Transaction<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A stored document: its snapshot with the change rows appended since.
+pub(crate) fn load_doc(c: &Connection, id: &str) -> Result<Option<Automerge>> {
+    let snap: Option<Vec<u8>> = c
+        .query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    let Some(snap) = snap else { return Ok(None) };
+    let mut d = Automerge::load(&snap).map_err(|e| ServerError::Storage(format!("document {id}: {e}")))?;
+    let mut s = c.prepare_cached("SELECT data FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
+    for change in s.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
+        d.load_incremental(&change?)
+            .map_err(|e| ServerError::Storage(format!("document {id}: {e}")))?;
+    }
+    Ok(Some(d))
+}
+
 fn epoch_of(c: &Connection) -> Result<u32> {
     let e: Option<i64> = c
         .query_row("SELECT value FROM server_meta WHERE key = 'epoch'", [], |r| r.get(0))
@@ -443,20 +463,7 @@ fn epoch_of(c: &Connection) -> Result<u32> {
 
 impl DocRepo for Repo<'_> {
     fn load(&mut self, id: &str) -> Result<Option<Automerge>> {
-        let snap: Option<Vec<u8>> = self
-            .tx
-            .query_row("SELECT snapshot FROM docs WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?;
-        let Some(snap) = snap else { return Ok(None) };
-        let mut d = Automerge::load(&snap).map_err(|e| ServerError::Storage(format!("document {id}: {e}")))?;
-        let mut s = self
-            .tx
-            .prepare_cached("SELECT data FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
-        for c in s.query_map([id], |r| r.get::<_, Vec<u8>>(0))? {
-            d.load_incremental(&c?)
-                .map_err(|e| ServerError::Storage(format!("document {id}: {e}")))?;
-        }
-        Ok(Some(d))
+        load_doc(self.tx, id)
     }
 
     fn meta(&mut self, id: &str) -> Result<Option<DocMeta>> {

@@ -23,8 +23,11 @@
 //! key, folio code and actor per tablet), tag allocation (no number twice) and schema
 //! migrations (instances starting together).
 
+mod import;
 mod repo;
 mod schema;
+
+pub use import::Moved;
 
 use std::collections::HashMap;
 use std::time::Duration;
