@@ -25,6 +25,9 @@ use crate::error::{Result, ServerError};
 use crate::rules::{self, Authorship};
 use crate::storage::{DocKind, DocMeta, DocRepo, Scope};
 
+/// The longest sección, folio, assignee or blob name the server indexes.
+const MAX_INDEXED: usize = 512;
+
 /// Most documents and bytes in one response; the device asks again for the rest.
 const MAX_DOCS: usize = 1000;
 const MAX_BYTES: usize = 8 * 1024 * 1024;
@@ -67,7 +70,19 @@ fn meta_of(
                 return Err(mismatch(msg!("document.wrong_id", id = &e.id)));
             }
             procedure::get(&e.procedure_id, e.procedure_version)?;
-            let blobs = e.blobs().into_iter().map(str::to_owned).collect();
+            let blobs: Vec<String> = e.blobs().into_iter().map(str::to_owned).collect();
+            // What the server indexes must be storable by every backend (PostgreSQL
+            // refuses NUL in text, and indexes hold a few kB at most).
+            let fields = [("seccion", &e.seccion), ("folio", &e.folio)];
+            let named = fields
+                .into_iter()
+                .chain(e.assignees.iter().map(|a| ("assignees", a)))
+                .chain(blobs.iter().map(|b| ("blobs", b)));
+            for (field, value) in named {
+                if value.contains('\0') || value.len() > MAX_INDEXED {
+                    return Err(mismatch(msg!("document.bad_text", field = field, max = MAX_INDEXED)));
+                }
+            }
             let meta = DocMeta {
                 kind,
                 seccion: e.seccion.clone(),

@@ -49,14 +49,27 @@ fn a_change_that_commits_late_is_not_passed_by_any_cursor() {
         assert!(s.held.is_empty(), "{:?}", s.held);
         slow
     });
-    std::thread::sleep(Duration::from_millis(500));
-    // Another tablet, through the other instance, stores its job meanwhile.
+    // Once the slow exchange holds its position (asleep in the trigger), another tablet,
+    // through the other instance, stores its job.
+    let mut watch = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    let started = std::time::Instant::now();
+    while watch
+        .query_opt("SELECT 1 FROM pg_stat_activity WHERE wait_event = 'PgSleep'", &[])
+        .unwrap()
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the slow exchange never reached its commit"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let fast_sync = std::thread::spawn(move || {
         let s = fast.sync().expect("the other tablet syncs");
         assert!(s.held.is_empty(), "{:?}", s.held);
         fast
     });
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(1000));
     // The office reads the feed while the slow change is still uncommitted: whatever it
     // sees, it must not see a later change without the earlier one.
     office.sync_via(&b).expect("the office syncs mid-way");

@@ -67,8 +67,13 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> std::result::Result<Conn, postgres::Error> {
+        let mut client = self.config.connect(NoTls)?;
+        // An instance that stalls (or is cut off) in a transaction must not hold the
+        // feed, tag or enrolment locks for every other instance: its transaction ends
+        // after a minute idle, and a wait for a lock gives up after 20 s (run again).
+        client.batch_execute("SET idle_in_transaction_session_timeout = '60s'; SET lock_timeout = '20s'")?;
         Ok(Conn {
-            client: self.config.connect(NoTls)?,
+            client,
             stmts: HashMap::new(),
         })
     }
@@ -115,6 +120,11 @@ impl Tx<'_> {
         Ok(self.tx.query_opt(&s, p)?)
     }
 
+    /// Several statements in one round trip (simple protocol: no parameters).
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.tx.batch_execute(sql)?)
+    }
+
     pub(crate) fn lock(&mut self, key: i64) -> Result<()> {
         self.exec("SELECT pg_advisory_xact_lock($1)", &[&key])?;
         Ok(())
@@ -154,6 +164,9 @@ impl PgStorage {
                     .into(),
             )
         })?;
+        let mut config = config;
+        // A dead peer is noticed in about a minute, not after the system's two hours.
+        config.keepalives(true).keepalives_idle(Duration::from_secs(30));
         let mut first = config.connect(NoTls).map_err(|e| {
             ServerError::Storage(format!(
                 "cannot reach the database {}: {}; check --database and that PostgreSQL runs and lets this user in",
@@ -194,8 +207,9 @@ impl PgStorage {
                 Err(ServerError::Busy(why)) if attempt < ATTEMPTS => {
                     attempt += 1;
                     tracing::debug!(attempt, "transaction lost a race, running it again: {why}");
-                    let wait = rand::random::<u64>() % (2 * u64::from(attempt)) + 1;
-                    std::thread::sleep(Duration::from_millis(wait));
+                    // Random, growing up to 200 ms: racing requests spread apart.
+                    let ceiling = (1u64 << attempt.min(8)).min(200);
+                    std::thread::sleep(Duration::from_millis(rand::random::<u64>() % ceiling + 1));
                 }
                 other => return other,
             }
@@ -221,10 +235,17 @@ pub(crate) fn detail(e: &postgres::Error) -> String {
 impl From<postgres::Error> for ServerError {
     fn from(e: postgres::Error) -> Self {
         use postgres::error::SqlState;
+        // Lost races, run again: a concurrent change to the same rows, a deadlock, a lock
+        // not granted in time, and a row a concurrent request inserted first (a folio
+        // taken meanwhile is then refused by the exchange itself).
+        let retry = [
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::UNIQUE_VIOLATION,
+        ];
         match e.code() {
-            Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED => {
-                ServerError::Busy(detail(&e))
-            }
+            Some(c) if retry.contains(c) => ServerError::Busy(detail(&e)),
             _ => ServerError::Storage(detail(&e)),
         }
     }
@@ -293,6 +314,7 @@ impl Storage for PgStorage {
     fn enroll(&self, code_hash: &str, e: &Enrolment, token_hash: &str, now: i64) -> Result<Device> {
         self.read(|t| {
             t.lock(LOCK_ENROL)?;
+            repo::claim_actors(t)?;
             let id: String = t
                 .row(
                     "SELECT id FROM devices WHERE code_hash = $1 AND code_expires_at > $2 AND revoked_at IS NULL",
@@ -386,19 +408,23 @@ impl Storage for PgStorage {
 
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
         self.run(IsolationLevel::RepeatableRead, |t| {
-            // A device enrolled before devices said their actor binds one at its first
-            // push: serialised with enrolments, and before this transaction's snapshot,
-            // so it sees every actor already bound.
-            if device.actor.is_none() {
-                t.lock(LOCK_ENROL)?;
+            // First, and on the device's own row: a revocation committed meanwhile (on any
+            // instance) refuses the exchange, or makes it run again and then refuses it;
+            // two exchanges of one device at once run one after the other.
+            let live = t.exec(
+                "UPDATE devices SET last_sync_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&device.id, &now()],
+            )?;
+            if live == 0 {
+                return Err(ServerError::Revoked);
             }
             let mut repo = repo::Repo::new(t);
             let resp = crate::sync::exchange(&mut repo, device, req)?;
-            let wrote = repo.wrote();
-            t.exec(
-                "UPDATE devices SET last_sync_at = $2 WHERE id = $1",
-                &[&device.id, &now()],
-            )?;
+            let (wrote, new_asset) = (repo.wrote(), repo.new_asset());
+            // A new asset's number must not land in a block being allocated meanwhile.
+            if new_asset {
+                t.lock(LOCK_TAGS)?;
+            }
             if wrote {
                 repo::number_feed(t)?;
             }

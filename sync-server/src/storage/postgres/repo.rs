@@ -6,7 +6,7 @@
 use automerge::Automerge;
 use brigada_record::protocol::Head;
 
-use super::{LOCK_FEED, LOCK_TAGS, Tx, now};
+use super::{LOCK_FEED, Tx, now};
 use crate::error::{Result, ServerError};
 use crate::storage::{DocKind, DocMeta, DocRepo, Scope, pack, unpack};
 
@@ -26,29 +26,47 @@ pub(super) use tecnico_scope;
 pub(super) struct Repo<'t, 'c> {
     t: &'t mut Tx<'c>,
     wrote: bool,
+    new_asset: bool,
 }
 
 impl<'t, 'c> Repo<'t, 'c> {
     pub(super) fn new(t: &'t mut Tx<'c>) -> Self {
-        Repo { t, wrote: false }
+        Repo {
+            t,
+            wrote: false,
+            new_asset: false,
+        }
     }
 
     /// Whether the exchange stored documents or seals that need feed positions.
     pub(super) fn wrote(&self) -> bool {
         self.wrote
     }
+
+    /// Whether it registered an asset tag the server had not seen.
+    pub(super) fn new_asset(&self) -> bool {
+        self.new_asset
+    }
 }
 
 /// Give what this transaction wrote its feed positions, in commit order: under one lock
 /// held until the commit is visible, so no position becomes visible before a lower one.
+/// One round trip: the lock is held for as short a time as the commit allows.
 pub(super) fn number_feed(t: &mut Tx<'_>) -> Result<()> {
-    t.lock(LOCK_FEED)?;
+    t.batch(&format!(
+        "SELECT pg_advisory_xact_lock({LOCK_FEED});
+         UPDATE docs SET feed_seq = nextval('feed_positions') WHERE feed_seq IS NULL;
+         UPDATE seals SET seq = nextval('seal_positions') WHERE seq IS NULL;"
+    ))
+}
+
+/// Touch the one row every change to the actors bound to devices touches first, so an
+/// enrolment and a first push binding the same actor cannot both pass their checks: in
+/// REPEATABLE READ the later one fails to serialise and runs again, seeing the earlier.
+pub(super) fn claim_actors(t: &mut Tx<'_>) -> Result<()> {
     t.exec(
-        "UPDATE docs SET feed_seq = nextval('feed_positions') WHERE feed_seq IS NULL",
-        &[],
-    )?;
-    t.exec(
-        "UPDATE seals SET seq = nextval('seal_positions') WHERE seq IS NULL",
+        "INSERT INTO server_meta (key, value) VALUES ('actors', 1)
+         ON CONFLICT (key) DO UPDATE SET value = server_meta.value + 1",
         &[],
     )?;
     Ok(())
@@ -136,6 +154,7 @@ impl DocRepo for Repo<'_, '_> {
     }
 
     fn bind_actor(&mut self, device: &str, actor: &str) -> Result<bool> {
+        claim_actors(self.t)?;
         self.t.exec(
             "UPDATE devices SET actor = $2 WHERE id = $1 AND actor IS NULL
              AND NOT EXISTS (SELECT 1 FROM devices WHERE actor = $2 AND id <> $1)",
@@ -163,10 +182,7 @@ impl DocRepo for Repo<'_, '_> {
         let t = now();
         match added {
             None => {
-                // A new asset's number must not land in a block being allocated meanwhile.
-                if meta.kind == DocKind::Asset {
-                    self.t.lock(LOCK_TAGS)?;
-                }
+                self.new_asset |= meta.kind == DocKind::Asset;
                 let inserted = self.t.exec(
                     "INSERT INTO docs (id, kind, seccion, creator_device, snapshot, feed_seq, updated_at, folio)
                      VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) ON CONFLICT (id) DO NOTHING",

@@ -7,7 +7,8 @@
 use super::{LOCK_MIGRATE, detail};
 use crate::error::{Result, ServerError};
 
-const SCHEMA: &[&str] = &["
+const SCHEMA: &[&str] = &[
+    "
 CREATE TABLE devices (
     id TEXT PRIMARY KEY,
     person TEXT NOT NULL,
@@ -88,7 +89,14 @@ CREATE TABLE seals (
     device_id TEXT NOT NULL,
     first_seen BIGINT NOT NULL
 );
-"];
+",
+    // One expediente per folio, as a constraint: two instances checking the same new folio
+    // at once cannot both store it (the later runs again and is refused).
+    "
+DROP INDEX docs_by_folio;
+CREATE UNIQUE INDEX docs_by_folio ON docs (folio);
+",
+];
 
 /// Bring the database up to this server's schema, or refuse a newer one.
 pub(super) fn migrate(c: &mut postgres::Client) -> Result<()> {
