@@ -14,8 +14,9 @@ test: export RUSTC_WORKSPACE_WRAPPER = $(CLIPPY_DRIVER)
 test: export CLIPPY_ARGS = -D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
 # The storage suite: every scenario test that starts a sync server through the shared
-# helper. `make test` runs it on the embedded SQLite with the workspace, then again on
-# PostgreSQL (started by the tests themselves, see tests/src/pg.rs).
+# helper. `make test` runs it on the embedded SQLite and the data folder with the workspace,
+# then again on PostgreSQL and an S3-compatible bucket (moto), both started by the tests
+# themselves (tests/src/pg.rs, tests/src/s3.rs).
 STORAGE_SUITE := sync authors devices_seen documents enrolment folios js_client labels pinned_ca strangers
 
 .PHONY: run test bootstrap ui build bench lint linted fuzz deb
@@ -38,7 +39,7 @@ run: build
 
 ## test: formatting, clippy, every test of the workspace (unit, property, migration, crash,
 ## CLI, QR on real photos, every input the fuzz campaigns kept, the app end to end), the
-## storage suite again on PostgreSQL, then
+## storage suite again on PostgreSQL and S3, then
 ## the tested build packaged as a .deb and checked (`make deb` builds the release package).
 test: ui linted
 	$(CARGO) fmt --all --check
@@ -78,6 +79,7 @@ bench: ui
 	$(CARGO_TARGET_DIR)/release/attack_bench --out docs/BENCHMARKS.md
 	$(CARGO_TARGET_DIR)/release/doc_bench --out docs/BENCHMARKS.md
 	$(CARGO_TARGET_DIR)/release/archive_bench --out docs/BENCHMARKS.md
+	$(CARGO_TARGET_DIR)/release/instances_bench --out docs/BENCHMARKS.md
 	$(CARGO) run --locked --release -p brigada-app --example cold_start -- \
 	  --app $(CARGO_TARGET_DIR)/release/brigada-app --out docs/BENCHMARKS.md
 	$(CARGO) run --locked --release -p brigada-app --example camera_bench -- \

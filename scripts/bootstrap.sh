@@ -11,10 +11,11 @@ set -euo pipefail
 # libwebkit2gtk-4.1-dev … libxdo-dev: the Tauri app; nodejs + npm: its Svelte UI;
 # webkit2gtk-driver (WebKitWebDriver) + xvfb + xauth: the end-to-end window tests.
 # systemd: `systemd-analyze verify` checks the sync server's unit in its package.
-# postgresql: the server's storage tests start their own PostgreSQL (initdb, postgres).
+# postgresql: the server's storage tests start their own PostgreSQL (initdb, postgres);
+# python3-venv: the environment for moto's S3 server (below).
 PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf python3-openpyxl
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
-  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth systemd postgresql)
+  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth systemd postgresql python3-venv)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,6 +30,18 @@ if ((${#missing[@]})); then
   fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# moto's S3-compatible server (PyPI), for the blob tests against object storage: in its own
+# virtual environment, pinned; made once (tests/src/s3.rs starts it).
+MOTO_VERSION=5.2.5
+MOTO="${HOME}/.cache/brigada/moto"
+if [ "$(cat "$MOTO/.version" 2>/dev/null)" != "$MOTO_VERSION" ] || [ ! -x "$MOTO/bin/moto_server" ]; then
+  echo "bootstrap: installing moto[server] $MOTO_VERSION (S3 for the tests) into $MOTO"
+  rm -rf "$MOTO"
+  python3 -m venv "$MOTO"
+  "$MOTO/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  echo "$MOTO_VERSION" > "$MOTO/.version"
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -26,13 +26,13 @@ use brigada_record::protocol::{
 use crate::devices::{self, Device};
 use crate::error::{Result, ServerError};
 use crate::listen::{Attempts, Limits};
-use crate::storage::blobs::{self, Append, BlobStore};
+use crate::storage::blobs::{self, Append, Blobs};
 use crate::storage::{Enrolment, Storage};
 
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
-    pub blobs: Arc<BlobStore>,
+    pub blobs: Arc<dyn Blobs>,
     pub limits: Limits,
     pub enrolments: Arc<Attempts>,
     /// The server's own CA certificate (PEM), when it serves HTTPS with one.
@@ -42,17 +42,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state of a server over `data` (its blob folder opened here), with `tls` when it
-    /// serves HTTPS (its own CA, if it made one, is served at `/v1/ca`).
+    /// The state of a server over `storage` and `blobs`, with `data` its folder and `tls`
+    /// when it serves HTTPS (its own CA, if it made one, is served at `/v1/ca`).
     pub fn open(
         storage: Arc<dyn Storage>,
+        blobs: Arc<dyn Blobs>,
         data: &std::path::Path,
         limits: Limits,
         tls: Option<&crate::Tls>,
     ) -> Result<Self> {
         Ok(AppState {
             storage,
-            blobs: Arc::new(BlobStore::open(data)?),
+            blobs,
             enrolments: Arc::new(Attempts::new(limits.enrol_attempts, limits.enrol_window)),
             limits,
             own_ca: tls.and_then(|t| t.own_ca.as_deref()).map(Arc::from),
@@ -404,12 +405,17 @@ async fn blob_head(
     Path(hash): Path<String>,
 ) -> Result<Response> {
     let device = blob_access(&state, device, &hash).await?;
-    Ok(match state.blobs.size(&hash) {
+    let store = state.blobs.clone();
+    let (size, have) = blocking(move || {
+        Ok(match store.size(&hash)? {
+            Some(n) => (Some(n), 0),
+            None => (None, store.partial_len(&device.id, &hash)?),
+        })
+    })
+    .await?;
+    Ok(match size {
         Some(n) => (StatusCode::OK, [("blob-length", n.to_string())]).into_response(),
-        None => {
-            let have = state.blobs.partial_len(&device.id, &hash);
-            (StatusCode::NOT_FOUND, [("upload-offset", have.to_string())]).into_response()
-        }
+        None => (StatusCode::NOT_FOUND, [("upload-offset", have.to_string())]).into_response(),
     })
 }
 

@@ -43,6 +43,20 @@ pub fn open_storage(data: &Path, database: Option<&str>) -> error::Result<Arc<dy
     })
 }
 
+/// Where the server keeps photos and signatures: files under `data/blobs` (the default), or
+/// the S3-compatible bucket `url` (`s3://BUCKET/PREFIX`, configured from the `AWS_*`
+/// environment, then `settings`) that several instances share.
+pub fn open_blobs(
+    data: &Path,
+    url: Option<&str>,
+    settings: &[(String, String)],
+) -> error::Result<Arc<dyn storage::blobs::Blobs>> {
+    Ok(match url {
+        Some(url) => Arc::new(storage::s3::S3Blobs::open(url, settings)?),
+        None => Arc::new(storage::blobs::BlobStore::open(data)?),
+    })
+}
+
 /// Create a device and its one-time enrolment code.
 pub fn add_device(
     storage: &dyn Storage,
@@ -133,6 +147,10 @@ pub struct Options {
     pub limits: listen::Limits,
     /// A PostgreSQL database instead of the embedded one ([`open_storage`]).
     pub database: Option<String>,
+    /// An S3-compatible bucket for photos instead of the data folder ([`open_blobs`]), and
+    /// settings beyond the `AWS_*` environment.
+    pub blobs: Option<String>,
+    pub blob_settings: Vec<(String, String)>,
 }
 
 /// Start a server on `listen` (port 0 for any) over `data`, on its own runtime thread.
@@ -147,7 +165,8 @@ pub fn spawn_with(listen: &str, data: &Path, options: Options) -> anyhow::Result
     std_listener.set_nonblocking(true)?;
     let addr = std_listener.local_addr()?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = http::AppState::open(storage.clone(), data, options.limits, options.tls.as_ref())?;
+    let blobs = open_blobs(data, options.blobs.as_deref(), &options.blob_settings)?;
+    let state = http::AppState::open(storage.clone(), blobs, data, options.limits, options.tls.as_ref())?;
     let https = options.tls.is_some();
     let tls = options.tls.as_ref().map(Tls::config).transpose()?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -67,6 +67,10 @@ enum Command {
         /// deployment from an earlier run.
         #[arg(long)]
         to: String,
+        /// Also copy the photos into this S3-compatible bucket (s3://BUCKET/PREFIX;
+        /// endpoint and credentials from AWS_*), each read back and hashed.
+        #[arg(long)]
+        blobs: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -94,6 +98,10 @@ struct Place {
     /// instead of the embedded one in --data.
     #[arg(long, env = "BRIGADA_SYNC_DATABASE")]
     database: Option<String>,
+    /// An S3-compatible bucket for photos and signatures (s3://BUCKET/PREFIX; endpoint and
+    /// credentials from AWS_*) instead of DATA/blobs.
+    #[arg(long, env = "BRIGADA_SYNC_BLOBS")]
+    blobs: Option<String>,
 }
 
 impl Place {
@@ -101,12 +109,17 @@ impl Place {
         Ok(brigada_sync::open_storage(&self.data, self.database.as_deref())?)
     }
 
-    /// Backup and restore copy the embedded database; a PostgreSQL one is the operator's
-    /// (pg_dump, replicas).
+    /// Backup and restore copy the embedded database and the photo folder; a PostgreSQL
+    /// database and a bucket are the operator's (pg_dump, replicas, bucket versioning).
     fn embedded_only(&self, what: &str) -> Result<()> {
         if self.database.is_some() {
             anyhow::bail!(
                 "{what} copies the embedded database; with --database, back up PostgreSQL with its own tools (pg_dump or a replica, see docs/DEPLOY.md) and DATA with any file backup"
+            );
+        }
+        if self.blobs.is_some() {
+            anyhow::bail!(
+                "{what} copies the photos in DATA/blobs; with --blobs, keep the bucket's own copies (versioning or replication, see docs/DEPLOY.md)"
             );
         }
         Ok(())
@@ -323,7 +336,7 @@ fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Migrate { from, to, json } => {
+        Command::Migrate { from, to, blobs, json } => {
             if !brigada_sync::storage::sqlite::db_path(&from).is_file() {
                 anyhow::bail!(
                     "{} holds no embedded database (brigada-sync.db): give the data folder the server ran with",
@@ -331,9 +344,20 @@ fn run() -> Result<()> {
                 );
             }
             let target = brigada_sync::storage::postgres::PgStorage::open(&to)?;
+            // Photos first: copying them again is harmless, and the records that name them
+            // are committed only once they are all in the bucket.
+            let copied = match &blobs {
+                Some(url) => {
+                    let bucket = brigada_sync::open_blobs(&from, Some(url), &[])?;
+                    Some(brigada_sync::storage::blobs::copy_folder(&from, bucket.as_ref())?)
+                }
+                None => None,
+            };
             let moved = target.import(&from)?;
             if json {
-                println!("{}", serde_json::to_string(&moved)?);
+                let mut v = serde_json::to_value(&moved)?;
+                v["blobs_copied"] = serde_json::json!(copied);
+                println!("{v}");
             } else {
                 let data = from.display().to_string();
                 if moved.already {
@@ -355,7 +379,13 @@ fn run() -> Result<()> {
                         )
                     );
                 }
-                println!("{}", msg!("migrate.next", data = &data));
+                match (&blobs, copied) {
+                    (Some(url), Some(n)) => {
+                        println!("{}", msg!("migrate.bucket", count = n, url = url));
+                        println!("{}", msg!("migrate.next_bucket", url = url));
+                    }
+                    _ => println!("{}", msg!("migrate.next", data = &data)),
+                }
             }
             Ok(())
         }
@@ -446,8 +476,14 @@ fn serve(listen: &str, at: &Place, https: Option<Https>) -> Result<()> {
     }
     brigada_sync::enrol_qr::sweep(data, &storage.devices()?, chrono::Utc::now().timestamp_millis());
     let config = tls.as_ref().map(brigada_sync::Tls::config).transpose()?;
-    let state =
-        brigada_sync::http::AppState::open(storage, data, brigada_sync::listen::Limits::default(), tls.as_ref())?;
+    let blobs = brigada_sync::open_blobs(data, at.blobs.as_deref(), &[])?;
+    let state = brigada_sync::http::AppState::open(
+        storage,
+        blobs,
+        data,
+        brigada_sync::listen::Limits::default(),
+        tls.as_ref(),
+    )?;
     tracing::info!(addr = %addr, data = %data.display(), https = config.is_some(),
         database = if at.database.is_some() { "postgresql" } else { "embedded" }, "brigada-sync listening");
     let rt = tokio::runtime::Runtime::new()?;

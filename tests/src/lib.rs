@@ -10,6 +10,7 @@ use rand::Rng;
 pub mod fixture;
 pub mod memory;
 pub mod pg;
+pub mod s3;
 pub mod untrusted;
 pub use fixture::{Spread, archive_of_years, realistic_expedientes, realistic_expedientes_in, uuid_v7};
 
@@ -333,14 +334,37 @@ pub fn server_with(limits: brigada_sync::listen::Limits) -> Server {
     server_on(pg::selected().then(pg::database), limits)
 }
 
+/// Where a test server keeps photos: the data folder, or with `BRIGADA_TEST_STORAGE=postgres`
+/// a bucket of its own on the tests' S3 server ([`s3`]).
+fn test_blobs() -> (Option<String>, Vec<(String, String)>) {
+    match pg::selected() {
+        true => (Some(s3::bucket()), s3::settings()),
+        false => (None, Vec::new()),
+    }
+}
+
 /// A server over `database` (PostgreSQL; the embedded one when `None`): several may share
 /// one database, as instances behind a load balancer do.
 pub fn server_on(database: Option<String>, limits: brigada_sync::listen::Limits) -> Server {
+    let (blobs, blob_settings) = test_blobs();
+    server_over(database, blobs, blob_settings, limits)
+}
+
+/// A server over `database` and the bucket `blobs` (with its settings): instances that
+/// share both are one deployment.
+pub fn server_over(
+    database: Option<String>,
+    blobs: Option<String>,
+    blob_settings: Vec<(String, String)>,
+    limits: brigada_sync::listen::Limits,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let options = brigada_sync::Options {
         tls: None,
         limits,
         database,
+        blobs,
+        blob_settings,
     };
     let running = brigada_sync::spawn_with("127.0.0.1:0", dir.path(), options).unwrap();
     Server { _dir: dir, running }

@@ -326,10 +326,12 @@ fn three_instances_one_killed_mid_batch_every_device_converges() {
 }
 
 /// A server on `addr` (the address a stopped one had: devices keep their settings).
-fn server_at(addr: std::net::SocketAddr, data: &std::path::Path, db: &str) -> brigada_sync::Running {
+fn server_at(addr: std::net::SocketAddr, data: &std::path::Path, db: &str, bucket: &str) -> brigada_sync::Running {
     for _ in 0..50 {
         let options = brigada_sync::Options {
             database: Some(db.to_owned()),
+            blobs: Some(bucket.to_owned()),
+            blob_settings: s3::settings(),
             ..Default::default()
         };
         if let Ok(r) = brigada_sync::spawn_with(&addr.to_string(), data, options) {
@@ -377,9 +379,21 @@ fn a_deployment_moves_from_the_embedded_database_and_devices_go_on() {
     assert!(again.already);
     assert_eq!(again.documents, moved.documents);
     drop(target);
+    // The photos go to a bucket, each read back.
+    let bucket = s3::bucket();
+    let blobs = brigada_sync::open_blobs(data.path(), Some(&bucket), &s3::settings()).unwrap();
+    let copied = brigada_sync::storage::blobs::copy_folder(data.path(), blobs.as_ref()).unwrap();
+    assert_eq!(copied, moved.blobs);
+    assert_eq!(
+        brigada_sync::storage::blobs::copy_folder(data.path(), blobs.as_ref()).unwrap(),
+        copied,
+        "copying again finds them there"
+    );
+    // The data folder's photos are no longer needed: the bucket serves them.
+    std::fs::remove_dir_all(data.path().join("blobs")).unwrap();
 
-    // The server comes back on PostgreSQL at the same address with the same data folder.
-    let _pg = server_at(addr, data.path(), &db);
+    // The server comes back on PostgreSQL and the bucket, at the same address.
+    let pg = server_at(addr, data.path(), &db, &bucket);
     // Devices go on with their tokens and cursors: nothing is sent again.
     let t = tablet.sync().unwrap();
     assert_eq!(t.progress.docs_received, 0, "the tablet's cursor still holds");
@@ -388,6 +402,17 @@ fn a_deployment_moves_from_the_embedded_database_and_devices_go_on() {
     let o = office.sync().unwrap();
     assert_eq!(o.progress.docs_received, 1, "only the new change reaches the office");
     assert!(comment_texts(&office.store, &jobs[0]).contains(&"después del traslado".to_owned()));
+    // A tablet enrolled after the move receives every job and its photos, from the bucket.
+    let (_dir, mut newcomer) = temp_store("Oficina 2");
+    let (_, code) = brigada_sync::add_device(pg.storage.as_ref(), "Eva Soto", Role::Oficina, "").unwrap();
+    brigada_core::sync::lend::enroll(&std::cell::RefCell::new(&mut newcomer), &pg.url(), Some(&code), None).unwrap();
+    newcomer.sync_now(&mut |_| {}).unwrap();
+    assert!(newcomer.pending_blobs().unwrap().is_empty());
+    for j in &jobs {
+        for p in newcomer.view(j).unwrap().expediente.photos {
+            assert_eq!(newcomer.blob(&p.blob).unwrap(), tablet.store.blob(&p.blob).unwrap());
+        }
+    }
     // New tags continue after the ones taken before the move.
     let more = brigada_core::sync::lend::take_tags(&std::cell::RefCell::new(&mut office.store), 200).unwrap();
     assert!(more.iter().all(|t| !tags.contains(t)), "a tag was handed out twice");
@@ -408,4 +433,45 @@ fn a_move_into_a_database_holding_another_deployment_is_refused_and_changes_noth
     let e = target.import(data.path()).unwrap_err().to_string();
     assert!(e.contains("already holds records"), "{e}");
     assert_eq!(target.devices().unwrap().len(), 1, "nothing was moved");
+}
+
+#[test]
+fn a_photo_sent_through_one_instance_is_fetched_through_another_from_the_bucket() {
+    let db = pg::database();
+    let bucket = s3::bucket();
+    let a = server_over(
+        Some(db.clone()),
+        Some(bucket.clone()),
+        s3::settings(),
+        Default::default(),
+    );
+    let b = server_over(Some(db), Some(bucket), s3::settings(), Default::default());
+    let mut tablet = a.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
+    let mut office = b.device("Oficina", "Carla Méndez", Role::Oficina, "");
+    let job = new_job(&mut tablet.store, "P1");
+    let photo = brigada_core::qr::encode_png("canaleta del pasillo norte", 8).unwrap();
+    let h = tablet.store.attach(&job, &photo, "canaleta", None).unwrap();
+    let sent = tablet.sync().unwrap();
+    assert!(sent.blobs.uploaded >= 1, "{:?}", sent.blobs);
+    // Nothing of it in either instance's folder: the bucket holds it.
+    for s in [&a, &b] {
+        let files = walk(&s.data().join("blobs"));
+        assert!(files.iter().all(|f| !f.ends_with(&h)), "{files:?}");
+    }
+    let got = office.sync().unwrap();
+    assert!(got.blobs.downloaded >= 1, "{:?}", got.blobs);
+    assert_eq!(office.store.blob(&h).unwrap(), tablet.store.blob(&h).unwrap());
+    assert!(office.store.pending_blobs().unwrap().is_empty());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path().display().to_string());
+        }
+    }
+    out
 }

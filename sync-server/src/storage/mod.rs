@@ -10,6 +10,7 @@
 
 pub mod blobs;
 pub mod postgres;
+pub mod s3;
 pub mod sqlite;
 
 use automerge::Automerge;

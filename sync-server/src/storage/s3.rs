@@ -1,0 +1,196 @@
+//! Blobs in an S3-compatible bucket (`--blobs s3://BUCKET/PREFIX`), shared by every
+//! instance; endpoint, region and credentials from the usual `AWS_*` environment
+//! (`AWS_ENDPOINT`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`,
+//! `AWS_ALLOW_HTTP` for a plain-HTTP endpoint on a trusted network), through the
+//! `object_store` crate.
+//!
+//! Layout under the prefix: a complete blob is `blobs/XX/HASH`; an upload in progress is
+//! one object per chunk, `partial/DEVICE-HASH/OFFSET` (PUTs are atomic, so a chunk is
+//! there whole or not at all, and any instance can take the next one). When the last
+//! chunk arrives the chunks are read in order, hashed, and only a match is put in place
+//! and the chunks deleted.
+
+use std::sync::Arc;
+
+use brigada_record::msg;
+use futures_util::TryStreamExt;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use super::blobs::{Append, Blobs, check_append, matches};
+use crate::error::{Result, ServerError};
+
+pub struct S3Blobs {
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+    /// Its own runtime: the blob routes call in from blocking threads, and the admin
+    /// commands from none at all.
+    rt: tokio::runtime::Runtime,
+}
+
+fn failed(e: object_store::Error) -> ServerError {
+    ServerError::Storage(format!("blob bucket: {e}"))
+}
+
+impl S3Blobs {
+    /// The bucket and prefix of `url` (`s3://BUCKET/PREFIX`), configured from the
+    /// environment and then from `settings` (`AmazonS3ConfigKey` names and values).
+    pub fn open(url: &str, settings: &[(String, String)]) -> Result<S3Blobs> {
+        let rest = url.strip_prefix("s3://").ok_or_else(|| {
+            ServerError::Storage(format!(
+                "--blobs {url:?} is not an S3 address: write it as s3://BUCKET/PREFIX"
+            ))
+        })?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(ServerError::Storage(format!(
+                "--blobs {url:?} names no bucket: write it as s3://BUCKET/PREFIX"
+            )));
+        }
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        for (key, value) in settings {
+            let key: AmazonS3ConfigKey = key
+                .parse()
+                .map_err(|e| ServerError::Storage(format!("S3 setting {key}: {e}")))?;
+            builder = builder.with_config(key, value);
+        }
+        let store = builder
+            .build()
+            .map_err(|e| ServerError::Storage(format!("cannot use the bucket {bucket}: {e}")))?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("blobs-s3")
+            .enable_all()
+            .build()
+            .map_err(|e| ServerError::Storage(format!("blob bucket: {e}")))?;
+        let blobs = S3Blobs {
+            store: Arc::new(store),
+            prefix: prefix.trim_matches('/').to_owned(),
+            rt,
+        };
+        // Reachable, and these credentials may list it: said now, not at the first photo.
+        blobs
+            .rt
+            .block_on(blobs.store.list_with_delimiter(Some(&blobs.key("blobs"))))
+            .map_err(|e| ServerError::Storage(format!("cannot reach the bucket {bucket}: {e}")))?;
+        Ok(blobs)
+    }
+
+    fn key(&self, rest: &str) -> Path {
+        if self.prefix.is_empty() {
+            Path::from(rest)
+        } else {
+            Path::from(format!("{}/{rest}", self.prefix))
+        }
+    }
+
+    fn complete(&self, h: &str) -> Path {
+        self.key(&format!("blobs/{}/{h}", &h[..2]))
+    }
+
+    fn chunks_of(&self, device: &str, h: &str) -> Path {
+        self.key(&format!("partial/{device}-{h}"))
+    }
+
+    /// The chunks of an upload that follow one another from offset 0: (offset, size, key).
+    fn chunks(&self, device: &str, h: &str) -> Result<Vec<(u64, u64, Path)>> {
+        let listed: Vec<_> = self
+            .rt
+            .block_on(
+                self.store
+                    .list(Some(&self.chunks_of(device, h)))
+                    .try_collect::<Vec<_>>(),
+            )
+            .map_err(failed)?;
+        let mut chunks: Vec<(u64, u64, Path)> = listed
+            .into_iter()
+            .filter_map(|m| Some((m.location.filename()?.parse().ok()?, m.size, m.location)))
+            .collect();
+        chunks.sort_by_key(|c| c.0);
+        let mut next = 0;
+        chunks.retain(|(offset, size, _)| {
+            let follows = *offset == next;
+            if follows {
+                next += size;
+            }
+            follows
+        });
+        Ok(chunks)
+    }
+
+    fn drop_chunks(&self, chunks: &[(u64, u64, Path)]) {
+        for (_, _, key) in chunks {
+            if let Err(e) = self.rt.block_on(self.store.delete(key)) {
+                tracing::warn!("an upload's chunk was left in the bucket: {e}");
+            }
+        }
+    }
+}
+
+impl Blobs for S3Blobs {
+    fn size(&self, h: &str) -> Result<Option<u64>> {
+        match self.rt.block_on(self.store.head(&self.complete(h))) {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    fn partial_len(&self, device: &str, h: &str) -> Result<u64> {
+        Ok(self.chunks(device, h)?.iter().map(|c| c.1).sum())
+    }
+
+    fn append(&self, device: &str, h: &str, offset: u64, total: u64, chunk: &[u8]) -> Result<Append> {
+        if self.size(h)?.is_some() {
+            return Ok(Append::Complete);
+        }
+        let mut chunks = self.chunks(device, h)?;
+        let have: u64 = chunks.iter().map(|c| c.1).sum();
+        check_append(have, offset, total, chunk.len())?;
+        let key = self.key(&format!("partial/{device}-{h}/{offset:012}"));
+        self.rt
+            .block_on(self.store.put(&key, PutPayload::from(chunk.to_vec())))
+            .map_err(failed)?;
+        let now = offset + chunk.len() as u64;
+        if now < total {
+            return Ok(Append::Partial(now));
+        }
+        chunks.push((offset, chunk.len() as u64, key));
+        let mut bytes = Vec::with_capacity(total as usize);
+        for (_, _, key) in &chunks {
+            let part = self
+                .rt
+                .block_on(async { self.store.get(key).await?.bytes().await })
+                .map_err(failed)?;
+            bytes.extend_from_slice(&part);
+        }
+        if !matches(h, &bytes) {
+            self.drop_chunks(&chunks);
+            return Err(ServerError::BadRequest(msg!("server.hash_mismatch")));
+        }
+        self.rt
+            .block_on(self.store.put(&self.complete(h), PutPayload::from(bytes)))
+            .map_err(failed)?;
+        self.drop_chunks(&chunks);
+        Ok(Append::Complete)
+    }
+
+    fn read_from(&self, h: &str, offset: u64) -> Result<Vec<u8>> {
+        let key = self.complete(h);
+        let got = self.rt.block_on(async {
+            let size = self.store.head(&key).await?.size;
+            match offset < size {
+                true => self.store.get_range(&key, offset..size).await.map(|b| b.to_vec()),
+                false => Ok(Vec::new()),
+            }
+        });
+        match got {
+            Ok(bytes) => Ok(bytes),
+            Err(object_store::Error::NotFound { .. }) => {
+                Err(ServerError::NotFound(msg!("server.blob_missing", hash = h)))
+            }
+            Err(e) => Err(failed(e)),
+        }
+    }
+}
