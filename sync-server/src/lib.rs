@@ -39,7 +39,18 @@ pub const CODE_LIFETIME_MS: i64 = 7 * 24 * 3600 * 1000;
 pub fn open_storage(data: &Path, database: Option<&str>) -> error::Result<Arc<dyn Storage>> {
     Ok(match database {
         Some(url) => Arc::new(storage::postgres::PgStorage::open(url)?),
-        None => Arc::new(SqliteStorage::open(data)?),
+        None => {
+            let s = SqliteStorage::open(data)?;
+            if let Some(at) = s.moved_at()? {
+                let when = chrono::DateTime::from_timestamp_millis(at)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                return Err(error::ServerError::Storage(format!(
+                    "this deployment moved to PostgreSQL on {when} (brigada-sync migrate): serve it with --database; the embedded database is kept as it was then"
+                )));
+            }
+            Arc::new(s)
+        }
     })
 }
 
@@ -102,8 +113,13 @@ impl Drop for Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        // A server that panicked on its way out (a part that cannot be dropped in its
+        // runtime, say) fails the test that started it.
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+            && !std::thread::panicking()
+        {
+            panic!("the server's thread panicked while it stopped");
         }
     }
 }

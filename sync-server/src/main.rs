@@ -65,7 +65,7 @@ enum Command {
         from: PathBuf,
         /// The PostgreSQL database (postgres://USER@HOST/DATABASE), empty or holding this
         /// deployment from an earlier run.
-        #[arg(long)]
+        #[arg(long, env = "BRIGADA_SYNC_DATABASE")]
         to: String,
         /// Also copy the photos into this S3-compatible bucket (s3://BUCKET/PREFIX;
         /// endpoint and credentials from AWS_*), each read back and hashed.

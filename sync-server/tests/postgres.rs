@@ -130,4 +130,15 @@ fn migrate_moves_a_deployment_once_and_verifies_it_again() {
     let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["id"], added["id"]);
+    // The embedded database is not served again once moved: two servers would diverge.
+    let e = failed(&admin(d, None, &["device", "list", "--json"]));
+    assert!(e.contains("moved to PostgreSQL"), "{e}");
+    // A change to the source after the move (a tablet revoked there) is not taken for
+    // done on the next run: refused, and the database keeps what it had.
+    let src = rusqlite::Connection::open(d.join("brigada-sync.db")).unwrap();
+    src.execute("UPDATE devices SET revoked_at = 1", []).unwrap();
+    let e = failed(&migrate(d));
+    assert!(e.contains("devices: 1 of 1 rows differ"), "{e}");
+    let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
+    assert!(listed[0]["revoked_at"].is_null());
 }

@@ -100,3 +100,20 @@ pub fn bucket() -> String {
     assert!(status.is_success(), "creating bucket {name}: {status}");
     format!("s3://{name}/brigada")
 }
+
+/// The keys under `prefix` in the bucket of `url` (`s3://BUCKET/…`), as the S3 API lists
+/// them.
+pub fn keys(url: &str, prefix: &str) -> Vec<String> {
+    let moto = MOTO.get_or_init(start);
+    let bucket = url.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+    let body = reqwest::blocking::Client::new()
+        // The prefixes the tests list are letters, digits and slashes: no escaping needed.
+        .get(format!("{}/{bucket}?prefix={prefix}", moto.endpoint))
+        .send()
+        .and_then(|r| r.text())
+        .expect("list the bucket");
+    body.split("<Key>")
+        .skip(1)
+        .filter_map(|k| k.split("</Key>").next().map(str::to_owned))
+        .collect()
+}

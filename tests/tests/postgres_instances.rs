@@ -475,3 +475,79 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     }
     out
 }
+
+/// A PNG of noise (does not compress): `side`² pixels, about 3·side² bytes.
+fn big_photo(side: u32) -> Vec<u8> {
+    let mut x: u32 = 0x2545_f491;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn an_upload_goes_on_through_another_instance_and_a_bad_one_leaves_nothing_behind() {
+    use brigada_core::sync::blobs::{BlobTransport, CHUNK};
+    let db = pg::database();
+    let bucket = s3::bucket();
+    let a = server_over(
+        Some(db.clone()),
+        Some(bucket.clone()),
+        s3::settings(),
+        Default::default(),
+    );
+    let b = server_over(Some(db), Some(bucket.clone()), s3::settings(), Default::default());
+    let mut tablet = a.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
+    let job = new_job(&mut tablet.store, "P1");
+    let h = tablet.store.attach(&job, &big_photo(2048), "grande", None).unwrap();
+    let photo = tablet.store.blob(&h).unwrap();
+    assert!(photo.len() > 2 * CHUNK, "the photo spans three chunks or more");
+    let len = photo.len() as u64;
+    let mut ta = tablet.transport();
+    tablet.store.sync_with(&mut ta, &mut |_| {}).unwrap();
+    let token = tablet.store.sync_setting("token").unwrap().unwrap();
+    let mut tb = brigada_core::sync::http::HttpTransport::new(&b.running.url(), &token, None).unwrap();
+    // The first chunk through one instance, the second through the other.
+    assert!(!ta.blob_upload(&h, 0, len, &photo[..CHUNK]).unwrap());
+    assert!(!tb.blob_upload(&h, CHUNK as u64, len, &photo[CHUNK..2 * CHUNK]).unwrap());
+    assert_eq!(
+        s3::keys(&bucket, "brigada/partial/").len(),
+        2,
+        "each chunk kept in the bucket"
+    );
+    // A small piece that is not the last is refused (a bucket keeps each as an object).
+    let e = tb
+        .blob_upload(&h, 2 * CHUNK as u64, len, &photo[2 * CHUNK..2 * CHUNK + 100])
+        .unwrap_err();
+    assert!(e.to_string().contains("al menos"), "{e}");
+    // The rest, a chunk at a time, through one and the other: whole once the last is in.
+    let starts: Vec<usize> = (2 * CHUNK..photo.len()).step_by(CHUNK).collect();
+    for (i, &from) in starts.iter().enumerate() {
+        let piece = &photo[from..(from + CHUNK).min(photo.len())];
+        let t = if i % 2 == 0 { &mut ta } else { &mut tb };
+        let whole = t.blob_upload(&h, from as u64, len, piece).unwrap();
+        assert_eq!(whole, i + 1 == starts.len());
+    }
+    let mut got = Vec::new();
+    tb.blob_download(&h, 0, &mut |piece| {
+        got.extend_from_slice(piece);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(got, photo);
+    assert!(s3::keys(&bucket, "brigada/partial/").is_empty(), "the chunks are gone");
+    // Bytes that do not match their name are refused, and leave nothing behind.
+    let small = tablet.store.attach(&job, &small_png(), "nodo", None).unwrap();
+    tablet.store.sync_with(&mut ta, &mut |_| {}).unwrap();
+    let mut bad = tablet.store.blob(&small).unwrap();
+    bad[10] ^= 0xff;
+    let e = tb.blob_upload(&small, 0, bad.len() as u64, &bad).unwrap_err();
+    assert!(e.to_string().contains("SHA-256"), "{e}");
+    assert!(s3::keys(&bucket, "brigada/partial/").is_empty());
+    assert!(s3::keys(&bucket, &format!("brigada/blobs/{}/{small}", &small[..2])).is_empty());
+}

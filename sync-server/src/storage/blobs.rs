@@ -19,6 +19,9 @@ use crate::error::{Result, ServerError};
 pub use brigada_record::protocol::MAX_BLOB;
 /// Largest chunk in one request.
 pub const MAX_CHUNK: usize = 4 * 1024 * 1024;
+/// Smallest chunk but the last: an upload is at most `MAX_BLOB / MIN_CHUNK` pieces (a
+/// bucket keeps each as an object, listed at every piece).
+pub const MIN_CHUNK: usize = 64 * 1024;
 
 /// Where complete and partial blobs are kept. Called from blocking threads.
 pub trait Blobs: Send + Sync {
@@ -30,6 +33,9 @@ pub trait Blobs: Send + Sync {
     fn append(&self, device: &str, h: &str, offset: u64, total: u64, chunk: &[u8]) -> Result<Append>;
     /// Read from `offset` to the end.
     fn read_from(&self, h: &str, offset: u64) -> Result<Vec<u8>>;
+    /// Put a whole blob in place at once (a deployment's photos moving), unless there.
+    /// The caller has checked `bytes` against `h`.
+    fn put_whole(&self, h: &str, bytes: &[u8]) -> Result<()>;
 }
 
 /// Whether `chunk_len` bytes at `offset` may be appended to an upload of `total` bytes of
@@ -50,6 +56,9 @@ pub fn check_append(have: u64, offset: u64, total: u64, chunk_len: usize) -> Res
     }
     if offset + chunk_len as u64 > total {
         return Err(ServerError::BadRequest(msg!("server.chunk_past_end")));
+    }
+    if chunk_len < MIN_CHUNK && offset + (chunk_len as u64) < total {
+        return Err(ServerError::BadRequest(msg!("server.chunk_too_small", min = MIN_CHUNK)));
     }
     Ok(())
 }
@@ -134,6 +143,24 @@ impl Blobs for BlobStore {
         Ok(Append::Complete)
     }
 
+    fn put_whole(&self, h: &str, bytes: &[u8]) -> Result<()> {
+        if self.size(h)?.is_some() {
+            return Ok(());
+        }
+        let dest = self.path(h);
+        let dir = dest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        fs::create_dir_all(&dir).map_err(io)?;
+        let tmp = dir.join(format!(".{h}.moving"));
+        let mut f = File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        fs::rename(&tmp, &dest).map_err(io)?;
+        File::open(&dir).and_then(|d| d.sync_all()).map_err(io)
+    }
+
     fn read_from(&self, h: &str, offset: u64) -> Result<Vec<u8>> {
         let mut f =
             File::open(self.path(h)).map_err(|_| ServerError::NotFound(msg!("server.blob_missing", hash = h)))?;
@@ -158,7 +185,7 @@ pub fn copy_folder(data: &Path, to: &dyn Blobs) -> Result<u64> {
                 path.display()
             )));
         }
-        to.append("moved", h, 0, bytes.len() as u64, &bytes)?;
+        to.put_whole(h, &bytes)?;
         if !matches(h, &to.read_from(h, 0)?) {
             return Err(ServerError::Storage(format!("the copy of {h} reads back different")));
         }

@@ -25,8 +25,17 @@ pub struct S3Blobs {
     store: Arc<dyn ObjectStore>,
     prefix: String,
     /// Its own runtime: the blob routes call in from blocking threads, and the admin
-    /// commands from none at all.
-    rt: tokio::runtime::Runtime,
+    /// commands from none at all. Let go without waiting when the server stops (it is
+    /// dropped inside the server's own runtime, where waiting is not allowed).
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for S3Blobs {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 fn failed(e: object_store::Error) -> ServerError {
@@ -67,14 +76,20 @@ impl S3Blobs {
         let blobs = S3Blobs {
             store: Arc::new(store),
             prefix: prefix.trim_matches('/').to_owned(),
-            rt,
+            rt: Some(rt),
         };
         // Reachable, and these credentials may list it: said now, not at the first photo.
         blobs
-            .rt
             .block_on(blobs.store.list_with_delimiter(Some(&blobs.key("blobs"))))
             .map_err(|e| ServerError::Storage(format!("cannot reach the bucket {bucket}: {e}")))?;
         Ok(blobs)
+    }
+
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        match &self.rt {
+            Some(rt) => rt.block_on(f),
+            None => unreachable!("the runtime is taken only when the store is dropped"),
+        }
     }
 
     fn key(&self, rest: &str) -> Path {
@@ -96,7 +111,6 @@ impl S3Blobs {
     /// The chunks of an upload that follow one another from offset 0: (offset, size, key).
     fn chunks(&self, device: &str, h: &str) -> Result<Vec<(u64, u64, Path)>> {
         let listed: Vec<_> = self
-            .rt
             .block_on(
                 self.store
                     .list(Some(&self.chunks_of(device, h)))
@@ -119,18 +133,36 @@ impl S3Blobs {
         Ok(chunks)
     }
 
-    fn drop_chunks(&self, chunks: &[(u64, u64, Path)]) {
-        for (_, _, key) in chunks {
-            if let Err(e) = self.rt.block_on(self.store.delete(key)) {
+    /// Delete every chunk of an upload (those that follow one another and any other).
+    fn drop_chunks(&self, device: &str, h: &str) {
+        let listed = self.block_on(
+            self.store
+                .list(Some(&self.chunks_of(device, h)))
+                .try_collect::<Vec<_>>(),
+        );
+        for m in listed.unwrap_or_default() {
+            if let Err(e) = self.block_on(self.store.delete(&m.location)) {
                 tracing::warn!("an upload's chunk was left in the bucket: {e}");
             }
         }
+    }
+
+    /// The chunks put together, if the blob they make is `h`.
+    fn assemble(&self, h: &str, chunks: &[(u64, u64, Path)], total: u64) -> Result<Option<Vec<u8>>> {
+        let mut bytes = Vec::with_capacity(total as usize);
+        for (_, _, key) in chunks {
+            let part = self
+                .block_on(async { self.store.get(key).await?.bytes().await })
+                .map_err(failed)?;
+            bytes.extend_from_slice(&part);
+        }
+        Ok(matches(h, &bytes).then_some(bytes))
     }
 }
 
 impl Blobs for S3Blobs {
     fn size(&self, h: &str) -> Result<Option<u64>> {
-        match self.rt.block_on(self.store.head(&self.complete(h))) {
+        match self.block_on(self.store.head(&self.complete(h))) {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(failed(e)),
@@ -149,36 +181,40 @@ impl Blobs for S3Blobs {
         let have: u64 = chunks.iter().map(|c| c.1).sum();
         check_append(have, offset, total, chunk.len())?;
         let key = self.key(&format!("partial/{device}-{h}/{offset:012}"));
-        self.rt
-            .block_on(self.store.put(&key, PutPayload::from(chunk.to_vec())))
+        self.block_on(self.store.put(&key, PutPayload::from(chunk.to_vec())))
             .map_err(failed)?;
         let now = offset + chunk.len() as u64;
         if now < total {
             return Ok(Append::Partial(now));
         }
         chunks.push((offset, chunk.len() as u64, key));
-        let mut bytes = Vec::with_capacity(total as usize);
-        for (_, _, key) in &chunks {
-            let part = self
-                .rt
-                .block_on(async { self.store.get(key).await?.bytes().await })
-                .map_err(failed)?;
-            bytes.extend_from_slice(&part);
-        }
-        if !matches(h, &bytes) {
-            self.drop_chunks(&chunks);
-            return Err(ServerError::BadRequest(msg!("server.hash_mismatch")));
-        }
-        self.rt
-            .block_on(self.store.put(&self.complete(h), PutPayload::from(bytes)))
+        let bytes = match self.assemble(h, &chunks, total) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                self.drop_chunks(device, h);
+                return Err(ServerError::BadRequest(msg!("server.hash_mismatch")));
+            }
+            // Another instance finished the same upload meanwhile (and took its chunks).
+            Err(_) if self.size(h)?.is_some() => return Ok(Append::Complete),
+            Err(e) => return Err(e),
+        };
+        self.block_on(self.store.put(&self.complete(h), PutPayload::from(bytes)))
             .map_err(failed)?;
-        self.drop_chunks(&chunks);
+        self.drop_chunks(device, h);
         Ok(Append::Complete)
+    }
+
+    fn put_whole(&self, h: &str, bytes: &[u8]) -> Result<()> {
+        if self.size(h)?.is_none() {
+            self.block_on(self.store.put(&self.complete(h), PutPayload::from(bytes.to_vec())))
+                .map_err(failed)?;
+        }
+        Ok(())
     }
 
     fn read_from(&self, h: &str, offset: u64) -> Result<Vec<u8>> {
         let key = self.complete(h);
-        let got = self.rt.block_on(async {
+        let got = self.block_on(async {
             let size = self.store.head(&key).await?.size;
             match offset < size {
                 true => self.store.get_range(&key, offset..size).await.map(|b| b.to_vec()),

@@ -156,6 +156,16 @@ impl SqliteStorage {
         Ok(SqliteStorage { conn: Mutex::new(conn) })
     }
 
+    /// When `brigada-sync migrate` moved this deployment to PostgreSQL, if it did.
+    pub fn moved_at(&self) -> Result<Option<i64>> {
+        self.with(|c| {
+            Ok(
+                c.query_row("SELECT value FROM server_meta WHERE key = 'moved_at'", [], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
     /// Run `f` with the one connection. A request that panicked while holding it left
     /// nothing half-done (its transaction rolled back as the panic unwound), so the lock
     /// is taken back rather than refusing every later request.

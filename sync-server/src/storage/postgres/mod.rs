@@ -186,7 +186,21 @@ impl PgStorage {
     /// Run `f` in one transaction at `isolation` and commit it. A transaction that lost a
     /// race to a concurrent one ([`ServerError::Busy`]) rolled back; it is run again, a
     /// little later each time, and the error is returned only when it keeps losing.
-    pub(crate) fn run<T>(&self, isolation: IsolationLevel, mut f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn run<T>(&self, isolation: IsolationLevel, f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        self.run_with(isolation, ATTEMPTS, f)
+    }
+
+    /// [`PgStorage::run`] without running it again: a lost race is the caller's to report.
+    pub(crate) fn run_once<T>(&self, isolation: IsolationLevel, f: impl FnMut(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        self.run_with(isolation, 0, f)
+    }
+
+    fn run_with<T>(
+        &self,
+        isolation: IsolationLevel,
+        attempts: u32,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = self
             .pool
             .get()
@@ -204,7 +218,7 @@ impl PgStorage {
                 Ok(v)
             })();
             match outcome {
-                Err(ServerError::Busy(why)) if attempt < ATTEMPTS => {
+                Err(ServerError::Busy(why)) if attempt < attempts => {
                     attempt += 1;
                     tracing::debug!(attempt, "transaction lost a race, running it again: {why}");
                     // Random, growing up to 200 ms: racing requests spread apart.
