@@ -30,6 +30,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, ServerError};
+use crate::storage::blobs::Blobs;
+use crate::storage::postgres::PgStorage;
 
 const DB: &str = "brigada-sync.db";
 const MANIFEST: &str = "BRIGADA-BACKUP.json";
@@ -57,8 +59,14 @@ fn io(what: &Path) -> impl Fn(std::io::Error) -> ServerError + '_ {
     move |e| ServerError::Storage(format!("{}: {e}", what.display()))
 }
 
-/// Copy the server in `data` (running or not) into the archive `out`.
+/// Copy the server in `data` (running or not) into the archive `out`: its embedded
+/// database, its photos and its certificate authority.
 pub fn backup(data: &Path, out: &Path) -> Result<Summary> {
+    backup_with(data, &crate::storage::blobs::BlobStore::open(data)?, out)
+}
+
+/// [`backup`] with the photos in `blobs` (the folder, or a bucket).
+pub fn backup_with(data: &Path, blobs: &dyn Blobs, out: &Path) -> Result<Summary> {
     let db = data.join(DB);
     if !db.exists() {
         return Err(ServerError::BadRequest(msg!(
@@ -66,37 +74,49 @@ pub fn backup(data: &Path, out: &Path) -> Result<Summary> {
             path = data.display().to_string()
         )));
     }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let work = tempfile::tempdir_in(parent).map_err(io(parent))?;
+    let work = work_dir(out)?;
     let snapshot = work.path().join(DB);
     let conn = Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     conn.execute("VACUUM INTO ?1", [snapshot.to_string_lossy()])?;
     drop(conn);
-    let taken_at = chrono::Utc::now().timestamp_millis();
-    let mut summary = counts(&Connection::open(&snapshot)?, taken_at)?;
+    write_archive(&snapshot, blobs, data, out)
+}
 
+/// Copy a deployment on PostgreSQL (its records written as an embedded database, from
+/// one snapshot), the photos in `blobs` and the certificate authority in `data` into the
+/// archive `out`: the same file as an embedded server's.
+pub fn backup_database(db: &PgStorage, blobs: &dyn Blobs, data: &Path, out: &Path) -> Result<Summary> {
+    let work = work_dir(out)?;
+    db.export(work.path())?;
+    write_archive(&work.path().join(DB), blobs, data, out)
+}
+
+/// A folder beside `out` for the copy being made (same file system: renamed into place).
+fn work_dir(out: &Path) -> Result<tempfile::TempDir> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    tempfile::tempdir_in(parent).map_err(io(parent))
+}
+
+fn write_archive(snapshot: &Path, blobs: &dyn Blobs, data: &Path, out: &Path) -> Result<Summary> {
+    let taken_at = chrono::Utc::now().timestamp_millis();
+    let mut summary = counts(&Connection::open(snapshot)?, taken_at)?;
     let tmp = out.with_extension("partial");
     let file = crate::private::create(&tmp).map_err(io(&tmp))?;
     let mut tar = tar::Builder::new(BufWriter::new(file));
     tar.mode(tar::HeaderMode::Deterministic);
     let manifest = serde_json::to_vec(&Manifest { format: 1, taken_at }).unwrap_or_default();
-    let mut header = tar::Header::new_gnu();
-    header.set_size(manifest.len() as u64);
-    header.set_mode(0o600);
-    header.set_cksum();
-    tar.append_data(&mut header, MANIFEST, manifest.as_slice())
-        .map_err(io(out))?;
-    tar.append_path_with_name(&snapshot, DB).map_err(io(&snapshot))?;
-    summary.bytes += std::fs::metadata(&snapshot).map_err(io(&snapshot))?.len();
-    for (name, path) in blob_files(&data.join("blobs"))? {
-        summary.bytes += std::fs::metadata(&path).map_err(io(&path))?.len();
+    append(&mut tar, MANIFEST, &manifest).map_err(io(out))?;
+    tar.append_path_with_name(snapshot, DB).map_err(io(snapshot))?;
+    summary.bytes += std::fs::metadata(snapshot).map_err(io(snapshot))?.len();
+    for h in blobs.hashes()? {
+        let bytes = blobs.read_from(&h, 0)?;
+        summary.bytes += bytes.len() as u64;
         summary.blobs += 1;
-        tar.append_path_with_name(&path, format!("blobs/{name}"))
-            .map_err(io(&path))?;
+        append(&mut tar, &format!("blobs/{}/{h}", &h[..2]), &bytes).map_err(io(out))?;
     }
     let tls = data.join("tls");
     if tls.is_dir() {
@@ -110,6 +130,15 @@ pub fn backup(data: &Path, out: &Path) -> Result<Summary> {
     file.sync_all().map_err(io(&tmp))?;
     std::fs::rename(&tmp, out).map_err(io(out))?;
     Ok(summary)
+}
+
+/// One file of the archive, readable by its owner only.
+fn append(tar: &mut tar::Builder<BufWriter<File>>, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o600);
+    header.set_cksum();
+    tar.append_data(&mut header, name, bytes)
 }
 
 /// Complete blob files under `blobs` (`XX/HASH`), by their name in the archive.

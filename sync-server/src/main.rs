@@ -108,22 +108,6 @@ impl Place {
     fn open(&self) -> Result<std::sync::Arc<dyn brigada_sync::storage::Storage>> {
         Ok(brigada_sync::open_storage(&self.data, self.database.as_deref())?)
     }
-
-    /// Backup and restore copy the embedded database and the photo folder; a PostgreSQL
-    /// database and a bucket are the operator's (pg_dump, replicas, bucket versioning).
-    fn embedded_only(&self, what: &str) -> Result<()> {
-        if self.database.is_some() {
-            anyhow::bail!(
-                "{what} copies the embedded database; with --database, back up PostgreSQL with its own tools (pg_dump or a replica, see docs/DEPLOY.md) and DATA with any file backup"
-            );
-        }
-        if self.blobs.is_some() {
-            anyhow::bail!(
-                "{what} copies the photos in DATA/blobs; with --blobs, keep the bucket's own copies (versioning or replication, see docs/DEPLOY.md)"
-            );
-        }
-        Ok(())
-    }
 }
 
 #[derive(Subcommand)]
@@ -317,8 +301,16 @@ fn run() -> Result<()> {
             Ok(())
         }
         Command::Backup { at, out, json } => {
-            at.embedded_only("backup")?;
-            let s = brigada_sync::backup::backup(&at.data, &out)?;
+            let blobs = brigada_sync::open_blobs(&at.data, at.blobs.as_deref(), &[])?;
+            let s = match &at.database {
+                Some(db) => brigada_sync::backup::backup_database(
+                    &brigada_sync::storage::postgres::PgStorage::open(db)?,
+                    blobs.as_ref(),
+                    &at.data,
+                    &out,
+                )?,
+                None => brigada_sync::backup::backup_with(&at.data, blobs.as_ref(), &out)?,
+            };
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
@@ -390,8 +382,21 @@ fn run() -> Result<()> {
             Ok(())
         }
         Command::Restore { from, at, json } => {
-            at.embedded_only("restore")?;
+            // Into the data folder as an embedded server first; then the photos into the
+            // bucket and the records into the database, when given (each verified).
+            let database = at
+                .database
+                .as_deref()
+                .map(brigada_sync::storage::postgres::PgStorage::open)
+                .transpose()?;
             let s = brigada_sync::backup::restore(&from, &at.data)?;
+            if let Some(url) = &at.blobs {
+                let bucket = brigada_sync::open_blobs(&at.data, Some(url), &[])?;
+                brigada_sync::storage::blobs::copy_folder(&at.data, bucket.as_ref())?;
+            }
+            if let Some(db) = &database {
+                db.import(&at.data)?;
+            }
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {

@@ -551,3 +551,64 @@ fn an_upload_goes_on_through_another_instance_and_a_bad_one_leaves_nothing_behin
     assert!(s3::keys(&bucket, "brigada/partial/").is_empty());
     assert!(s3::keys(&bucket, &format!("brigada/blobs/{}/{small}", &small[..2])).is_empty());
 }
+
+#[test]
+fn a_deployment_on_postgresql_and_a_bucket_is_backed_up_and_restored_with_its_photos() {
+    use brigada_sync::storage::postgres::PgStorage;
+    let db = pg::database();
+    let bucket = s3::bucket();
+    let s = server_over(
+        Some(db.clone()),
+        Some(bucket.clone()),
+        s3::settings(),
+        Default::default(),
+    );
+    let addr = s.running.addr;
+    let mut tablet = s.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
+    let mut office = s.device("Oficina", "Carla Méndez", Role::Oficina, "");
+    let job = new_job(&mut tablet.store, "P1");
+    let h = tablet.store.attach(&job, &big_photo(400), "canaleta", None).unwrap();
+    tablet.sync().unwrap();
+    office.sync().unwrap();
+    // The backup, while the server runs: records from PostgreSQL, photos from the bucket.
+    let files = tempfile::tempdir().unwrap();
+    let archive = files.path().join("respaldo.tar");
+    let blobs = brigada_sync::open_blobs(s.data(), Some(&bucket), &s3::settings()).unwrap();
+    let taken =
+        brigada_sync::backup::backup_database(&PgStorage::open(&db).unwrap(), blobs.as_ref(), s.data(), &archive)
+            .unwrap();
+    assert_eq!(taken.documents, 1);
+    assert_eq!(taken.devices, 2);
+    assert!(taken.blobs >= 2, "the photo and its thumbnail: {taken:?}");
+    // Work done after the backup, then the database and the bucket are lost.
+    tablet.store.comment(&job, "después del respaldo").unwrap();
+    tablet.sync().unwrap();
+    drop(s.stop());
+    // Restored into a new database and a new bucket, served at the same address.
+    let (db2, bucket2) = (pg::database(), s3::bucket());
+    let data2 = tempfile::tempdir().unwrap();
+    brigada_sync::backup::restore(&archive, data2.path()).unwrap();
+    let blobs2 = brigada_sync::open_blobs(data2.path(), Some(&bucket2), &s3::settings()).unwrap();
+    brigada_sync::storage::blobs::copy_folder(data2.path(), blobs2.as_ref()).unwrap();
+    PgStorage::open(&db2).unwrap().import(data2.path()).unwrap();
+    let restored = server_at(addr, data2.path(), &db2, &bucket2);
+    // The tablet notices the restore and sends again what it holds; the office gets the
+    // work done after the backup.
+    let t = tablet.sync().unwrap();
+    assert!(t.server_restored, "{t:?}");
+    tablet.sync().unwrap();
+    office.sync().unwrap();
+    assert!(comment_texts(&office.store, &job).contains(&"después del respaldo".to_owned()));
+    // A device enrolled now receives the photo from the new bucket.
+    let (_dir, mut newcomer) = temp_store("Oficina 2");
+    let (_, code) = brigada_sync::add_device(restored.storage.as_ref(), "Eva Soto", Role::Oficina, "").unwrap();
+    brigada_core::sync::lend::enroll(
+        &std::cell::RefCell::new(&mut newcomer),
+        &restored.url(),
+        Some(&code),
+        None,
+    )
+    .unwrap();
+    newcomer.sync_now(&mut |_| {}).unwrap();
+    assert_eq!(newcomer.blob(&h).unwrap(), tablet.store.blob(&h).unwrap());
+}

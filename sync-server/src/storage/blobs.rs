@@ -33,6 +33,8 @@ pub trait Blobs: Send + Sync {
     fn append(&self, device: &str, h: &str, offset: u64, total: u64, chunk: &[u8]) -> Result<Append>;
     /// Read from `offset` to the end.
     fn read_from(&self, h: &str, offset: u64) -> Result<Vec<u8>>;
+    /// Every complete blob's hash (a backup's list of photos).
+    fn hashes(&self) -> Result<Vec<String>>;
     /// Put a whole blob in place at once (a deployment's photos moving), unless there.
     /// The caller has checked `bytes` against `h`.
     fn put_whole(&self, h: &str, bytes: &[u8]) -> Result<()>;
@@ -141,6 +143,13 @@ impl Blobs for BlobStore {
         fs::rename(&p, &dest).map_err(io)?;
         File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
         Ok(Append::Complete)
+    }
+
+    fn hashes(&self) -> Result<Vec<String>> {
+        Ok(crate::backup::blob_files(&self.root)?
+            .into_iter()
+            .filter_map(|(name, _)| name.rsplit('/').next().map(str::to_owned))
+            .collect())
     }
 
     fn put_whole(&self, h: &str, bytes: &[u8]) -> Result<()> {

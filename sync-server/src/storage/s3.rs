@@ -204,6 +204,19 @@ impl Blobs for S3Blobs {
         Ok(Append::Complete)
     }
 
+    fn hashes(&self) -> Result<Vec<String>> {
+        let listed = self
+            .block_on(self.store.list(Some(&self.key("blobs"))).try_collect::<Vec<_>>())
+            .map_err(failed)?;
+        let mut out: Vec<String> = listed
+            .into_iter()
+            .filter_map(|m| m.location.filename().map(str::to_owned))
+            .filter(|h| super::blobs::valid_hash(h))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
     fn put_whole(&self, h: &str, bytes: &[u8]) -> Result<()> {
         if self.size(h)?.is_none() {
             self.block_on(self.store.put(&self.complete(h), PutPayload::from(bytes.to_vec())))

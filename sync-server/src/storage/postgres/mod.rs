@@ -23,6 +23,7 @@
 //! key, folio code and actor per tablet), tag allocation (no number twice) and schema
 //! migrations (instances starting together).
 
+mod export;
 mod import;
 mod repo;
 mod schema;
@@ -118,6 +119,12 @@ impl Tx<'_> {
     pub(crate) fn row(&mut self, sql: &'static str, p: Params<'_>) -> Result<Option<Row>> {
         let s = self.statement(sql)?;
         Ok(self.tx.query_opt(&s, p)?)
+    }
+
+    /// The rows of `sql` one at a time, as the server sends them.
+    pub(crate) fn stream(&mut self, sql: &'static str) -> Result<postgres::RowIter<'_>> {
+        let s = self.statement(sql)?;
+        Ok(self.tx.query_raw(&s, Vec::<&(dyn ToSql + Sync)>::new())?)
     }
 
     /// Several statements in one round trip (simple protocol: no parameters).
