@@ -143,7 +143,7 @@ impl SqliteStorage {
                 SCHEMA.len()
             )));
         }
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for sql in &SCHEMA[version as usize..] {
             tx.execute_batch(sql)?;
         }
@@ -177,6 +177,13 @@ impl SqliteStorage {
         });
         f(&mut c)
     }
+}
+
+/// A transaction that reads, then writes: it takes the write lock first. Begun as a reader,
+/// SQLite would refuse its write at once (without waiting) if another connection — the
+/// administrator's command in another process — committed in between.
+fn write_tx(c: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
@@ -218,7 +225,7 @@ impl Storage for SqliteStorage {
 
     fn enroll(&self, code_hash: &str, e: &Enrolment, token_hash: &str, now: i64) -> Result<Device> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = write_tx(c)?;
             let id: Option<String> = tx
                 .query_row(
                     "SELECT id FROM devices WHERE code_hash = ?1 AND code_expires_at > ?2 AND revoked_at IS NULL",
@@ -327,7 +334,7 @@ impl Storage for SqliteStorage {
 
     fn allocate_tags(&self, device: &Device, count: u32, now: i64) -> Result<TagRange> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = write_tx(c)?;
             let allocated: u32 = tx.query_row("SELECT coalesce(max(last), 0) FROM tag_ranges", [], |r| r.get(0))?;
             let registered: Vec<u32> = tx
                 .prepare("SELECT id FROM docs WHERE kind = 'asset'")?
@@ -346,7 +353,7 @@ impl Storage for SqliteStorage {
 
     fn keep_tag_ranges(&self, device: &Device, ranges: &[TagRange], now: i64) -> Result<TagsKept> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = write_tx(c)?;
             let mut kept = TagsKept::default();
             for r in ranges {
                 let overlapping: Vec<(u32, u32, String)> = tx
@@ -382,7 +389,7 @@ impl Storage for SqliteStorage {
 
     fn sync(&self, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let tx = write_tx(c)?;
             let resp = crate::sync::exchange(&mut Repo { tx: &tx }, device, req)?;
             tx.execute(
                 "UPDATE devices SET last_sync_at = ?2 WHERE id = ?1",
@@ -729,5 +736,59 @@ mod tests {
         assert!(s.devices().expect("the storage still serves").is_empty());
         let d = s.add_device("Ana", Role::Tecnico, "RT", "h", 0).unwrap();
         assert_eq!(s.devices().unwrap(), vec![d]);
+    }
+}
+
+#[cfg(test)]
+mod two_writers {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The administrator adds devices (another process: another connection) while tablets
+    /// enrol. An enrolment reads, then writes: begun as a reader, SQLite refuses its write
+    /// at once (no waiting) when the other connection committed in between, and the tablet
+    /// got a 500. Each read-then-write transaction takes the write lock first.
+    #[test]
+    fn enrolments_are_not_refused_while_another_connection_adds_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = SqliteStorage::open(dir.path()).unwrap();
+        let b = SqliteStorage::open(dir.path()).unwrap();
+        let codes: Vec<String> = (0..300)
+            .map(|i| {
+                let code = format!("code-{i}");
+                a.add_device("Ana", Role::Tecnico, "RT", &code, i64::MAX).unwrap();
+                code
+            })
+            .collect();
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    b.add_device("Otro", Role::Tecnico, "", &format!("other-{n}"), i64::MAX)
+                        .unwrap();
+                    n += 1;
+                }
+            });
+            for (i, code) in codes.iter().enumerate() {
+                let e = Enrolment {
+                    device_name: format!("Tablet {i}"),
+                    device_code: format!("T{i}"),
+                    public_key: format!("key-{i}"),
+                    actor: None,
+                };
+                let outcome = a.enroll(code, &e, &format!("token-{i}"), 0);
+                if outcome.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                outcome.unwrap();
+                let range = a.allocate_tags(&a.device_by_token(&format!("token-{i}")).unwrap().unwrap(), 10, 0);
+                if range.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                range.unwrap();
+            }
+            stop.store(true, Ordering::Relaxed);
+        });
     }
 }
