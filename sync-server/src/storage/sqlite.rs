@@ -107,6 +107,12 @@ CREATE TABLE seals (
     "
 ALTER TABLE devices ADD COLUMN last_sync_at INTEGER;
 ",
+    // A técnico's feed read through one index per way a document is in scope (see
+    // TECNICO_FEED): equipment, their sección (docs_by_seccion), what their device created.
+    "
+CREATE INDEX docs_by_kind ON docs (kind, feed_seq);
+CREATE INDEX docs_by_creator ON docs (creator_device, feed_seq);
+",
 ];
 
 /// The schema that added the seal witness (seals stored before it are backfilled).
@@ -403,6 +409,20 @@ impl Storage for SqliteStorage {
 
 /// The scope condition on `docs d`, shared by the feed and blob checks. Parameters:
 /// ?2 sección, ?3 device id, ?4 person.
+/// A técnico's feed after ?1: the union of the ways a document is in scope, each read
+/// through its own index and cut at ?5 (a filter over the whole feed read every document
+/// after the cursor: a new tablet's first sync grew with the server). ?2 sección, ?3
+/// device id, ?4 person; the same documents as [`TECNICO_SCOPE`].
+const TECNICO_FEED: &str = "SELECT id, feed_seq FROM (
+    SELECT * FROM (SELECT id, feed_seq FROM docs WHERE kind = 'asset' AND feed_seq > ?1 ORDER BY feed_seq LIMIT ?5)
+    UNION SELECT * FROM (SELECT id, feed_seq FROM docs WHERE seccion = ?2 AND ?2 <> '' AND feed_seq > ?1
+                         ORDER BY feed_seq LIMIT ?5)
+    UNION SELECT * FROM (SELECT id, feed_seq FROM docs WHERE creator_device = ?3 AND feed_seq > ?1
+                         ORDER BY feed_seq LIMIT ?5)
+    UNION SELECT * FROM (SELECT d.id, d.feed_seq FROM doc_assignees a JOIN docs d ON d.id = a.doc_id
+                         WHERE a.person = ?4 AND d.feed_seq > ?1 ORDER BY d.feed_seq LIMIT ?5)
+) ORDER BY feed_seq LIMIT ?5";
+
 const TECNICO_SCOPE: &str = "(d.kind = 'asset' OR (d.seccion = ?2 AND ?2 <> '') OR d.creator_device = ?3
     OR d.id IN (SELECT doc_id FROM doc_assignees WHERE person = ?4))";
 
@@ -636,10 +656,7 @@ impl DocRepo for Repo<'_> {
                 person,
                 seccion,
             } => {
-                let mut s = self.tx.prepare_cached(&format!(
-                    "SELECT d.id, d.feed_seq FROM docs d WHERE d.feed_seq > ?1 AND {TECNICO_SCOPE}
-                     ORDER BY d.feed_seq LIMIT ?5"
-                ))?;
+                let mut s = self.tx.prepare_cached(TECNICO_FEED)?;
                 s.query_map(params![cursor as i64, seccion, device_id, person, limit as i64], |r| {
                     Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
                 })?

@@ -23,6 +23,18 @@ macro_rules! tecnico_scope {
 }
 pub(super) use tecnico_scope;
 
+/// A técnico's feed after $1: the union of the ways a document is in scope, each through
+/// its own index and cut at $5 (a filter over the whole feed read every document after the
+/// cursor). $2 sección, $3 device id, $4 person; the same documents as `tecnico_scope!`.
+const TECNICO_FEED: &str = "SELECT id, feed_seq FROM (
+    (SELECT id, feed_seq FROM docs WHERE kind = 'asset' AND feed_seq > $1 ORDER BY feed_seq LIMIT $5)
+    UNION (SELECT id, feed_seq FROM docs WHERE seccion = $2 AND $2 <> '' AND feed_seq > $1
+           ORDER BY feed_seq LIMIT $5)
+    UNION (SELECT id, feed_seq FROM docs WHERE creator_device = $3 AND feed_seq > $1 ORDER BY feed_seq LIMIT $5)
+    UNION (SELECT d.id, d.feed_seq FROM doc_assignees a JOIN docs d ON d.id = a.doc_id
+           WHERE a.person = $4 AND d.feed_seq > $1 ORDER BY d.feed_seq LIMIT $5)
+) AS scope ORDER BY feed_seq LIMIT $5";
+
 pub(super) struct Repo<'t, 'c> {
     t: &'t mut Tx<'c>,
     wrote: bool,
@@ -250,14 +262,9 @@ impl DocRepo for Repo<'_, '_> {
                 device_id,
                 person,
                 seccion,
-            } => self.t.rows(
-                concat!(
-                    "SELECT d.id, d.feed_seq FROM docs d WHERE d.feed_seq > $1 AND ",
-                    tecnico_scope!(),
-                    " ORDER BY d.feed_seq LIMIT $5"
-                ),
-                &[&after, seccion, device_id, person, &limit],
-            )?,
+            } => self
+                .t
+                .rows(TECNICO_FEED, &[&after, seccion, device_id, person, &limit])?,
         };
         Ok(rows.iter().map(|r| (r.get(0), position(r.get(1)))).collect())
     }

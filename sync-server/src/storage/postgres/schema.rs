@@ -96,6 +96,10 @@ CREATE TABLE seals (
 DROP INDEX docs_by_folio;
 CREATE UNIQUE INDEX docs_by_folio ON docs (folio);
 ",
+    // A técnico's feed reads equipment through its own index (repo.rs, TECNICO_FEED).
+    "
+CREATE INDEX docs_by_kind ON docs (kind, feed_seq);
+",
 ];
 
 /// Bring the database up to this server's schema, or refuse a newer one.
