@@ -75,6 +75,20 @@ pub fn strokes() -> &'static [u8] {
     br#"{"strokes": [[[0,0],[40,30],[80,0]], [[10,40],[90,45]]]}"#
 }
 
+/// A PNG of noise (does not compress): `side`² pixels, about 3·side² bytes.
+pub fn big_photo(side: u32) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    let img = image::RgbImage::from_fn(side, side, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 pub fn small_png() -> Vec<u8> {
     qr::encode_png("foto de prueba", 2).expect("png")
 }

@@ -15,6 +15,19 @@ fn two_instances() -> (Server, Server, String) {
     (a, b, db)
 }
 
+/// An instance over `db` keeping photos in `bucket`.
+fn on_bucket(db: String, bucket: &str) -> Server {
+    server_over(Some(db), Some(bucket.to_owned()), s3::settings(), Default::default())
+}
+
+/// A new office device enrolled with a server started on its own (not a [`Server`]).
+fn office_of(server: &brigada_sync::Running) -> (tempfile::TempDir, brigada_core::Store) {
+    let (dir, mut store) = temp_store("Oficina 2");
+    let (_, code) = brigada_sync::add_device(server.storage.as_ref(), "Eva Soto", Role::Oficina, "").unwrap();
+    brigada_core::sync::lend::enroll(&std::cell::RefCell::new(&mut store), &server.url(), Some(&code), None).unwrap();
+    (dir, store)
+}
+
 fn sql(db: &str, statements: &str) {
     let mut c = postgres::Client::connect(db, postgres::NoTls).expect("connect to the test database");
     c.batch_execute(statements).expect("run SQL on the test database");
@@ -403,9 +416,7 @@ fn a_deployment_moves_from_the_embedded_database_and_devices_go_on() {
     assert_eq!(o.progress.docs_received, 1, "only the new change reaches the office");
     assert!(comment_texts(&office.store, &jobs[0]).contains(&"después del traslado".to_owned()));
     // A tablet enrolled after the move receives every job and its photos, from the bucket.
-    let (_dir, mut newcomer) = temp_store("Oficina 2");
-    let (_, code) = brigada_sync::add_device(pg.storage.as_ref(), "Eva Soto", Role::Oficina, "").unwrap();
-    brigada_core::sync::lend::enroll(&std::cell::RefCell::new(&mut newcomer), &pg.url(), Some(&code), None).unwrap();
+    let (_dir, mut newcomer) = office_of(&pg);
     newcomer.sync_now(&mut |_| {}).unwrap();
     assert!(newcomer.pending_blobs().unwrap().is_empty());
     for j in &jobs {
@@ -439,13 +450,8 @@ fn a_move_into_a_database_holding_another_deployment_is_refused_and_changes_noth
 fn a_photo_sent_through_one_instance_is_fetched_through_another_from_the_bucket() {
     let db = pg::database();
     let bucket = s3::bucket();
-    let a = server_over(
-        Some(db.clone()),
-        Some(bucket.clone()),
-        s3::settings(),
-        Default::default(),
-    );
-    let b = server_over(Some(db), Some(bucket), s3::settings(), Default::default());
+    let a = on_bucket(db.clone(), &bucket);
+    let b = on_bucket(db, &bucket);
     let mut tablet = a.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
     let mut office = b.device("Oficina", "Carla Méndez", Role::Oficina, "");
     let job = new_job(&mut tablet.store, "P1");
@@ -476,32 +482,13 @@ fn walk(dir: &std::path::Path) -> Vec<String> {
     out
 }
 
-/// A PNG of noise (does not compress): `side`² pixels, about 3·side² bytes.
-fn big_photo(side: u32) -> Vec<u8> {
-    let mut x: u32 = 0x2545_f491;
-    let img = image::RgbImage::from_fn(side, side, |_, _| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 #[test]
 fn an_upload_goes_on_through_another_instance_and_a_bad_one_leaves_nothing_behind() {
     use brigada_core::sync::blobs::{BlobTransport, CHUNK};
     let db = pg::database();
     let bucket = s3::bucket();
-    let a = server_over(
-        Some(db.clone()),
-        Some(bucket.clone()),
-        s3::settings(),
-        Default::default(),
-    );
-    let b = server_over(Some(db), Some(bucket.clone()), s3::settings(), Default::default());
+    let a = on_bucket(db.clone(), &bucket);
+    let b = on_bucket(db, &bucket);
     let mut tablet = a.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
     let job = new_job(&mut tablet.store, "P1");
     let h = tablet.store.attach(&job, &big_photo(2048), "grande", None).unwrap();
@@ -557,12 +544,7 @@ fn a_deployment_on_postgresql_and_a_bucket_is_backed_up_and_restored_with_its_ph
     use brigada_sync::storage::postgres::PgStorage;
     let db = pg::database();
     let bucket = s3::bucket();
-    let s = server_over(
-        Some(db.clone()),
-        Some(bucket.clone()),
-        s3::settings(),
-        Default::default(),
-    );
+    let s = on_bucket(db.clone(), &bucket);
     let addr = s.running.addr;
     let mut tablet = s.device("Tablet 01", "Ana Hernández", Role::Tecnico, "RT");
     let mut office = s.device("Oficina", "Carla Méndez", Role::Oficina, "");
@@ -600,15 +582,7 @@ fn a_deployment_on_postgresql_and_a_bucket_is_backed_up_and_restored_with_its_ph
     office.sync().unwrap();
     assert!(comment_texts(&office.store, &job).contains(&"después del respaldo".to_owned()));
     // A device enrolled now receives the photo from the new bucket.
-    let (_dir, mut newcomer) = temp_store("Oficina 2");
-    let (_, code) = brigada_sync::add_device(restored.storage.as_ref(), "Eva Soto", Role::Oficina, "").unwrap();
-    brigada_core::sync::lend::enroll(
-        &std::cell::RefCell::new(&mut newcomer),
-        &restored.url(),
-        Some(&code),
-        None,
-    )
-    .unwrap();
+    let (_dir, mut newcomer) = office_of(&restored);
     newcomer.sync_now(&mut |_| {}).unwrap();
     assert_eq!(newcomer.blob(&h).unwrap(), tablet.store.blob(&h).unwrap());
 }

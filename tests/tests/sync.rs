@@ -275,20 +275,6 @@ fn reqwest_client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::new()
 }
 
-/// A PNG of noise (does not compress): `side`² pixels, about 3·side² bytes.
-fn big_photo(side: u32) -> Vec<u8> {
-    let mut x: u32 = 0x9e37_79b9;
-    let img = image::RgbImage::from_fn(side, side, |_, _| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        image::Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 #[test]
 fn photos_on_one_tablet_and_a_signature_on_the_other_reach_everyone() {
     let (_s, mut office, mut a, mut b, job) = one_job_on_three_devices();
