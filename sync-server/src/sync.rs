@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use automerge::sync::SyncDoc;
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use brigada_record::model::{Asset, Expediente};
-use brigada_record::protocol::{self, DocPull, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
+use brigada_record::protocol::{self, DocPull, DocPush, Head, RejectReason, Rejection, SyncRequest, SyncResponse};
 use brigada_record::{doc, procedure};
 
 use crate::devices::{Device, Role};
@@ -31,6 +31,8 @@ const MAX_INDEXED: usize = 512;
 /// Most documents and bytes in one response; the device asks again for the rest.
 const MAX_DOCS: usize = 1000;
 const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// Feed documents read ahead at a time.
+const AHEAD: usize = 64;
 
 fn heads(d: &Automerge) -> Vec<Head> {
     d.get_heads().iter().map(protocol::head_of).collect()
@@ -111,6 +113,20 @@ fn meta_of(
     }
 }
 
+/// A pushed document merged and checked, waiting for the folio check and to be stored.
+struct Accepted<'a> {
+    push: &'a DocPush,
+    d: Automerge,
+    before: Vec<ChangeHash>,
+    existing: bool,
+    meta: DocMeta,
+    /// The expediente as the server had it, and as pushed.
+    old: Option<Expediente>,
+    exp: Option<Expediente>,
+    /// The negotiation's answer, when the document came as a sync-protocol message.
+    reply: Vec<u8>,
+}
+
 pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> Result<SyncResponse> {
     if req.version != protocol::VERSION {
         return Err(ServerError::BadRequest(msg!(
@@ -140,6 +156,16 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         said,
     };
 
+    // Everything pushed is read at once, for backends where each read is a round trip.
+    let ids: Vec<&str> = req
+        .docs
+        .iter()
+        .map(|p| p.id.as_str())
+        .filter(|id| protocol::kind_of_id(id).is_some())
+        .collect();
+    repo.prefetch(&device.id, &ids)?;
+    // Pushed documents that passed every check but their folio's, in order.
+    let mut accepted = Vec::new();
     for push in &req.docs {
         let Some(kind) = protocol::kind_of_id(&push.id) else {
             rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.not_an_id")));
@@ -228,23 +254,57 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             ));
             continue;
         }
-        // One expediente per folio: a second device with the same folio code cannot bring
-        // in a different expediente under a folio already on paper.
-        if existing.is_none()
-            && let Some(folio) = &meta.folio
-            && let Some(holder) = repo.folio_holder(folio, &push.id)?
-        {
-            tracing::warn!(device = %device.id, id = %push.id, folio = %folio, holder = %holder, "folio already taken");
-            rejected.push(reject(
-                &push.id,
-                RejectReason::FolioTaken,
-                msg!("refused.folio_taken", folio = folio),
-            ));
-            continue;
+        accepted.push(Accepted {
+            push,
+            d,
+            before,
+            existing: existing.is_some(),
+            meta,
+            old,
+            exp,
+            reply,
+        });
+    }
+
+    // One expediente per folio: a second device with the same folio code cannot bring in a
+    // different expediente under a folio already on paper, nor one request a new one under
+    // the folio of another it carries. Asked for every new expediente at once.
+    let new_folios: Vec<(&str, &str)> = accepted
+        .iter()
+        .filter(|a| !a.existing)
+        .filter_map(|a| Some((a.meta.folio.as_deref()?, a.push.id.as_str())))
+        .collect();
+    let holders = repo.folio_holders(&new_folios)?;
+    let mut claimed = HashSet::new();
+    for a in accepted {
+        let Accepted {
+            push,
+            d,
+            before,
+            existing,
+            meta,
+            old,
+            exp,
+            reply,
+        } = a;
+        if !existing && let Some(folio) = &meta.folio {
+            let holder = match holders.get(folio) {
+                Some(h) => Some(h.clone()),
+                None => claimed.contains(folio).then(|| "this request".to_owned()),
+            };
+            if let Some(holder) = holder {
+                tracing::warn!(device = %device.id, id = %push.id, folio = %folio, holder = %holder, "folio already taken");
+                rejected.push(reject(
+                    &push.id,
+                    RejectReason::FolioTaken,
+                    msg!("refused.folio_taken", folio = folio),
+                ));
+                continue;
+            }
         }
         // A device makes folios with its own folio code only (SECCION-YEAR-CODE-NNNN): it
         // cannot claim another device's future folios and so have that device's refused.
-        if existing.is_none()
+        if !existing
             && let Some(folio) = &meta.folio
             && folio.split('-').nth(2) != device.device_code.as_deref()
         {
@@ -259,7 +319,7 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         // Tags come only from ranges the server handed out (the labels an office printed):
         // a técnico cannot register an asset under any other number, and so cannot push
         // the next allocation out of reach. Offices register old stickers by hand.
-        if existing.is_none() && kind == DocKind::Asset && device.role == Role::Tecnico {
+        if !existing && meta.kind == DocKind::Asset && device.role == Role::Tecnico {
             let tag = push.id.strip_prefix("asset:").unwrap_or(&push.id);
             let allocated = match brigada_record::tag::number(tag) {
                 Some(n) => repo.tag_allocated(n)?,
@@ -284,12 +344,15 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             continue;
         }
         // A técnico may not hand an expediente out of their own reach by editing it.
-        if existing.is_some() && !scope.allows(&meta) {
+        if existing && !scope.allows(&meta) {
             rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.out_of_scope")));
             continue;
         }
-        if d.get_heads() != before || existing.is_none() {
-            let added = existing.as_ref().map(|_| d.save_after(&before));
+        if let Some(folio) = &meta.folio {
+            claimed.insert(folio.clone());
+        }
+        if d.get_heads() != before || !existing {
+            let added = existing.then(|| d.save_after(&before));
             repo.store(&push.id, &d, added.as_deref(), &meta)?;
         }
         // The server's witness of each new signature (the role rules passed: each is the
@@ -329,6 +392,15 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
             break;
         }
         last_seq = *seq;
+        if i % AHEAD == 0 {
+            let next: Vec<&str> = feed[i..]
+                .iter()
+                .take(AHEAD)
+                .map(|(id, _)| id.as_str())
+                .filter(|id| !pushed.contains(*id))
+                .collect();
+            repo.prefetch(&device.id, &next)?;
+        }
         if pushed.contains(id) {
             continue;
         }

@@ -183,3 +183,43 @@ fn the_server_refuses_an_expediente_whose_folio_another_one_has() {
     assert_eq!(under, vec![job.as_str()]);
     assert!(office.store.held().unwrap().is_empty());
 }
+
+#[test]
+fn one_request_cannot_bring_two_expedientes_under_one_folio() {
+    let s = server();
+    let mut t07 = s.device("Tablet 07", "Ana Karen Hernández López", Role::Tecnico, "RT");
+    let job = new_job(&mut t07.store, "P1");
+    // Beside the real expediente, in the same request, a twin under its folio, made under
+    // the device's own actor and folio code (only the folio gives it away).
+    let (_, bytes) = t07.store.document_bytes(&job).unwrap();
+    let mut twin: Expediente = brigada_core::doc::read(&job, &Automerge::load(&bytes).unwrap()).unwrap();
+    twin.id = uuid::Uuid::now_v7().to_string();
+    twin.area = "Otra área".into();
+    let mut d = Automerge::new();
+    brigada_core::doc::write(&mut d, &twin, &t07.store.author(), "twin", 0).unwrap();
+    let mut request = t07.store.sync_plan().unwrap().request;
+    request.docs.push(protocol::DocPush {
+        id: twin.id.clone(),
+        heads: d.get_heads().iter().map(protocol::head_of).collect(),
+        changes: d.save(),
+        full: true,
+        sync: vec![],
+    });
+    let token = t07.store.sync_setting("token").unwrap().unwrap();
+    let mut t = brigada_core::sync::http::HttpTransport::new(&s.running.url(), &token, None).unwrap();
+    let r: SyncResponse = protocol::decode(&t.exchange(&protocol::encode(&request)).unwrap()).unwrap();
+    let taken: Vec<(&str, protocol::RejectReason)> = r.rejected.iter().map(|x| (x.id.as_str(), x.reason)).collect();
+    assert_eq!(taken, [(twin.id.as_str(), protocol::RejectReason::FolioTaken)]);
+    assert!(r.docs.iter().any(|p| p.id == job), "the real one is stored");
+    // The office sees the real one under that folio, and nothing else.
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    office.sync().unwrap();
+    let ids: Vec<String> = office
+        .store
+        .list(&Default::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, [job]);
+}

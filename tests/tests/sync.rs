@@ -546,3 +546,40 @@ fn a_sync_message_smuggling_an_automerge_bundle_is_refused() {
     a.store.comment(&job, "después").unwrap();
     a.sync().unwrap();
 }
+
+/// More documents than the server reads at once, each edited again in one request, and
+/// one edited past the point where the server folds its stored changes into one: the other
+/// device receives every edit of every one.
+#[test]
+fn many_documents_and_many_edits_reach_the_other_device_whole() {
+    let s = server();
+    let mut office = s.device("Oficina 01", "Lic. Rosa Aguilar", Role::Oficina, "");
+    let mut a = s.device("Tablet 01", "Ana", Role::Tecnico, "RT");
+    let jobs: Vec<String> = (0..150).map(|_| new_job(&mut a.store, "P1")).collect();
+    assert_eq!(a.sync().unwrap().progress.docs_sent, 150);
+    assert_eq!(office.sync().unwrap().progress.docs_received, 150);
+    for j in &jobs {
+        a.store.comment(j, "segunda visita").unwrap();
+    }
+    assert_eq!(a.sync().unwrap().progress.docs_sent, 150);
+    for k in 0..70 {
+        a.store.comment(&jobs[0], &format!("nota {k}")).unwrap();
+        a.sync().unwrap();
+    }
+    assert_eq!(office.sync().unwrap().progress.docs_received, 150);
+    let texts = |d: &Device, j: &str| -> Vec<String> {
+        let comments = d.store.view(j).unwrap().expediente.comments;
+        comments.into_iter().map(|c| c.text).collect()
+    };
+    let first = texts(&office, &jobs[0]);
+    assert_eq!(first.len(), 71);
+    assert_eq!(first.last().map(String::as_str), Some("nota 69"));
+    for j in &jobs {
+        assert_eq!(texts(&office, j), texts(&a, j));
+        assert_eq!(texts(&office, j)[0], "segunda visita");
+    }
+    // A third device starting from nothing receives them as they are now.
+    let mut b = s.device("Oficina 02", "Lic. Jorge Pérez", Role::Oficina, "");
+    assert_eq!(b.sync().unwrap().progress.docs_received, 150);
+    assert_eq!(texts(&b, &jobs[0]), first);
+}

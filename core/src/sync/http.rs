@@ -134,6 +134,16 @@ impl HttpTransport {
             token: token.to_owned(),
         })
     }
+
+    /// Another device's transport over the same client and its connections: a load
+    /// generator plays thousands of devices without building a client for each.
+    pub fn with_token(&self, url: &str, token: &str) -> Self {
+        HttpTransport {
+            client: self.client.clone(),
+            url: url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        }
+    }
 }
 
 impl HttpTransport {

@@ -13,6 +13,8 @@ pub mod postgres;
 pub mod s3;
 pub mod sqlite;
 
+use std::collections::HashMap;
+
 use automerge::Automerge;
 use brigada_record::msg;
 use brigada_record::protocol::{Head, SyncRequest, SyncResponse, TagRange, TagsKept};
@@ -209,10 +211,26 @@ impl Scope {
 
 /// The sync algorithm's view of storage, inside one transaction.
 pub trait DocRepo {
+    /// The documents (and what `device` holds of them) the exchange is about to ask
+    /// about: a backend for which each question is a round trip reads them all at once.
+    fn prefetch(&mut self, _device: &str, _ids: &[&str]) -> Result<()> {
+        Ok(())
+    }
     fn load(&mut self, id: &str) -> Result<Option<Automerge>>;
     fn meta(&mut self, id: &str) -> Result<Option<DocMeta>>;
     /// The expediente other than `id` that has `folio`, if any.
     fn folio_holder(&mut self, folio: &str, id: &str) -> Result<Option<String>>;
+    /// [`DocRepo::folio_holder`] for several (folio, id) pairs: each folio held by an
+    /// expediente other than its id, with that expediente.
+    fn folio_holders(&mut self, wanted: &[(&str, &str)]) -> Result<HashMap<String, String>> {
+        let mut held = HashMap::new();
+        for (folio, id) in wanted {
+            if let Some(holder) = self.folio_holder(folio, id)? {
+                held.insert((*folio).to_owned(), holder);
+            }
+        }
+        Ok(held)
+    }
     /// Whether tag `number` lies in a range the server allocated.
     fn tag_allocated(&mut self, number: u32) -> Result<bool>;
     /// Bind `actor` to a device enrolled before devices said their actor, if no other

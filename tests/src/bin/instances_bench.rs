@@ -116,12 +116,15 @@ fn run(devices: &[Device], k: usize, urls: &[String], pids: &[u32]) -> Result<Ru
                 let work = work.clone();
                 s.spawn(move || -> Result<Vec<f64>> {
                     let mut lat = Vec::new();
+                    // One HTTP client per thread, as a tablet has one: building one per
+                    // request would spend the machine's cores on the load generator.
+                    let client = HttpTransport::new(&urls[0], "", None)?;
                     loop {
                         let Some(i) = work.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.pop() else {
                             break;
                         };
                         let url = &urls[i % urls.len()];
-                        let mut t = HttpTransport::new(url, &devices[i].tokens[k], None)?;
+                        let mut t = client.with_token(url, &devices[i].tokens[k]);
                         let started = Instant::now();
                         let reply = brigada_core::sync::Transport::exchange(&mut t, &devices[i].body)?;
                         lat.push(started.elapsed().as_secs_f64() * 1e3);

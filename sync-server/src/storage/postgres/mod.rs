@@ -441,6 +441,7 @@ impl Storage for PgStorage {
             }
             let mut repo = repo::Repo::new(t);
             let resp = crate::sync::exchange(&mut repo, device, req)?;
+            repo.flush()?;
             let (wrote, new_asset) = (repo.wrote(), repo.new_asset());
             // A new asset's number must not land in a block being allocated meanwhile.
             if new_asset {
