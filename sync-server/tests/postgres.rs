@@ -1,7 +1,8 @@
 //! The administrator's commands on a PostgreSQL database (`--database`): devices live in
 //! the database, not in the data folder; a wrong address, an unreachable server or a
 //! database newer than the binary is refused with a clear message that never repeats the
-//! password; backup and restore, which copy the embedded database, say what to use instead.
+//! password; backup and restore, which copy the embedded database, say what to use instead;
+//! a database on another machine is reached over verified TLS when the address asks.
 
 // The scenario tests' PostgreSQL helper (this crate uses part of it).
 #[path = "../../tests/src/pg.rs"]
@@ -24,6 +25,19 @@ fn admin(data: &std::path::Path, database: Option<&str>, args: &[&str]) -> Outpu
         .unwrap()
 }
 
+/// A técnico's device added, its record as JSON.
+const ADD_ANA: [&str; 9] = [
+    "device",
+    "add",
+    "--name",
+    "Ana Karen",
+    "--role",
+    "tecnico",
+    "--seccion",
+    "RT",
+    "--json",
+];
+
 fn ok(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
@@ -39,21 +53,7 @@ fn devices_are_kept_in_the_database_given() {
     let db = pg::database();
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
-    let added = ok(&admin(
-        d,
-        Some(&db),
-        &[
-            "device",
-            "add",
-            "--name",
-            "Ana Karen",
-            "--role",
-            "tecnico",
-            "--seccion",
-            "RT",
-            "--json",
-        ],
-    ));
+    let added = ok(&admin(d, Some(&db), &ADD_ANA));
     let id = added["id"].as_str().unwrap().to_owned();
     let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), 1);
@@ -187,4 +187,64 @@ fn migrate_moves_a_deployment_once_and_verifies_it_again() {
     assert!(e.contains("devices: 1 of 1 rows differ"), "{e}");
     let listed = ok(&admin(d, Some(&db), &["device", "list", "--json"]));
     assert!(listed[0]["revoked_at"].is_null());
+}
+
+/// A database on another machine is reached over TLS when the address says
+/// `sslmode=require`, its certificate verified against `sslrootcert` (libpq's names): a
+/// server whose certificate another authority signed is refused, and so is an address
+/// that would fall back to plain text.
+#[test]
+fn the_database_is_reached_over_verified_tls_when_the_address_asks() {
+    // The database's certificate, for localhost, from an authority of its own; and an
+    // authority that did not sign it.
+    let ca_dir = tempfile::tempdir().unwrap();
+    let names = ["localhost".to_owned()].into();
+    let issued = brigada_sync::tls::ensure(ca_dir.path(), &names).unwrap();
+    let cert = String::from_utf8(issued.cert_pem).unwrap();
+    let key = String::from_utf8(issued.key_pem).unwrap();
+    let server = pg::tls_server(&cert, &key);
+    let ca = ca_dir.path().join("database-ca.pem");
+    std::fs::write(&ca, issued.own_ca.unwrap()).unwrap();
+    let stranger_dir = tempfile::tempdir().unwrap();
+    let (_, stranger_pem) = brigada_sync::tls::ensure_ca(stranger_dir.path()).unwrap();
+    let stranger = stranger_dir.path().join("other-ca.pem");
+    std::fs::write(&stranger, stranger_pem).unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    let plain = server.tcp_database();
+    let add = ADD_ANA;
+    // This server refuses plain text on TCP: without sslmode nothing gets through.
+    let e = failed(&admin(d, Some(&plain), &add));
+    assert!(e.contains("cannot reach the database"), "{e}");
+    // Encrypted and verified: the commands work.
+    let tls = format!("{plain}?sslmode=require&sslrootcert={}", ca.display());
+    let id = ok(&admin(d, Some(&tls), &add))["id"].as_str().unwrap().to_owned();
+    let listed = ok(&admin(d, Some(&tls), &["device", "list", "--json"]));
+    assert_eq!(listed[0]["id"], id.as_str());
+    // libpq's strictest mode means the same here.
+    let full = format!("{plain}?sslmode=verify-full&sslrootcert={}", ca.display());
+    ok(&admin(d, Some(&full), &["device", "list", "--json"]));
+    // A certificate the given authority did not sign (a stranger posing as the database):
+    // refused in the handshake, before any password is sent.
+    let wrong = format!("{plain}?sslmode=require&sslrootcert={}", stranger.display());
+    let e = failed(&admin(d, Some(&wrong), &["device", "list"]));
+    assert!(
+        e.contains("cannot reach the database") && e.contains("UnknownIssuer") && e.contains("check sslrootcert"),
+        "{e}"
+    );
+    // The right authority, but a certificate for another name than the one dialled.
+    let by_address = tls.replacen("@localhost:", "@127.0.0.1:", 1);
+    let e = failed(&admin(d, Some(&by_address), &["device", "list"]));
+    assert!(e.contains("not valid for name"), "{e}");
+    // The system's authorities did not sign it either.
+    let e = failed(&admin(
+        d,
+        Some(&format!("{plain}?sslmode=require")),
+        &["device", "list"],
+    ));
+    assert!(e.contains("check sslrootcert"), "{e}");
+    // A mode that would fall back to plain text is refused before connecting.
+    let e = failed(&admin(d, Some(&format!("{plain}?sslmode=prefer")), &["device", "list"]));
+    assert!(e.contains("sslmode=require"), "{e}");
 }

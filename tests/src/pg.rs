@@ -16,8 +16,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-struct Cluster {
+pub struct Cluster {
     socket: PathBuf,
+    /// The loopback TCP port, when it listens there (TLS only).
+    port: Option<u16>,
     /// The watchdog; its stdin closing (when the test process ends) stops the server.
     _watchdog: Mutex<std::process::Child>,
     databases: AtomicU32,
@@ -36,14 +38,34 @@ pub fn selected() -> bool {
 
 /// A new empty database on the tests' server (started on first use): its URL.
 pub fn database() -> String {
-    let cluster = CLUSTER.get_or_init(start);
-    let n = cluster.databases.fetch_add(1, Ordering::SeqCst);
-    let name = format!("t{}_{n}", std::process::id());
-    let mut admin = connect(&cluster.socket, "postgres").expect("connect to the tests' PostgreSQL");
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .expect("create a database");
-    url(&cluster.socket, &name)
+    let cluster = CLUSTER.get_or_init(|| start(None));
+    url(&cluster.socket, &cluster.create())
+}
+
+impl Cluster {
+    /// A new empty database: its name.
+    fn create(&self) -> String {
+        let n = self.databases.fetch_add(1, Ordering::SeqCst);
+        let name = format!("t{}_{n}", std::process::id());
+        let mut admin =
+            connect(&self.socket, self.port.unwrap_or(PORT), "postgres").expect("connect to the tests' PostgreSQL");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a database");
+        name
+    }
+
+    /// A new empty database, as an address over loopback TCP (without TLS options).
+    pub fn tcp_database(&self) -> String {
+        let port = self.port.expect("this server listens on its socket only");
+        format!("postgresql://{USER}@localhost:{port}/{}", self.create())
+    }
+}
+
+/// A server of its own that also listens on loopback TCP, where it takes TLS connections
+/// only (a plain one is refused), with this certificate and key (PEM).
+pub fn tls_server(cert_pem: &str, key_pem: &str) -> Cluster {
+    start(Some((cert_pem, key_pem)))
 }
 
 /// The URL of database `name` on the server whose socket is in `socket`.
@@ -51,10 +73,10 @@ pub fn url(socket: &Path, name: &str) -> String {
     format!("postgresql://{USER}@/{name}?host={}", socket.display())
 }
 
-fn connect(socket: &Path, db: &str) -> Result<postgres::Client, postgres::Error> {
+fn connect(socket: &Path, port: u16, db: &str) -> Result<postgres::Client, postgres::Error> {
     postgres::Config::new()
         .host_path(socket)
-        .port(PORT)
+        .port(port)
         .user(USER)
         .dbname(db)
         .connect(postgres::NoTls)
@@ -97,7 +119,7 @@ fn bin_dir() -> PathBuf {
     })
 }
 
-fn start() -> Cluster {
+fn start(tls: Option<(&str, &str)>) -> Cluster {
     let bin = bin_dir();
     let dir = tempfile::Builder::new()
         .prefix("brigada-pg-")
@@ -124,10 +146,46 @@ fn start() -> Cluster {
         "initdb failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let (port, listen) = match tls {
+        None => (PORT, ""),
+        Some((cert, key)) => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let conf = data.join("postgresql.conf");
+            let hba = data.join("pg_hba.conf");
+            let mut settings = std::fs::read_to_string(&conf).expect("postgresql.conf");
+            settings.push_str("\nssl = on\nssl_cert_file = 'tls.crt'\nssl_key_file = 'tls.key'\n");
+            let rules = std::fs::read_to_string(&hba).expect("pg_hba.conf");
+            let files = [
+                (conf, settings),
+                (hba, format!("hostnossl all all all reject\n{rules}")),
+                (data.join("tls.crt"), cert.to_owned()),
+                (data.join("tls.key"), key.to_owned()),
+            ];
+            for (path, text) in files {
+                std::fs::write(&path, text).expect("write the server's settings");
+                let ok = Command::new("chmod")
+                    .arg("600")
+                    .arg(&path)
+                    .status()
+                    .is_ok_and(|s| s.success())
+                    && (!running_as_root()
+                        || Command::new("chown")
+                            .arg("postgres:postgres")
+                            .arg(&path)
+                            .status()
+                            .is_ok_and(|s| s.success()));
+                assert!(ok, "cannot hand {} to the server", path.display());
+            }
+            (port, "127.0.0.1")
+        }
+    };
     // The watchdog: the server in the background; when this process's end closes the
     // pipe, a fast shutdown, then the folder goes.
     let script = r#"
-"$1/postgres" -D "$2/data" -k "$2" -p "$3" -c listen_addresses= -c max_connections=200 >"$2/server.log" 2>&1 &
+"$1/postgres" -D "$2/data" -k "$2" -p "$3" -c listen_addresses="$4" -c max_connections=200 >"$2/server.log" 2>&1 &
 pid=$!
 read _ignored
 kill -INT "$pid"
@@ -138,14 +196,15 @@ rm -rf "$2"
         .args(["-c", script, "pg-watchdog"])
         .arg(&bin)
         .arg(&dir)
-        .arg(PORT.to_string())
+        .arg(port.to_string())
+        .arg(listen)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .expect("start PostgreSQL");
     let started = Instant::now();
     loop {
-        match connect(&dir, "postgres") {
+        match connect(&dir, port, "postgres") {
             Ok(_) => break,
             Err(e) if started.elapsed() > Duration::from_secs(60) => {
                 let log = std::fs::read_to_string(dir.join("server.log")).unwrap_or_default();
@@ -156,6 +215,7 @@ rm -rf "$2"
     }
     Cluster {
         socket: dir,
+        port: tls.map(|_| port),
         _watchdog: Mutex::new(child),
         databases: AtomicU32::new(0),
     }

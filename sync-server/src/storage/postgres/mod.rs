@@ -27,6 +27,7 @@ mod export;
 mod import;
 mod repo;
 mod schema;
+mod tls;
 
 pub use import::Moved;
 
@@ -35,7 +36,7 @@ use std::time::Duration;
 
 use brigada_record::protocol::{SealSeen, SyncRequest, SyncResponse, TagRange, TagsKept};
 use postgres::types::ToSql;
-use postgres::{IsolationLevel, NoTls, Row, Statement};
+use postgres::{IsolationLevel, Row, Statement};
 
 use super::{Enrolment, Holder, Holders, Scope, Storage};
 use crate::devices::{Device, Role};
@@ -61,6 +62,7 @@ pub struct Conn {
 
 struct Manager {
     config: postgres::Config,
+    tls: tls::Tls,
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -68,7 +70,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = postgres::Error;
 
     fn connect(&self) -> std::result::Result<Conn, postgres::Error> {
-        let mut client = self.config.connect(NoTls)?;
+        let mut client = self.tls.connect(&self.config)?;
         // An instance that stalls (or is cut off) in a transaction must not hold the
         // feed, tag or enrolment locks for every other instance: its transaction ends
         // after a minute idle, and a wait for a lock gives up after 20 s (run again).
@@ -164,21 +166,25 @@ impl PgStorage {
     /// Connect to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB`, or a socket folder as
     /// `?host=/run/postgresql`) and bring its schema up to this server's.
     pub fn open(url: &str) -> Result<PgStorage> {
-        // The address may hold a password: it is never repeated in a message.
-        let config: postgres::Config = url.parse().map_err(|_| {
-            ServerError::Storage(
-                "--database is not a PostgreSQL address: write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
-                    .into(),
-            )
-        })?;
-        let mut config = config;
+        let (mut config, tls) = tls::parse(url)?;
+        if tls::plain_over_network(&config, &tls) {
+            tracing::warn!(
+                database = %describe(&config),
+                "the connection to the database is not encrypted: add sslmode=require to --database unless the network between them is private"
+            );
+        }
         // A dead peer is noticed in about a minute, not after the system's two hours.
         config.keepalives(true).keepalives_idle(Duration::from_secs(30));
-        let mut first = config.connect(NoTls).map_err(|e| {
+        let mut first = tls.connect(&config).map_err(|e| {
+            let said = detail(&e);
+            let hint = if said.contains("certificate") {
+                "check sslrootcert: it must hold the authority that signed the database's certificate, and the certificate must name the host in --database"
+            } else {
+                "check --database and that PostgreSQL runs and lets this user in"
+            };
             ServerError::Storage(format!(
-                "cannot reach the database {}: {}; check --database and that PostgreSQL runs and lets this user in",
-                describe(&config),
-                detail(&e)
+                "cannot reach the database {}: {said}; {hint}",
+                describe(&config)
             ))
         })?;
         schema::migrate(&mut first)?;
@@ -186,7 +192,7 @@ impl PgStorage {
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(20))
-            .build_unchecked(Manager { config });
+            .build_unchecked(Manager { config, tls });
         Ok(PgStorage { pool })
     }
 
