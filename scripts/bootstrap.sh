@@ -12,10 +12,11 @@ set -euo pipefail
 # webkit2gtk-driver (WebKitWebDriver) + xvfb + xauth: the end-to-end window tests.
 # systemd: `systemd-analyze verify` checks the sync server's unit in its package.
 # postgresql: the server's storage tests start their own PostgreSQL (initdb, postgres);
-# python3-venv: the environment for moto's S3 server (below).
+# python3-venv: the environment for moto's S3 server (below); faketime: an instance run
+# with its clock set wrong.
 PACKAGES=(build-essential cmake pkg-config libclang-dev tcl git curl ca-certificates poppler-utils qpdf python3-openpyxl
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
-  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth systemd postgresql python3-venv)
+  libjavascriptcoregtk-4.1-dev libxdo-dev webkit2gtk-driver xvfb xauth systemd postgresql python3-venv faketime)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

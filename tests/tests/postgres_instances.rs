@@ -185,9 +185,24 @@ fn tag_ranges_taken_at_once_through_two_instances_never_overlap() {
 
 /// `scenario_server` on `addr` over `db`, in its own process (to be killed with SIGKILL).
 fn instance(addr: &str, data: &std::path::Path, db: &str) -> std::process::Child {
+    instance_with_clock(addr, data, db, None)
+}
+
+/// [`instance`], its clock moved by `offset` (faketime's `-2d`) when given.
+fn instance_with_clock(addr: &str, data: &std::path::Path, db: &str, offset: Option<&str>) -> std::process::Child {
     use std::io::BufRead;
     for _ in 0..50 {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scenario_server"))
+        let server = env!("CARGO_BIN_EXE_scenario_server");
+        let mut command = match offset {
+            Some(offset) => {
+                let mut c = std::process::Command::new("faketime");
+                // Timers keep the real monotonic clock: only the time of day is wrong.
+                c.args(["-f", offset, server]).env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+                c
+            }
+            None => std::process::Command::new(server),
+        };
+        let mut child = command
             .args([addr, data.to_str().unwrap(), db])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -585,4 +600,54 @@ fn a_deployment_on_postgresql_and_a_bucket_is_backed_up_and_restored_with_its_ph
     let (_dir, mut newcomer) = office_of(&restored);
     newcomer.sync_now(&mut |_| {}).unwrap();
     assert_eq!(newcomer.blob(&h).unwrap(), tablet.store.blob(&h).unwrap());
+}
+
+/// An instance whose clock is two days behind: what it stamps — the enrolment, the last
+/// sync, and when the server first received a signature (its witness that a seal existed
+/// then) — is the database's time, so a wrong clock on one instance cannot backdate them.
+#[test]
+fn an_instance_with_a_wrong_clock_stamps_by_the_databases() {
+    let db = pg::database();
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let mut behind = instance_with_clock(&addr, dir.path(), &db, Some("-2d"));
+    let url = format!("http://{addr}");
+    let storage = brigada_sync::open_storage(dir.path(), Some(&db)).unwrap();
+    let (_home, mut store) = temp_store("Tablet 01");
+    let (device, code) = brigada_sync::add_device(storage.as_ref(), "Ana", Role::Tecnico, "RT").unwrap();
+    let resp = brigada_core::sync::http::enroll(&url, &store.enrol_request(code), None).unwrap();
+    store.save_enrolment(&url, &resp, None).unwrap();
+    let job = new_job(&mut store, "P1");
+    store
+        .sign(&job, "conformidad", "Dra. Elena Ruiz", strokes(), None)
+        .unwrap();
+    sync_through(&mut store, &url).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let near = |t: i64| (t - now).abs() < 60_000;
+    // The instance's clock really is two days behind: the date on its answers (here a
+    // refusal: no token) says so.
+    let answer = reqwest::blocking::get(format!("{url}/v1/keys")).unwrap();
+    let date = answer.headers()[reqwest::header::DATE].to_str().unwrap().to_owned();
+    let its_time = chrono::DateTime::parse_from_rfc2822(&date).unwrap().timestamp_millis();
+    assert!(
+        (now - its_time - 2 * 86_400_000).abs() < 60_000,
+        "the instance says {date}"
+    );
+    let seen = storage.seals(0, 10).unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        near(seen[0].first_seen),
+        "witnessed at {} by a clock 2 days behind (now {now})",
+        seen[0].first_seen
+    );
+    let d = storage
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id == device.id)
+        .unwrap();
+    assert!(d.enrolled_at.is_some_and(near), "enrolled at {:?}", d.enrolled_at);
+    assert!(d.last_sync_at.is_some_and(near), "last sync at {:?}", d.last_sync_at);
+    let _ = behind.kill();
+    let _ = behind.wait();
 }

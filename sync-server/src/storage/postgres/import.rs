@@ -340,7 +340,8 @@ fn verify(src: &rusqlite::Connection, t: &mut Tx<'_>, blobs: u64) -> Result<Move
         .prepare("SELECT id FROM docs ORDER BY id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut repo = Repo::new(t);
+    let now = t.clock()?;
+    let mut repo = Repo::new(t, now);
     for id in &ids {
         let original = load_doc(src, id)?.map(|d| heads(&d));
         let copied = repo.load(id)?.map(|d| heads(&d));

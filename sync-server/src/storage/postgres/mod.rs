@@ -134,6 +134,15 @@ impl Tx<'_> {
         Ok(self.tx.batch_execute(sql)?)
     }
 
+    /// The database's time (its transaction's start), in milliseconds. Instances stamp
+    /// enrolments, revocations, syncs and the witness of signatures by this one clock, not
+    /// their own: one whose clock is wrong cannot backdate what the office reads.
+    pub(crate) fn clock(&mut self) -> Result<i64> {
+        self.row(concat!("SELECT ", db_now!()), &[])?
+            .map(|r| r.get(0))
+            .ok_or_else(|| ServerError::Storage("the database gave no time".into()))
+    }
+
     pub(crate) fn lock(&mut self, key: i64) -> Result<()> {
         self.exec("SELECT pg_advisory_xact_lock($1)", &[&key])?;
         Ok(())
@@ -278,9 +287,13 @@ impl From<postgres::Error> for ServerError {
     }
 }
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// The database's time in milliseconds, as SQL ([`Tx::clock`]).
+macro_rules! db_now {
+    () => {
+        "(extract(epoch FROM now()) * 1000)::bigint"
+    };
 }
+use db_now;
 
 /// `SELECT {DEVICE_COLS} FROM devices WHERE …`, as one static statement.
 macro_rules! devices_where {
@@ -327,9 +340,13 @@ impl Storage for PgStorage {
         let id = uuid::Uuid::now_v7().to_string();
         self.read(|t| {
             t.exec(
-                "INSERT INTO devices (id, person, role, seccion, code_hash, code_expires_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[&id, &person, &role.as_str(), &seccion, &code_hash, &expires_at, &now()],
+                concat!(
+                    "INSERT INTO devices (id, person, role, seccion, code_hash, code_expires_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, ",
+                    db_now!(),
+                    ")"
+                ),
+                &[&id, &person, &role.as_str(), &seccion, &code_hash, &expires_at],
             )?;
             let r = t.row(devices_where!("WHERE id = $1"), &[&id])?;
             r.as_ref()
@@ -338,9 +355,10 @@ impl Storage for PgStorage {
         })
     }
 
-    fn enroll(&self, code_hash: &str, e: &Enrolment, token_hash: &str, now: i64) -> Result<Device> {
+    fn enroll(&self, code_hash: &str, e: &Enrolment, token_hash: &str, _now: i64) -> Result<Device> {
         self.read(|t| {
             t.lock(LOCK_ENROL)?;
+            let now = t.clock()?;
             repo::claim_actors(t)?;
             let id: String = t
                 .row(
@@ -407,8 +425,9 @@ impl Storage for PgStorage {
         })
     }
 
-    fn revoke(&self, id: &str, now: i64) -> Result<bool> {
+    fn revoke(&self, id: &str, _now: i64) -> Result<bool> {
         self.read(|t| {
+            let now = t.clock()?;
             Ok(t.exec(
                 "UPDATE devices SET revoked_at = coalesce(revoked_at, $2), code_hash = NULL WHERE id = $1",
                 &[&id, &now],
@@ -438,14 +457,18 @@ impl Storage for PgStorage {
             // First, and on the device's own row: a revocation committed meanwhile (on any
             // instance) refuses the exchange, or makes it run again and then refuses it;
             // two exchanges of one device at once run one after the other.
-            let live = t.exec(
-                "UPDATE devices SET last_sync_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-                &[&device.id, &now()],
-            )?;
-            if live == 0 {
+            let Some(live) = t.row(
+                concat!(
+                    "UPDATE devices SET last_sync_at = ",
+                    db_now!(),
+                    " WHERE id = $1 AND revoked_at IS NULL RETURNING last_sync_at"
+                ),
+                &[&device.id],
+            )?
+            else {
                 return Err(ServerError::Revoked);
-            }
-            let mut repo = repo::Repo::new(t);
+            };
+            let mut repo = repo::Repo::new(t, live.get(0));
             let resp = crate::sync::exchange(&mut repo, device, req)?;
             repo.flush()?;
             let (wrote, new_asset) = (repo.wrote(), repo.new_asset());
@@ -481,9 +504,10 @@ impl Storage for PgStorage {
         })
     }
 
-    fn allocate_tags(&self, device: &Device, count: u32, now: i64) -> Result<TagRange> {
+    fn allocate_tags(&self, device: &Device, count: u32, _now: i64) -> Result<TagRange> {
         self.read(|t| {
             t.lock(LOCK_TAGS)?;
+            let now = t.clock()?;
             let allocated: i64 = t
                 .row("SELECT coalesce(max(last), 0) FROM tag_ranges", &[])?
                 .map(|r| r.get(0))
@@ -506,9 +530,10 @@ impl Storage for PgStorage {
         })
     }
 
-    fn keep_tag_ranges(&self, device: &Device, ranges: &[TagRange], now: i64) -> Result<TagsKept> {
+    fn keep_tag_ranges(&self, device: &Device, ranges: &[TagRange], _now: i64) -> Result<TagsKept> {
         self.read(|t| {
             t.lock(LOCK_TAGS)?;
+            let now = t.clock()?;
             let mut kept = TagsKept::default();
             for r in ranges {
                 let (first, last) = (i64::from(r.first), i64::from(r.last));

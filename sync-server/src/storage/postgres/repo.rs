@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use automerge::Automerge;
 use brigada_record::protocol::Head;
 
-use super::{LOCK_FEED, Tx, now};
+use super::{LOCK_FEED, Tx};
 use crate::error::{Result, ServerError};
 use crate::storage::{DocKind, DocMeta, DocRepo, Scope, pack, unpack};
 
@@ -46,6 +46,8 @@ const TECNICO_FEED: &str = "SELECT id, feed_seq FROM (
 
 pub(super) struct Repo<'t, 'c> {
     t: &'t mut Tx<'c>,
+    /// The exchange's time by the database's clock ([`Tx::clock`]).
+    now: i64,
     wrote: bool,
     new_asset: bool,
     /// Documents read ahead ([`DocRepo::prefetch`]); `None`: known not to exist. A load
@@ -100,9 +102,10 @@ impl Writes {
 }
 
 impl<'t, 'c> Repo<'t, 'c> {
-    pub(super) fn new(t: &'t mut Tx<'c>) -> Self {
+    pub(super) fn new(t: &'t mut Tx<'c>, now: i64) -> Self {
         Repo {
             t,
+            now,
             wrote: false,
             new_asset: false,
             ahead: HashMap::new(),
@@ -130,7 +133,7 @@ impl<'t, 'c> Repo<'t, 'c> {
             return Ok(());
         }
         let w = std::mem::take(&mut self.writes);
-        let t = now();
+        let t = self.now;
         if !w.docs.is_empty() {
             let ids: Vec<&str> = w.docs.iter().map(|d| d.0.as_str()).collect();
             let kinds: Vec<&str> = w.docs.iter().map(|d| d.2.kind.as_str()).collect();
@@ -517,8 +520,10 @@ impl DocRepo for Repo<'_, '_> {
             .unwrap_or(0))
     }
 
-    fn witness_seals(&mut self, device: &str, seals: &[&str], now: i64) -> Result<()> {
+    /// Witnessed at the exchange's time by the database's clock, whichever instance ran it.
+    fn witness_seals(&mut self, device: &str, seals: &[&str], _now: i64) -> Result<()> {
         self.wrote = true;
+        let now = self.now;
         let seals: Vec<String> = seals.iter().map(|s| s.to_ascii_lowercase()).collect();
         self.t.exec(
             "INSERT INTO seals (seal, device_id, first_seen) SELECT seal, $2, $3 FROM unnest($1::text[]) AS u(seal)
