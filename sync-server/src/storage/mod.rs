@@ -23,7 +23,8 @@ use crate::devices::{Device, Role};
 use crate::error::{Result, ServerError};
 
 /// Times given as `now` are the instance's clock; PostgreSQL stamps by the database's
-/// instead (one clock for every instance: one set wrong cannot backdate a record).
+/// instead (one clock for every instance: one set wrong cannot backdate a record), but for
+/// a revocation, which the administrator dates.
 pub trait Storage: Send + Sync + 'static {
     /// Create a device for a person; returns it (not yet enrolled).
     fn add_device(&self, person: &str, role: Role, seccion: &str, code_hash: &str, expires_at: i64) -> Result<Device>;

@@ -338,15 +338,20 @@ fn tag_number(n: i64) -> u32 {
 impl Storage for PgStorage {
     fn add_device(&self, person: &str, role: Role, seccion: &str, code_hash: &str, expires_at: i64) -> Result<Device> {
         let id = uuid::Uuid::now_v7().to_string();
+        // The code's lifetime, counted from the database's clock like the enrolment that
+        // checks it (the caller's clock may be off).
+        let lifetime = expires_at - chrono::Utc::now().timestamp_millis();
         self.read(|t| {
             t.exec(
                 concat!(
                     "INSERT INTO devices (id, person, role, seccion, code_hash, code_expires_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, ",
+                     VALUES ($1, $2, $3, $4, $5, ",
+                    db_now!(),
+                    " + $6, ",
                     db_now!(),
                     ")"
                 ),
-                &[&id, &person, &role.as_str(), &seccion, &code_hash, &expires_at],
+                &[&id, &person, &role.as_str(), &seccion, &code_hash, &lifetime],
             )?;
             let r = t.row(devices_where!("WHERE id = $1"), &[&id])?;
             r.as_ref()
@@ -425,9 +430,10 @@ impl Storage for PgStorage {
         })
     }
 
-    fn revoke(&self, id: &str, _now: i64) -> Result<bool> {
+    /// Dated by the caller (the administrator's `device revoke`, or a test dating it ahead),
+    /// as on the embedded store.
+    fn revoke(&self, id: &str, now: i64) -> Result<bool> {
         self.read(|t| {
-            let now = t.clock()?;
             Ok(t.exec(
                 "UPDATE devices SET revoked_at = coalesce(revoked_at, $2), code_hash = NULL WHERE id = $1",
                 &[&id, &now],

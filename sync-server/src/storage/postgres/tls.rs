@@ -41,19 +41,32 @@ struct Options {
     root: Option<String>,
 }
 
-fn split(url: &str) -> Options {
-    let Some((base, query)) = url.split_once('?') else {
-        return Options {
+fn decoded(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+/// Only the URL form (`postgres://…`), whose options are the query after the host (a
+/// password may hold a `?`); keys and values percent-decoded, as the `postgres` crate reads
+/// them. `None` for anything else.
+fn split(url: &str) -> Option<Options> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    let host_at = url.len() - rest.len() + rest.rfind('@').map_or(0, |i| i + 1);
+    let Some(q) = url[host_at..].find('?').map(|i| host_at + i) else {
+        return Some(Options {
             url: url.to_owned(),
             mode: None,
             root: None,
-        };
+        });
     };
+    let (base, query) = (&url[..q], &url[q + 1..]);
     let (mut mode, mut root, mut kept) = (None, None, Vec::new());
     for pair in query.split('&') {
-        match pair.split_once('=') {
-            Some(("sslmode", v)) => mode = Some(v.to_owned()),
-            Some(("sslrootcert", v)) => root = Some(v.to_owned()),
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match decoded(key).as_str() {
+            "sslmode" => mode = Some(decoded(value)),
+            "sslrootcert" => root = Some(decoded(value)),
             _ => kept.push(pair),
         }
     }
@@ -62,19 +75,27 @@ fn split(url: &str) -> Options {
     } else {
         format!("{base}?{}", kept.join("&"))
     };
-    Options { url, mode, root }
+    Some(Options { url, mode, root })
 }
 
 /// The connection settings and how to secure them, from `--database`.
 pub(super) fn parse(url: &str) -> Result<(Config, Tls)> {
-    let o = split(url);
     // The address may hold a password: it is never repeated in a message.
-    let mut config: Config = o.url.parse().map_err(|_| {
+    let not_an_address = || {
         ServerError::Storage(
-            "--database is not a PostgreSQL address: write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+            "--database is not a PostgreSQL address: write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]"
                 .into(),
         )
-    })?;
+    };
+    let o = split(url).ok_or_else(not_an_address)?;
+    let mut config: Config = o.url.parse().map_err(|_| not_an_address())?;
+    // Whatever the parser found on its own must agree with what was read here: an option
+    // read one way here and another there must not turn encryption off.
+    if config.get_ssl_mode() != postgres::config::SslMode::Prefer {
+        return Err(ServerError::Storage(
+            "--database gives sslmode in a form this server cannot read for certain: write it once, as ?sslmode=require".into(),
+        ));
+    }
     let tls = match o.mode.as_deref() {
         None | Some("disable") => {
             if o.root.is_some() {
@@ -150,13 +171,30 @@ mod tests {
 
     #[test]
     fn libpq_options_are_read_and_the_rest_kept() {
-        let o = split("postgres://u@db.example/brigada?sslmode=verify-full&sslrootcert=/etc/ca.pem&connect_timeout=5");
+        let o = split("postgres://u@db.example/brigada?sslmode=verify-full&sslrootcert=/etc/ca.pem&connect_timeout=5")
+            .unwrap();
         assert_eq!(o.url, "postgres://u@db.example/brigada?connect_timeout=5");
         assert_eq!(o.mode.as_deref(), Some("verify-full"));
         assert_eq!(o.root.as_deref(), Some("/etc/ca.pem"));
-        let o = split("postgres://u@/brigada?host=/run/postgresql");
+        let o = split("postgres://u@/brigada?host=/run/postgresql").unwrap();
         assert_eq!(o.url, "postgres://u@/brigada?host=/run/postgresql");
         assert!(o.mode.is_none() && o.root.is_none());
+    }
+
+    #[test]
+    fn encryption_asked_for_in_any_form_is_never_dropped() {
+        // A `?` in the password, an encoded key, an encoded path.
+        let o = split("postgres://u:pa?ss@db.example/b?ssl%6Dode=require&sslrootcert=/etc/my%20ca.pem").unwrap();
+        assert_eq!(o.mode.as_deref(), Some("require"));
+        assert_eq!(o.root.as_deref(), Some("/etc/my ca.pem"));
+        assert_eq!(o.url, "postgres://u:pa?ss@db.example/b");
+        let (_, tls) = parse("postgres://u:pa?ss@db.example/b?sslmode=require").unwrap();
+        assert!(matches!(tls, Tls::Verified(_)));
+        // The key=value form is not read here: refused rather than half understood.
+        let Err(e) = parse("host=db.example user=u sslmode=require") else {
+            panic!("a key=value address accepted");
+        };
+        assert!(e.to_string().contains("postgres://"), "{e}");
     }
 
     #[test]
