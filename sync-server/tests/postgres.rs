@@ -1,8 +1,8 @@
 //! The administrator's commands on a PostgreSQL database (`--database`): devices live in
 //! the database, not in the data folder; a wrong address, an unreachable server or a
 //! database newer than the binary is refused with a clear message that never repeats the
-//! password; backup and restore, which copy the embedded database, say what to use instead;
-//! a database on another machine is reached over verified TLS when the address asks.
+//! password; a backup taken from the database restores into another; a database on another
+//! machine is reached over verified TLS when the address asks.
 
 // The scenario tests' PostgreSQL helper (this crate uses part of it).
 #[path = "../../tests/src/pg.rs"]
