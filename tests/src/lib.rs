@@ -662,3 +662,24 @@ pub fn pdf_text(path: &Path) -> String {
     assert!(out.status.success(), "pdftotext failed on {}", path.display());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Edit an expediente as a dishonest device would: a direct Automerge change under
+/// `actor`, merged into the store like an imported copy.
+pub fn raw_edit(
+    store: &mut Store,
+    job: &str,
+    actor: automerge::ActorId,
+    f: impl FnOnce(&mut brigada_core::model::Expediente),
+) {
+    let (id, bytes) = store.document_bytes(job).unwrap();
+    let mut d = automerge::Automerge::load(&bytes).unwrap();
+    let mut exp: brigada_core::model::Expediente = brigada_core::doc::read(&id, &d).unwrap();
+    f(&mut exp);
+    let author = brigada_core::doc::Author {
+        person: store.device().person.clone(),
+        device_code: store.device().code.clone(),
+        actor,
+    };
+    brigada_core::doc::write(&mut d, &exp, &author, "editar", brigada_core::time::now_ms()).unwrap();
+    store.merge_document(&d.save()).unwrap();
+}

@@ -4,27 +4,11 @@
 
 use automerge::Automerge;
 use brigada_core::Store;
-use brigada_core::doc::{self, Author};
+use brigada_core::doc;
 use brigada_core::model::Expediente;
 use brigada_core::sync::protocol::EnrollRequest;
 use brigada_scenarios::*;
 use brigada_sync::devices::Role;
-
-/// Edit an expediente as a dishonest device would: a direct Automerge change under
-/// `actor`, merged into the store like an imported copy.
-fn raw_edit(store: &mut Store, job: &str, actor: automerge::ActorId, f: impl FnOnce(&mut Expediente)) {
-    let (id, bytes) = store.document_bytes(job).unwrap();
-    let mut d = Automerge::load(&bytes).unwrap();
-    let mut exp: Expediente = doc::read(&id, &d).unwrap();
-    f(&mut exp);
-    let author = Author {
-        person: store.device().person.clone(),
-        device_code: store.device().code.clone(),
-        actor,
-    };
-    doc::write(&mut d, &exp, &author, "editar", brigada_core::time::now_ms()).unwrap();
-    store.merge_document(&d.save()).unwrap();
-}
 
 fn held_reason(sum: &brigada_core::sync::Summary, id: &str) -> String {
     sum.held

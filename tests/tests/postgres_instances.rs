@@ -556,6 +556,54 @@ fn an_upload_goes_on_through_another_instance_and_a_bad_one_leaves_nothing_behin
     assert!(e.to_string().contains("SHA-256"), "{e}");
     assert!(s3::keys(&bucket, "brigada/partial/").is_empty());
     assert!(s3::keys(&bucket, &format!("brigada/blobs/{}/{small}", &small[..2])).is_empty());
+    // So are those of a blob past one part of a multipart upload (5 MiB; a photo the
+    // tablet takes is smaller, a device may send any blob its expedientes name), its last
+    // chunk altered: the upload is abandoned, never put in place.
+    let mut large = big_photo(2048);
+    large.extend_from_slice(&big_photo(1024));
+    let big = tablet.store.put_blob(&large, "image/png").unwrap();
+    let own = tablet.store.author().actor;
+    raw_edit(&mut tablet.store, &job, own, |e| {
+        let mut copy = e.photos[0].clone();
+        copy.id = "grande-2".into();
+        copy.blob = big.clone();
+        copy.thumb = None;
+        e.photos.push(copy);
+    });
+    tablet.store.sync_with(&mut ta, &mut |_| {}).unwrap();
+    let mut bad = tablet.store.blob(&big).unwrap();
+    assert!(bad.len() > 5 * 1024 * 1024, "{} bytes", bad.len());
+    let last = bad.len() - 1;
+    bad[last] ^= 0xff;
+    let len = bad.len() as u64;
+    let starts: Vec<usize> = (0..bad.len()).step_by(CHUNK).collect();
+    for &from in &starts[..starts.len() - 1] {
+        assert!(
+            !ta.blob_upload(&big, from as u64, len, &bad[from..from + CHUNK])
+                .unwrap()
+        );
+    }
+    let from = starts[starts.len() - 1];
+    let e = tb.blob_upload(&big, from as u64, len, &bad[from..]).unwrap_err();
+    assert!(e.to_string().contains("SHA-256"), "{e}");
+    assert!(s3::keys(&bucket, "brigada/partial/").is_empty());
+    assert!(s3::keys(&bucket, &format!("brigada/blobs/{}/{big}", &big[..2])).is_empty());
+    // Sent right, it is put together part by part and arrives whole.
+    for (i, &from) in starts.iter().enumerate() {
+        let piece = &large[from..(from + CHUNK).min(large.len())];
+        assert_eq!(
+            ta.blob_upload(&big, from as u64, len, piece).unwrap(),
+            i + 1 == starts.len()
+        );
+    }
+    let mut got = Vec::new();
+    tb.blob_download(&big, 0, &mut |piece| {
+        got.extend_from_slice(piece);
+        Ok(())
+    })
+    .unwrap();
+    assert!(got == large, "the blob read back differs");
+    assert!(s3::keys(&bucket, "brigada/partial/").is_empty());
 }
 
 #[test]

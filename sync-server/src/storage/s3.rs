@@ -7,8 +7,11 @@
 //! Layout under the prefix: a complete blob is `blobs/XX/HASH`; an upload in progress is
 //! one object per chunk, `partial/DEVICE-HASH/OFFSET` (PUTs are atomic, so a chunk is
 //! there whole or not at all, and any instance can take the next one). When the last
-//! chunk arrives the chunks are read in order, hashed, and only a match is put in place
-//! and the chunks deleted.
+//! chunk arrives the chunks are read in order and hashed as they are written to the
+//! blob's place — in one request up to [`PART`], past it as a multipart upload of parts
+//! that size, so an instance holds at most a part or two of a 25 MiB photo, whoever sends
+//! it — and only a match is completed (an upload that does not match is aborted, and
+//! never visible); then the chunks are deleted.
 
 use std::sync::Arc;
 
@@ -16,10 +19,15 @@ use brigada_record::msg;
 use futures_util::TryStreamExt;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use sha2::{Digest, Sha256};
 
-use super::blobs::{Append, Blobs, check_append, matches};
+use super::blobs::{Append, Blobs, check_append};
 use crate::error::{Result, ServerError};
+
+/// The most of a blob held in memory while it is put together: the size of a multipart
+/// upload's parts (S3's smallest but the last).
+const PART: usize = 5 * 1024 * 1024;
 
 pub struct S3Blobs {
     store: Arc<dyn ObjectStore>,
@@ -147,16 +155,56 @@ impl S3Blobs {
         }
     }
 
-    /// The chunks put together, if the blob they make is `h`.
-    fn assemble(&self, h: &str, chunks: &[(u64, u64, Path)], total: u64) -> Result<Option<Vec<u8>>> {
-        let mut bytes = Vec::with_capacity(total as usize);
-        for (_, _, key) in chunks {
-            let part = self
-                .block_on(async { self.store.get(key).await?.bytes().await })
-                .map_err(failed)?;
-            bytes.extend_from_slice(&part);
-        }
-        Ok(matches(h, &bytes).then_some(bytes))
+    async fn read(&self, key: &Path) -> object_store::Result<Vec<u8>> {
+        Ok(self.store.get(key).await?.bytes().await?.to_vec())
+    }
+
+    /// Put the chunks together in the blob's place, hashing them on the way: true when
+    /// they make `h` and it is there, false when they do not (nothing is put).
+    fn assemble(&self, h: &str, chunks: &[(u64, u64, Path)], total: u64) -> Result<bool> {
+        let target = self.complete(h);
+        self.block_on(async {
+            let mut hasher = Sha256::new();
+            if total <= PART as u64 {
+                let mut bytes = Vec::with_capacity(total as usize);
+                for (_, _, key) in chunks {
+                    let part = self.read(key).await?;
+                    hasher.update(&part);
+                    bytes.extend_from_slice(&part);
+                }
+                if hex::encode(hasher.finalize()) != h {
+                    return Ok(false);
+                }
+                self.store.put(&target, PutPayload::from(bytes)).await?;
+                return Ok(true);
+            }
+            let mut upload = WriteMultipart::new_with_chunk_size(self.store.put_multipart(&target).await?, PART);
+            for (_, _, key) in chunks {
+                // One part in flight at most: memory stays at a part or two.
+                let step = async {
+                    let part = self.read(key).await?;
+                    upload.wait_for_capacity(1).await?;
+                    Ok::<_, object_store::Error>(part)
+                };
+                match step.await {
+                    Ok(part) => {
+                        hasher.update(&part);
+                        upload.write(&part);
+                    }
+                    Err(e) => {
+                        let _ = upload.abort().await;
+                        return Err(e);
+                    }
+                }
+            }
+            if hex::encode(hasher.finalize()) != h {
+                upload.abort().await?;
+                return Ok(false);
+            }
+            upload.finish().await?;
+            Ok(true)
+        })
+        .map_err(failed)
     }
 }
 
@@ -188,18 +236,16 @@ impl Blobs for S3Blobs {
             return Ok(Append::Partial(now));
         }
         chunks.push((offset, chunk.len() as u64, key));
-        let bytes = match self.assemble(h, &chunks, total) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => {
+        match self.assemble(h, &chunks, total) {
+            Ok(true) => {}
+            Ok(false) => {
                 self.drop_chunks(device, h);
                 return Err(ServerError::BadRequest(msg!("server.hash_mismatch")));
             }
             // Another instance finished the same upload meanwhile (and took its chunks).
             Err(_) if self.size(h)?.is_some() => return Ok(Append::Complete),
             Err(e) => return Err(e),
-        };
-        self.block_on(self.store.put(&self.complete(h), PutPayload::from(bytes)))
-            .map_err(failed)?;
+        }
         self.drop_chunks(device, h);
         Ok(Append::Complete)
     }
