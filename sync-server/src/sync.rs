@@ -33,6 +33,8 @@ const MAX_DOCS: usize = 1000;
 const MAX_BYTES: usize = 8 * 1024 * 1024;
 /// Feed documents read ahead at a time.
 const AHEAD: usize = 64;
+/// Pushed documents checked and stored at a time (each held merged until then).
+const WINDOW: usize = 16;
 
 fn heads(d: &Automerge) -> Vec<Head> {
     d.get_heads().iter().map(protocol::head_of).collect()
@@ -156,230 +158,234 @@ pub fn exchange(repo: &mut dyn DocRepo, device: &Device, req: &SyncRequest) -> R
         said,
     };
 
-    // Everything pushed is read at once, for backends where each read is a round trip.
-    let ids: Vec<&str> = req
-        .docs
-        .iter()
-        .map(|p| p.id.as_str())
-        .filter(|id| protocol::kind_of_id(id).is_some())
-        .collect();
-    repo.prefetch(&device.id, &ids)?;
-    // Pushed documents that passed every check but their folio's, in order.
-    let mut accepted = Vec::new();
-    for push in &req.docs {
-        let Some(kind) = protocol::kind_of_id(&push.id) else {
-            rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.not_an_id")));
-            continue;
-        };
-        if !pushed.insert(push.id.clone()) {
-            rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.twice")));
-            continue;
-        }
-        let existing = repo.meta(&push.id)?;
-        if let Some(m) = &existing
-            && !scope.allows(m)
-        {
-            rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.not_yours")));
-            continue;
-        }
-        let mut d = repo.load(&push.id)?.unwrap_or_default();
-        let before = d.get_heads();
-        // The expediente as the server had it, for the role rules.
-        let old: Option<Expediente> = match (&existing, kind) {
-            (Some(_), DocKind::Expediente) => doc::read(&push.id, &d).ok(),
-            _ => None,
-        };
-        // Either plain changes, or a sync-protocol message when the two sides do not know
-        // what they share.
-        let mut reply = Vec::new();
-        if push.sync.is_empty() {
-            if let Err(e) = brigada_record::doc::load_changes(&push.id, &mut d, &push.changes) {
-                rejected.push(reject(&push.id, RejectReason::Invalid, e.message()));
-                continue;
-            }
-            if !d.get_missing_deps(&[]).is_empty() {
-                rejected.push(reject(&push.id, RejectReason::NeedFull, msg!("refused.need_full")));
-                continue;
-            }
-        } else {
-            // Each request starts from a fresh protocol state: the device keeps the
-            // negotiation's memory and drives it to the end, so the server stays stateless.
-            let mut state = automerge::sync::State::new();
-            if let Err(e) = brigada_record::doc::receive_sync(&push.id, &mut d, &mut state, &push.sync) {
-                rejected.push(reject(&push.id, RejectReason::Invalid, e.message()));
-                continue;
-            }
-            reply = d
-                .generate_sync_message(&mut state)
-                .map(|m| m.encode())
-                .unwrap_or_default();
-            if d.get_heads().is_empty() {
-                // Nothing of it here yet: only the negotiation goes back.
-                docs.push(DocPull {
-                    id: push.id.clone(),
-                    heads: vec![],
-                    changes: vec![],
-                    sync: reply,
-                });
-                continue;
-            }
-        }
-        let creator = existing
-            .as_ref()
-            .map(|m| m.creator_device.clone())
-            .unwrap_or_else(|| device.id.clone());
-        let (meta, exp) = match meta_of(&push.id, kind, &d, &creator) {
-            Ok(m) => m,
-            Err(why) => {
-                rejected.push(reject(&push.id, RejectReason::Invalid, why.message()));
-                continue;
-            }
-        };
-        // Proven authors: every new change under this device's own actor.
-        let foreign = match rules::authorship(&d, &before, device) {
-            Authorship::Own => None,
-            Authorship::Bind(actor) => (!repo.bind_actor(&device.id, &actor)?).then_some(actor),
-            Authorship::Foreign(actor) => Some(actor),
-        };
-        if let Some(actor) = foreign {
-            tracing::warn!(device = %device.id, id = %push.id, actor = %actor, "changes under another device's actor");
-            let author = match repo.actor_device(&actor)? {
-                Some((person, name)) => format!("{name}, {person}"),
-                None => actor.chars().take(8).collect(),
-            };
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Forbidden,
-                msg!("refused.foreign_changes", actor = author),
-            ));
-            continue;
-        }
-        accepted.push(Accepted {
-            push,
-            d,
-            before,
-            existing: existing.is_some(),
-            meta,
-            old,
-            exp,
-            reply,
-        });
-    }
-
-    // One expediente per folio: a second device with the same folio code cannot bring in a
-    // different expediente under a folio already on paper, nor one request a new one under
-    // the folio of another it carries. Asked for every new expediente at once.
-    let new_folios: Vec<(&str, &str)> = accepted
-        .iter()
-        .filter(|a| !a.existing)
-        .filter_map(|a| Some((a.meta.folio.as_deref()?, a.push.id.as_str())))
-        .collect();
-    let holders = repo.folio_holders(&new_folios)?;
+    // Folios of the expedientes stored by this request.
     let mut claimed = HashSet::new();
-    for a in accepted {
-        let Accepted {
-            push,
-            d,
-            before,
-            existing,
-            meta,
-            old,
-            exp,
-            reply,
-        } = a;
-        if !existing && let Some(folio) = &meta.folio {
-            let holder = match holders.get(folio) {
-                Some(h) => Some(h.clone()),
-                None => claimed.contains(folio).then(|| "this request".to_owned()),
+    // A window of pushed documents at a time: each is held merged in memory until its
+    // folio is checked, so a request of a thousand documents holds a few, not all.
+    for window in req.docs.chunks(WINDOW) {
+        // Each window read at once, for backends where each read is a round trip.
+        let ids: Vec<&str> = window
+            .iter()
+            .map(|p| p.id.as_str())
+            .filter(|id| protocol::kind_of_id(id).is_some())
+            .collect();
+        repo.prefetch(&device.id, &ids)?;
+        // Pushed documents that passed every check but their folio's, in order.
+        let mut accepted = Vec::new();
+        for push in window {
+            let Some(kind) = protocol::kind_of_id(&push.id) else {
+                rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.not_an_id")));
+                continue;
             };
-            if let Some(holder) = holder {
-                tracing::warn!(device = %device.id, id = %push.id, folio = %folio, holder = %holder, "folio already taken");
-                rejected.push(reject(
-                    &push.id,
-                    RejectReason::FolioTaken,
-                    msg!("refused.folio_taken", folio = folio),
-                ));
+            if !pushed.insert(push.id.clone()) {
+                rejected.push(reject(&push.id, RejectReason::Invalid, msg!("refused.twice")));
                 continue;
             }
-        }
-        // A device makes folios with its own folio code only (SECCION-YEAR-CODE-NNNN): it
-        // cannot claim another device's future folios and so have that device's refused.
-        if !existing
-            && let Some(folio) = &meta.folio
-            && folio.split('-').nth(2) != device.device_code.as_deref()
-        {
-            tracing::warn!(device = %device.id, id = %push.id, folio = %folio, "folio of another device's code");
-            rejected.push(reject(
-                &push.id,
-                RejectReason::Forbidden,
-                msg!("refused.not_your_folio", folio = folio),
-            ));
-            continue;
-        }
-        // Tags come only from ranges the server handed out (the labels an office printed):
-        // a técnico cannot register an asset under any other number, and so cannot push
-        // the next allocation out of reach. Offices register old stickers by hand.
-        if !existing && meta.kind == DocKind::Asset && device.role == Role::Tecnico {
-            let tag = push.id.strip_prefix("asset:").unwrap_or(&push.id);
-            let allocated = match brigada_record::tag::number(tag) {
-                Some(n) => repo.tag_allocated(n)?,
-                None => false,
+            let existing = repo.meta(&push.id)?;
+            if let Some(m) = &existing
+                && !scope.allows(m)
+            {
+                rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.not_yours")));
+                continue;
+            }
+            let mut d = repo.load(&push.id)?.unwrap_or_default();
+            let before = d.get_heads();
+            // The expediente as the server had it, for the role rules.
+            let old: Option<Expediente> = match (&existing, kind) {
+                (Some(_), DocKind::Expediente) => doc::read(&push.id, &d).ok(),
+                _ => None,
             };
-            if !allocated {
-                tracing::warn!(device = %device.id, id = %push.id, "asset tag outside every allocated range");
+            // Either plain changes, or a sync-protocol message when the two sides do not know
+            // what they share.
+            let mut reply = Vec::new();
+            if push.sync.is_empty() {
+                if let Err(e) = brigada_record::doc::load_changes(&push.id, &mut d, &push.changes) {
+                    rejected.push(reject(&push.id, RejectReason::Invalid, e.message()));
+                    continue;
+                }
+                if !d.get_missing_deps(&[]).is_empty() {
+                    rejected.push(reject(&push.id, RejectReason::NeedFull, msg!("refused.need_full")));
+                    continue;
+                }
+            } else {
+                // Each request starts from a fresh protocol state: the device keeps the
+                // negotiation's memory and drives it to the end, so the server stays stateless.
+                let mut state = automerge::sync::State::new();
+                if let Err(e) = brigada_record::doc::receive_sync(&push.id, &mut d, &mut state, &push.sync) {
+                    rejected.push(reject(&push.id, RejectReason::Invalid, e.message()));
+                    continue;
+                }
+                reply = d
+                    .generate_sync_message(&mut state)
+                    .map(|m| m.encode())
+                    .unwrap_or_default();
+                if d.get_heads().is_empty() {
+                    // Nothing of it here yet: only the negotiation goes back.
+                    docs.push(DocPull {
+                        id: push.id.clone(),
+                        heads: vec![],
+                        changes: vec![],
+                        sync: reply,
+                    });
+                    continue;
+                }
+            }
+            let creator = existing
+                .as_ref()
+                .map(|m| m.creator_device.clone())
+                .unwrap_or_else(|| device.id.clone());
+            let (meta, exp) = match meta_of(&push.id, kind, &d, &creator) {
+                Ok(m) => m,
+                Err(why) => {
+                    rejected.push(reject(&push.id, RejectReason::Invalid, why.message()));
+                    continue;
+                }
+            };
+            // Proven authors: every new change under this device's own actor.
+            let foreign = match rules::authorship(&d, &before, device) {
+                Authorship::Own => None,
+                Authorship::Bind(actor) => (!repo.bind_actor(&device.id, &actor)?).then_some(actor),
+                Authorship::Foreign(actor) => Some(actor),
+            };
+            if let Some(actor) = foreign {
+                tracing::warn!(device = %device.id, id = %push.id, actor = %actor, "changes under another device's actor");
+                let author = match repo.actor_device(&actor)? {
+                    Some((person, name)) => format!("{name}, {person}"),
+                    None => actor.chars().take(8).collect(),
+                };
                 rejected.push(reject(
                     &push.id,
                     RejectReason::Forbidden,
-                    msg!("refused.tag_not_allocated", tag = tag),
+                    msg!("refused.foreign_changes", actor = author),
                 ));
                 continue;
             }
+            accepted.push(Accepted {
+                push,
+                d,
+                before,
+                existing: existing.is_some(),
+                meta,
+                old,
+                exp,
+                reply,
+            });
         }
-        if let Some(new) = &exp
-            && let Err(why) = rules::role_allows(device, old.as_ref(), new)
-                .and_then(|()| rules::signed_versions_known(&d, old.as_ref(), new))
-        {
-            tracing::warn!(device = %device.id, id = %push.id, "change beyond the device's role");
-            rejected.push(reject(&push.id, RejectReason::Forbidden, why));
-            continue;
-        }
-        // A técnico may not hand an expediente out of their own reach by editing it.
-        if existing && !scope.allows(&meta) {
-            rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.out_of_scope")));
-            continue;
-        }
-        if let Some(folio) = &meta.folio {
-            claimed.insert(folio.clone());
-        }
-        if d.get_heads() != before || !existing {
-            let added = existing.then(|| d.save_after(&before));
-            repo.store(&push.id, &d, added.as_deref(), &meta)?;
-        }
-        // The server's witness of each new signature (the role rules passed: each is the
-        // sender's own, its seal verified): the signer's clock says when it was sealed;
-        // this says when it was first received here.
-        if let Some(new) = &exp {
-            let seals: Vec<&str> = rules::added_signatures(old.as_ref(), new)
-                .map(|s| s.seal.as_str())
-                .collect();
-            if !seals.is_empty() {
-                repo.witness_seals(&device.id, &seals, chrono::Utc::now().timestamp_millis())?;
+
+        // One expediente per folio: a second device with the same folio code cannot bring in a
+        // different expediente under a folio already on paper, nor one request a new one under
+        // the folio of another it carries. Asked for every new expediente at once.
+        let new_folios: Vec<(&str, &str)> = accepted
+            .iter()
+            .filter(|a| !a.existing)
+            .filter_map(|a| Some((a.meta.folio.as_deref()?, a.push.id.as_str())))
+            .collect();
+        let holders = repo.folio_holders(&new_folios)?;
+        for a in accepted {
+            let Accepted {
+                push,
+                d,
+                before,
+                existing,
+                meta,
+                old,
+                exp,
+                reply,
+            } = a;
+            if !existing && let Some(folio) = &meta.folio {
+                let holder = match holders.get(folio) {
+                    Some(h) => Some(h.clone()),
+                    None => claimed.contains(folio).then(|| "this request".to_owned()),
+                };
+                if let Some(holder) = holder {
+                    tracing::warn!(device = %device.id, id = %push.id, folio = %folio, holder = %holder, "folio already taken");
+                    rejected.push(reject(
+                        &push.id,
+                        RejectReason::FolioTaken,
+                        msg!("refused.folio_taken", folio = folio),
+                    ));
+                    continue;
+                }
             }
+            // A device makes folios with its own folio code only (SECCION-YEAR-CODE-NNNN): it
+            // cannot claim another device's future folios and so have that device's refused.
+            if !existing
+                && let Some(folio) = &meta.folio
+                && folio.split('-').nth(2) != device.device_code.as_deref()
+            {
+                tracing::warn!(device = %device.id, id = %push.id, folio = %folio, "folio of another device's code");
+                rejected.push(reject(
+                    &push.id,
+                    RejectReason::Forbidden,
+                    msg!("refused.not_your_folio", folio = folio),
+                ));
+                continue;
+            }
+            // Tags come only from ranges the server handed out (the labels an office printed):
+            // a técnico cannot register an asset under any other number, and so cannot push
+            // the next allocation out of reach. Offices register old stickers by hand.
+            if !existing && meta.kind == DocKind::Asset && device.role == Role::Tecnico {
+                let tag = push.id.strip_prefix("asset:").unwrap_or(&push.id);
+                let allocated = match brigada_record::tag::number(tag) {
+                    Some(n) => repo.tag_allocated(n)?,
+                    None => false,
+                };
+                if !allocated {
+                    tracing::warn!(device = %device.id, id = %push.id, "asset tag outside every allocated range");
+                    rejected.push(reject(
+                        &push.id,
+                        RejectReason::Forbidden,
+                        msg!("refused.tag_not_allocated", tag = tag),
+                    ));
+                    continue;
+                }
+            }
+            if let Some(new) = &exp
+                && let Err(why) = rules::role_allows(device, old.as_ref(), new)
+                    .and_then(|()| rules::signed_versions_known(&d, old.as_ref(), new))
+            {
+                tracing::warn!(device = %device.id, id = %push.id, "change beyond the device's role");
+                rejected.push(reject(&push.id, RejectReason::Forbidden, why));
+                continue;
+            }
+            // A técnico may not hand an expediente out of their own reach by editing it.
+            if existing && !scope.allows(&meta) {
+                rejected.push(reject(&push.id, RejectReason::Forbidden, msg!("refused.out_of_scope")));
+                continue;
+            }
+            if let Some(folio) = &meta.folio {
+                claimed.insert(folio.clone());
+            }
+            if d.get_heads() != before || !existing {
+                let added = existing.then(|| d.save_after(&before));
+                repo.store(&push.id, &d, added.as_deref(), &meta)?;
+            }
+            // The server's witness of each new signature (the role rules passed: each is the
+            // sender's own, its seal verified): the signer's clock says when it was sealed;
+            // this says when it was first received here.
+            if let Some(new) = &exp {
+                let seals: Vec<&str> = rules::added_signatures(old.as_ref(), new)
+                    .map(|s| s.seal.as_str())
+                    .collect();
+                if !seals.is_empty() {
+                    repo.witness_seals(&device.id, &seals, chrono::Utc::now().timestamp_millis())?;
+                }
+            }
+            repo.set_device_heads(&device.id, &push.id, &push.heads)?;
+            // During a negotiation the sync messages carry the changes.
+            let changes = if push.sync.is_empty() {
+                missing_for(&d, &push.heads)
+            } else {
+                Vec::new()
+            };
+            bytes += changes.len() + reply.len();
+            docs.push(DocPull {
+                id: push.id.clone(),
+                heads: heads(&d),
+                changes,
+                sync: reply,
+            });
         }
-        repo.set_device_heads(&device.id, &push.id, &push.heads)?;
-        // During a negotiation the sync messages carry the changes.
-        let changes = if push.sync.is_empty() {
-            missing_for(&d, &push.heads)
-        } else {
-            Vec::new()
-        };
-        bytes += changes.len() + reply.len();
-        docs.push(DocPull {
-            id: push.id.clone(),
-            heads: heads(&d),
-            changes,
-            sync: reply,
-        });
     }
 
     // Everything else in scope that changed since the device's cursor.

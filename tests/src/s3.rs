@@ -117,3 +117,31 @@ pub fn keys(url: &str, prefix: &str) -> Vec<String> {
         .filter_map(|k| k.split("</Key>").next().map(str::to_owned))
         .collect()
 }
+
+/// The keys of multipart uploads begun in the bucket of `url` and neither completed nor
+/// aborted, as the S3 API lists them.
+pub fn unfinished_uploads(url: &str) -> Vec<String> {
+    let moto = MOTO.get_or_init(start);
+    let bucket = url.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+    let body = reqwest::blocking::Client::new()
+        .get(format!("{}/{bucket}?uploads", moto.endpoint))
+        .send()
+        .and_then(|r| r.text())
+        .expect("list the bucket's multipart uploads");
+    body.split("<Key>")
+        .skip(1)
+        .filter_map(|k| k.split("</Key>").next().map(str::to_owned))
+        .collect()
+}
+
+/// Begin a multipart upload of `key` in the bucket of `url` and leave it unfinished.
+pub fn begin_upload(url: &str, key: &str) {
+    let moto = MOTO.get_or_init(start);
+    let bucket = url.trim_start_matches("s3://").split('/').next().unwrap_or_default();
+    let status = reqwest::blocking::Client::new()
+        .post(format!("{}/{bucket}/{key}?uploads", moto.endpoint))
+        .send()
+        .expect("begin a multipart upload")
+        .status();
+    assert!(status.is_success(), "beginning an upload of {key}: {status}");
+}

@@ -588,6 +588,9 @@ fn an_upload_goes_on_through_another_instance_and_a_bad_one_leaves_nothing_behin
     assert!(e.to_string().contains("SHA-256"), "{e}");
     assert!(s3::keys(&bucket, "brigada/partial/").is_empty());
     assert!(s3::keys(&bucket, &format!("brigada/blobs/{}/{big}", &big[..2])).is_empty());
+    // Nor an unfinished multipart upload (one left on purpose shows the listing works).
+    s3::begin_upload(&bucket, "otra/cosa");
+    assert_eq!(s3::unfinished_uploads(&bucket), ["otra/cosa"]);
     // Sent right, it is put together part by part and arrives whole.
     for (i, &from) in starts.iter().enumerate() {
         let piece = &large[from..(from + CHUNK).min(large.len())];

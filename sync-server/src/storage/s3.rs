@@ -155,10 +155,6 @@ impl S3Blobs {
         }
     }
 
-    async fn read(&self, key: &Path) -> object_store::Result<Vec<u8>> {
-        Ok(self.store.get(key).await?.bytes().await?.to_vec())
-    }
-
     /// Put the chunks together in the blob's place, hashing them on the way: true when
     /// they make `h` and it is there, false when they do not (nothing is put).
     fn assemble(&self, h: &str, chunks: &[(u64, u64, Path)], total: u64) -> Result<bool> {
@@ -168,7 +164,7 @@ impl S3Blobs {
             if total <= PART as u64 {
                 let mut bytes = Vec::with_capacity(total as usize);
                 for (_, _, key) in chunks {
-                    let part = self.read(key).await?;
+                    let part = self.store.get(key).await?.bytes().await?;
                     hasher.update(&part);
                     bytes.extend_from_slice(&part);
                 }
@@ -180,16 +176,16 @@ impl S3Blobs {
             }
             let mut upload = WriteMultipart::new_with_chunk_size(self.store.put_multipart(&target).await?, PART);
             for (_, _, key) in chunks {
-                // One part in flight at most: memory stays at a part or two.
+                // One part in flight at most, waited for before the next chunk is read,
+                // and chunks handed over without a copy: memory stays at about two parts.
                 let step = async {
-                    let part = self.read(key).await?;
                     upload.wait_for_capacity(1).await?;
-                    Ok::<_, object_store::Error>(part)
+                    self.store.get(key).await?.bytes().await
                 };
                 match step.await {
                     Ok(part) => {
                         hasher.update(&part);
-                        upload.write(&part);
+                        upload.put(part);
                     }
                     Err(e) => {
                         let _ = upload.abort().await;
@@ -198,7 +194,11 @@ impl S3Blobs {
                 }
             }
             if hex::encode(hasher.finalize()) != h {
-                upload.abort().await?;
+                // Never completed, so never visible: a failed abort leaves only parts for
+                // the bucket's lifecycle rule, and the device is told of the mismatch.
+                if let Err(e) = upload.abort().await {
+                    tracing::warn!("an abandoned multipart upload was left in the bucket: {e}");
+                }
                 return Ok(false);
             }
             upload.finish().await?;
