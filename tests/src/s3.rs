@@ -101,14 +101,12 @@ pub fn bucket() -> String {
     format!("s3://{name}/brigada")
 }
 
-/// The keys under `prefix` in the bucket of `url` (`s3://BUCKET/…`), as the S3 API lists
-/// them.
-pub fn keys(url: &str, prefix: &str) -> Vec<String> {
+/// The `<Key>`s of what `GET /BUCKET?query` lists in the bucket of `url` (`s3://BUCKET/…`).
+fn listed(url: &str, query: &str) -> Vec<String> {
     let moto = MOTO.get_or_init(start);
     let bucket = url.trim_start_matches("s3://").split('/').next().unwrap_or_default();
     let body = reqwest::blocking::Client::new()
-        // The prefixes the tests list are letters, digits and slashes: no escaping needed.
-        .get(format!("{}/{bucket}?prefix={prefix}", moto.endpoint))
+        .get(format!("{}/{bucket}?{query}", moto.endpoint))
         .send()
         .and_then(|r| r.text())
         .expect("list the bucket");
@@ -118,20 +116,17 @@ pub fn keys(url: &str, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// The keys under `prefix` in the bucket of `url` (`s3://BUCKET/…`), as the S3 API lists
+/// them.
+pub fn keys(url: &str, prefix: &str) -> Vec<String> {
+    // The prefixes the tests list are letters, digits and slashes: no escaping needed.
+    listed(url, &format!("prefix={prefix}"))
+}
+
 /// The keys of multipart uploads begun in the bucket of `url` and neither completed nor
 /// aborted, as the S3 API lists them.
 pub fn unfinished_uploads(url: &str) -> Vec<String> {
-    let moto = MOTO.get_or_init(start);
-    let bucket = url.trim_start_matches("s3://").split('/').next().unwrap_or_default();
-    let body = reqwest::blocking::Client::new()
-        .get(format!("{}/{bucket}?uploads", moto.endpoint))
-        .send()
-        .and_then(|r| r.text())
-        .expect("list the bucket's multipart uploads");
-    body.split("<Key>")
-        .skip(1)
-        .filter_map(|k| k.split("</Key>").next().map(str::to_owned))
-        .collect()
+    listed(url, "uploads")
 }
 
 /// Begin a multipart upload of `key` in the bucket of `url` and leave it unfinished.

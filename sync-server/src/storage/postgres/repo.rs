@@ -8,7 +8,8 @@
 //! the bar). So the repo reads the documents an exchange names in one query
 //! ([`DocRepo::prefetch`]) and holds its writes until the next read it cannot answer from
 //! them, or the end of the exchange, then sends them as one statement per table over
-//! arrays ([`Repo::flush`]): a push of any size costs about a dozen round trips.
+//! arrays ([`Repo::flush`]): a push costs a handful of round trips per sixteen documents
+//! (the exchange's window), not several per document.
 
 use std::collections::{HashMap, HashSet};
 
