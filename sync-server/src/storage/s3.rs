@@ -22,7 +22,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest, Sha256};
 
-use super::blobs::{Append, Blobs, check_append};
+use super::blobs::{Append, Blobs, check_append, matches};
 use crate::error::{Result, ServerError};
 
 /// The most of a blob held in memory while it is put together: the size of a multipart
@@ -160,20 +160,18 @@ impl S3Blobs {
     fn assemble(&self, h: &str, chunks: &[(u64, u64, Path)], total: u64) -> Result<bool> {
         let target = self.complete(h);
         self.block_on(async {
-            let mut hasher = Sha256::new();
             if total <= PART as u64 {
                 let mut bytes = Vec::with_capacity(total as usize);
                 for (_, _, key) in chunks {
-                    let part = self.store.get(key).await?.bytes().await?;
-                    hasher.update(&part);
-                    bytes.extend_from_slice(&part);
+                    bytes.extend_from_slice(&self.store.get(key).await?.bytes().await?);
                 }
-                if hex::encode(hasher.finalize()) != h {
+                if !matches(h, &bytes) {
                     return Ok(false);
                 }
                 self.store.put(&target, PutPayload::from(bytes)).await?;
                 return Ok(true);
             }
+            let mut hasher = Sha256::new();
             let mut upload = WriteMultipart::new_with_chunk_size(self.store.put_multipart(&target).await?, PART);
             for (_, _, key) in chunks {
                 // One part in flight at most, waited for before the next chunk is read,

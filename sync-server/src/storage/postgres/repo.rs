@@ -181,19 +181,21 @@ impl<'t, 'c> Repo<'t, 'c> {
             self.t
                 .exec("DELETE FROM blob_refs WHERE doc_id = ANY($1)", &[&w.indexed])?;
         }
-        for (table, rows) in [("assignees", &w.assignees), ("blobs", &w.blobs)] {
-            if rows.is_empty() {
-                continue;
-            }
+        let indexes: [(&'static str, &Vec<(String, String)>); 2] = [
+            (
+                "INSERT INTO doc_assignees (person, doc_id) SELECT * FROM unnest($1::text[], $2::text[])
+                 ON CONFLICT DO NOTHING",
+                &w.assignees,
+            ),
+            (
+                "INSERT INTO blob_refs (hash, doc_id) SELECT * FROM unnest($1::text[], $2::text[])
+                 ON CONFLICT DO NOTHING",
+                &w.blobs,
+            ),
+        ];
+        for (sql, rows) in indexes.into_iter().filter(|(_, rows)| !rows.is_empty()) {
             let firsts: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
             let ids: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
-            let sql = if table == "assignees" {
-                "INSERT INTO doc_assignees (person, doc_id) SELECT * FROM unnest($1::text[], $2::text[])
-                 ON CONFLICT DO NOTHING"
-            } else {
-                "INSERT INTO blob_refs (hash, doc_id) SELECT * FROM unnest($1::text[], $2::text[])
-                 ON CONFLICT DO NOTHING"
-            };
             self.t.exec(sql, &[&firsts, &ids])?;
         }
         if !w.heads.is_empty() {
