@@ -42,16 +42,19 @@ pub fn realistic_expedientes_in(store: &mut Store, n_total: usize, spread: &Spre
         n: spread.first + j,
         at: spread.start_ms + j as i64 * 60_000,
         seccion: spread.seccion,
+        assignees: &TECNICOS[..1],
         progress: Progress::Steps(rng.gen_range(2..7)),
     });
     write_jobs(store, jobs.collect())
 }
 
 /// The archive of a department after years (`make bench`): `n_total` (a multiple of 500)
-/// RT jobs, one every 25 minutes up to `end_ms` (100,000 span four years and nine months).
-/// Those opened more than two weeks before the end were finished within one to ten days —
-/// every step of P1, the Formato signed — except one in fifty, still open; the last two
-/// weeks' are wherever the work got to. Returns the number of Automerge changes written.
+/// jobs, one every 25 minutes up to `end_ms` (100,000 span four years and nine months), in
+/// four secciones (half of them RT), each for one of six técnicos or two of them. Those
+/// opened more than two weeks before the end were finished within one to ten days (any
+/// moment in between) — every step of P1, the Formato signed — except one in fifty, still
+/// open; the last two weeks' are wherever the work got to. Returns the number of Automerge
+/// changes written.
 pub fn archive_of_years(store: &mut Store, n_total: usize, end_ms: i64) -> Result<usize> {
     const EVERY: i64 = 25 * 60_000;
     const DAY: i64 = 86_400_000;
@@ -61,35 +64,56 @@ pub fn archive_of_years(store: &mut Store, n_total: usize, end_ms: i64) -> Resul
         let at = first + n as i64 * EVERY;
         let progress = if at < end_ms - 14 * DAY && rng.gen_range(0..50) != 0 {
             Progress::Finished {
-                days: rng.gen_range(1..=10),
+                span_ms: rng.gen_range(DAY..=10 * DAY),
             }
         } else {
             Progress::Steps(rng.gen_range(2..7))
         };
+        let pair = n % 7 == 0;
+        let first = n % TECNICOS.len();
         Job {
             n,
             at,
-            seccion: "RT",
+            seccion: SECCIONES[n % SECCIONES.len()],
+            assignees: if pair {
+                &TECNICOS[first.min(TECNICOS.len() - 2)..][..2]
+            } else {
+                &TECNICOS[first..][..1]
+            },
             progress,
         }
     });
     write_jobs(store, jobs.collect())
 }
 
+/// The archive's secciones, one job each in turn (RT's half of the work).
+const SECCIONES: [&str; 8] = ["RT", "IT", "RT", "BD", "RT", "IT", "RT", "SI"];
+
+/// The department's técnicos (the first is every other fixture's).
+const TECNICOS: [&str; 6] = [
+    "Ana Karen Hernández López",
+    "Jorge Luis Ramírez Cruz",
+    "María Fernanda Ortiz Vega",
+    "Luis Alberto Sánchez Mora",
+    "Rosa Isela Domínguez Paz",
+    "Héctor Manuel Aguilar Ruiz",
+];
+
 /// One fixture job: its number (id and folio follow from it), when it was opened, its
-/// sección and how far it got.
+/// sección, who it was assigned to and how far it got.
 struct Job<'a> {
     n: usize,
     at: i64,
     seccion: &'a str,
+    assignees: &'a [&'a str],
     progress: Progress,
 }
 
 enum Progress {
     /// The first steps (2 to 6) recorded, still open.
     Steps(usize),
-    /// Every step, in this many days: the Formato de instalación signed, terminado.
-    Finished { days: i64 },
+    /// Every step, over this long: the Formato de instalación signed, terminado.
+    Finished { span_ms: i64 },
 }
 
 fn write_jobs(store: &mut Store, jobs: Vec<Job<'_>>) -> Result<usize> {
@@ -138,11 +162,11 @@ fn one_job(author: &doc::Author, job: &Job<'_>) -> Result<(brigada_core::model::
     let finished = matches!(job.progress, Progress::Finished { .. });
     // Each step's moment: a minute apart while open, spread over the days a finished job took.
     let step_at = |k: i64| match job.progress {
-        Progress::Finished { days } => at + k * days * 86_400_000 / 8,
+        Progress::Finished { span_ms } => at + k * span_ms / 8,
         Progress::Steps(_) => at + k,
     };
     let stamp_at = |at: i64| Stamp {
-        by: "Ana Karen Hernández López".into(),
+        by: job.assignees.first().copied().unwrap_or(TECNICOS[0]).into(),
         device: "T90".into(),
         at,
     };
@@ -158,7 +182,7 @@ fn one_job(author: &doc::Author, job: &Job<'_>) -> Result<(brigada_core::model::
         area: AREAS[n % AREAS.len()].into(),
         unidad: UNIDADES[n % UNIDADES.len()].into(),
         seccion: seccion.into(),
-        assignees: vec!["Ana Karen Hernández López".into()],
+        assignees: job.assignees.iter().map(|p| (*p).to_owned()).collect(),
         equipment: vec![tag::format((n % 999_999) as u32)],
         ..Default::default()
     };

@@ -532,7 +532,7 @@ fn a_store_from_before_the_papers_and_files_summaries_migrates_to_the_same_figur
     store
         .set_fields(&altered, &[("estado_equipo".into(), "Fuente dañada".into())])
         .unwrap();
-    let figures = store.report(&week).unwrap().papers;
+    let figures = store.report(&week).unwrap();
     // Signed here, every file is here; one taken out counts as yet to arrive.
     assert_eq!(store.devices_status(time::now_ms()).unwrap().waiting, 0);
     store
@@ -548,11 +548,18 @@ fn a_store_from_before_the_papers_and_files_summaries_migrates_to_the_same_figur
     assert!(written.iter().all(|(_, from, _, _)| from.is_some()), "{written:?}");
     assert!(written.iter().any(|(_, _, _, changed)| *changed), "{written:?}");
     // The schema as version 20 left it: no summary on the job rows, the old indexes, no
-    // arrival flag on the files.
+    // arrival flag on the files, no tallies and no count of the files waiting.
     store
         .conn()
         .execute_batch(
-            "DROP TRIGGER blob_arrived; DROP TRIGGER blob_gone; DROP INDEX file_facts_waiting;
+            "DROP TRIGGER file_waiting_in; DROP TRIGGER file_waiting_out; DROP TRIGGER file_waiting_moved;
+             DROP TABLE files_waiting; DROP TABLE job_days; DROP TABLE person_months; DROP TABLE close_months;
+             DROP INDEX job_facts_durations; DROP INDEX job_facts_spans; DROP INDEX job_facts_unsigned;
+             DROP INDEX job_facts_signing; DROP INDEX job_facts_altered;
+             ALTER TABLE job_facts DROP COLUMN opened_day; ALTER TABLE job_facts DROP COLUMN closed_day;
+             ALTER TABLE job_facts DROP COLUMN close_tenths; ALTER TABLE job_facts DROP COLUMN close_bucket;
+             ALTER TABLE job_facts DROP COLUMN open_class; ALTER TABLE job_facts DROP COLUMN papers_class;
+             DROP TRIGGER blob_arrived; DROP TRIGGER blob_gone; DROP INDEX file_facts_waiting;
              ALTER TABLE file_facts DROP COLUMN arrived;
              DROP INDEX job_facts_open; DROP INDEX job_facts_by_closed;
              ALTER TABLE job_facts DROP COLUMN papers_from;
@@ -566,7 +573,15 @@ fn a_store_from_before_the_papers_and_files_summaries_migrates_to_the_same_figur
     drop(store);
     let store = brigada_core::Store::open(&dir.path().join("home"), PASS).unwrap();
     assert_eq!(paper_summaries(&store), written);
-    assert_eq!(store.report(&week).unwrap().papers, figures);
+    let again = store.report(&week).unwrap();
+    assert_eq!(
+        brigada_core::report::Report {
+            as_of: figures.as_of,
+            ..again
+        },
+        figures
+    );
     assert_eq!(store.devices_status(time::now_ms()).unwrap().waiting, waiting);
-    assert_eq!(figures.len(), 2, "{figures:?}");
+    assert_eq!(figures.papers.len(), 2, "{figures:?}");
+    assert_eq!((figures.opened, figures.time_to_close.len()), (2, 0), "{figures:?}");
 }

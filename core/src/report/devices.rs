@@ -5,8 +5,7 @@
 //! took them, so the office knows whom to call. A file is "waiting" on the office device
 //! after it synced: what it still lacks then, the server lacks too. Which device took each
 //! photo and signature, and whether its file is here, is kept beside the index
-//! (`file_facts`), so the count is one query over the files still missing, not a read of
-//! every expediente.
+//! (`file_facts`), with the count of those missing per device (`files_waiting`).
 
 use std::collections::BTreeMap;
 
@@ -52,6 +51,29 @@ CREATE TRIGGER blob_arrived AFTER INSERT ON blobs BEGIN
 END;
 CREATE TRIGGER blob_gone AFTER DELETE ON blobs BEGIN
     UPDATE file_facts SET arrived = 0 WHERE hash = OLD.hash;
+END;
+";
+
+/// The files yet to arrive counted per device, kept by triggers on `file_facts` whichever
+/// way a row comes, goes or arrives: the devices card reads one row per device instead of
+/// counting every missing file (200,000 in an archive synced without its photos: 86 ms).
+pub const MIGRATION_3: &str = "
+CREATE TABLE files_waiting (device TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO files_waiting (device, n) SELECT device, count(*) FROM file_facts WHERE arrived = 0 GROUP BY device;
+CREATE TRIGGER file_waiting_in AFTER INSERT ON file_facts WHEN NEW.arrived = 0 BEGIN
+    INSERT INTO files_waiting (device, n) VALUES (NEW.device, 1)
+        ON CONFLICT (device) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER file_waiting_out AFTER DELETE ON file_facts WHEN OLD.arrived = 0 BEGIN
+    UPDATE files_waiting SET n = n - 1 WHERE device = OLD.device;
+    DELETE FROM files_waiting WHERE device = OLD.device AND n <= 0;
+END;
+CREATE TRIGGER file_waiting_moved AFTER UPDATE OF arrived, device ON file_facts
+    WHEN (OLD.arrived = 0) <> (NEW.arrived = 0) OR OLD.device <> NEW.device BEGIN
+    UPDATE files_waiting SET n = n - 1 WHERE OLD.arrived = 0 AND device = OLD.device;
+    INSERT INTO files_waiting (device, n) SELECT NEW.device, 1 WHERE NEW.arrived = 0
+        ON CONFLICT (device) DO UPDATE SET n = n + 1;
+    DELETE FROM files_waiting WHERE device = OLD.device AND n <= 0;
 END;
 ";
 
@@ -147,7 +169,7 @@ pub struct Devices {
 
 /// Photos and signatures whose files are not here, by the device code that took them.
 fn waiting_by_device(conn: &Connection) -> Result<BTreeMap<String, usize>> {
-    let mut s = conn.prepare_cached("SELECT device, count(*) FROM file_facts WHERE arrived = 0 GROUP BY device")?;
+    let mut s = conn.prepare_cached("SELECT device, n FROM files_waiting")?;
     let rows = s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out = BTreeMap::new();
     for row in rows {
@@ -234,5 +256,76 @@ impl Store {
             ..Filter::default()
         };
         Ok((index::count(self.conn(), &f)?, index::list(self.conn(), &f)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, params};
+
+    /// The kept count per device against a count of the missing files, after each step.
+    fn same(c: &Connection) -> Vec<(String, i64)> {
+        let read = |sql: &str| -> Vec<(String, i64)> {
+            c.prepare(sql)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let kept = read("SELECT device, n FROM files_waiting ORDER BY device");
+        let counted = read("SELECT device, count(*) FROM file_facts WHERE arrived = 0 GROUP BY device ORDER BY device");
+        assert_eq!(kept, counted);
+        kept
+    }
+
+    #[test]
+    fn the_files_waiting_per_device_follow_every_arrival_and_rewrite() {
+        let mut c = Connection::open_in_memory().unwrap();
+        crate::store::schema::migrate(&mut c, crate::store::schema::MIGRATIONS.len()).unwrap();
+        let file = |job: &str, hash: &str, device: &str| {
+            c.execute(
+                "INSERT OR IGNORE INTO file_facts (expediente_id, hash, device, arrived)
+                 VALUES (?1, ?2, ?3, EXISTS (SELECT 1 FROM blobs WHERE hash = ?2))",
+                params![job, hash, device],
+            )
+            .unwrap();
+        };
+        let blob = |hash: &str| {
+            c.execute(
+                "INSERT OR IGNORE INTO blobs (hash, size, media_type, data, created_at) VALUES (?1, 1, 'image/jpeg', x'00', 0)",
+                [hash],
+            )
+            .unwrap();
+        };
+        file("a", "h1", "T01");
+        file("a", "h2", "T01");
+        file("b", "h2", "T02");
+        file("b", "h3", "T02");
+        assert_eq!(same(&c), [("T01".into(), 2), ("T02".into(), 2)]);
+        blob("h2");
+        assert_eq!(same(&c), [("T01".into(), 1), ("T02".into(), 1)]);
+        // A file that arrives before the expediente that names it.
+        blob("h4");
+        file("c", "h4", "T03");
+        file("c", "h1", "T03");
+        assert_eq!(same(&c), [("T01".into(), 1), ("T02".into(), 1), ("T03".into(), 1)]);
+        c.execute("DELETE FROM blobs WHERE hash = 'h2'", []).unwrap();
+        assert_eq!(same(&c), [("T01".into(), 2), ("T02".into(), 2), ("T03".into(), 1)]);
+        // An expediente rewritten: its rows go and come back; one moved to another device.
+        c.execute("DELETE FROM file_facts WHERE expediente_id = 'b'", [])
+            .unwrap();
+        file("b", "h3", "T01");
+        assert_eq!(same(&c), [("T01".into(), 3), ("T03".into(), 1)]);
+        c.execute(
+            "UPDATE file_facts SET device = 'T05' WHERE hash = 'h1' AND expediente_id = 'c'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(same(&c), [("T01".into(), 3), ("T05".into(), 1)]);
+        for h in ["h1", "h2", "h3"] {
+            blob(h);
+        }
+        assert!(same(&c).is_empty(), "every file here: no device waits");
     }
 }

@@ -9,6 +9,7 @@ use rusqlite::{Connection, params};
 
 use super::figure::Window;
 use super::papers::PaperFact;
+use super::tally::{self, Share, Tallies};
 use crate::error::Result;
 use crate::model::Expediente;
 use crate::procedure::engine::{EscalationState, Status};
@@ -115,23 +116,22 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
             .iter()
             .any(|v| p.step(&v.step).is_some_and(|s| s.effects.contains(&Effect::AssetBaja)))
     }) && st.state == "terminado";
-    conn.execute(
-        "INSERT INTO job_facts (id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT(id) DO UPDATE SET folio = excluded.folio, procedure = excluded.procedure,
-            seccion = excluded.seccion, state = excluded.state, created_at = excluded.created_at,
-            closed_at = excluded.closed_at, assignees = excluded.assignees, baja = excluded.baja",
-        params![
-            e.id,
-            e.folio,
-            e.procedure_id,
-            e.seccion,
-            st.state,
-            e.created_at,
-            closed_at(e, st),
-            e.assignees.join("\n"),
+    write_job(
+        conn,
+        &JobFact {
+            id: e.id.clone(),
+            folio: e.folio.clone(),
+            procedure: e.procedure_id.clone(),
+            seccion: e.seccion.clone(),
+            state: st.state.to_owned(),
+            created_at: e.created_at,
+            closed_at: closed_at(e, st),
+            assignees: assignees_of(&e.assignees.join("\n")),
             baja,
-        ],
+            papers_from: None,
+            papers_signed: None,
+            papers_changed: false,
+        },
     )?;
     conn.execute("DELETE FROM escalation_facts WHERE expediente_id = ?1", [&e.id])?;
     if let Some(p) = proc {
@@ -179,6 +179,40 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
         }
     }
     super::materials::upsert(conn, e)
+}
+
+/// Write one job's row (all but what it says of its papers, [`super::papers`]'s) and move
+/// its share of the tallies: the old one out, the new one in — only when it changed, as
+/// most edits change neither its days nor who it is for.
+pub fn write_job(conn: &Connection, job: &JobFact) -> Result<()> {
+    let old = Share::kept(conn, &job.id)?;
+    conn.prepare_cached(
+        "INSERT INTO job_facts (id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(id) DO UPDATE SET folio = excluded.folio, procedure = excluded.procedure,
+            seccion = excluded.seccion, state = excluded.state, created_at = excluded.created_at,
+            closed_at = excluded.closed_at, assignees = excluded.assignees, baja = excluded.baja",
+    )?
+    .execute(params![
+        job.id,
+        job.folio,
+        job.procedure,
+        job.seccion,
+        job.state,
+        job.created_at,
+        job.closed_at,
+        job.assignees.join("\n"),
+        job.baja,
+    ])?;
+    let share = Share::of(job);
+    tally::keep_keys(conn, job, &share)?;
+    if old.as_ref() != Some(&share) {
+        if let Some(old) = old {
+            old.add(conn, -1)?;
+        }
+        share.add(conn, 1)?;
+    }
+    Ok(())
 }
 
 /// One expediente as the figures see it.
@@ -232,10 +266,11 @@ pub struct MaterialFact {
     pub at: i64,
 }
 
-/// Everything a period's figures need: the jobs opened before its end and not closed
-/// before its start, the escalations and materials that fall in it, and the parts that
-/// entered the components inventory in it (as extraction times).
+/// Everything a period's figures need: its jobs, the escalations and materials that fall in
+/// it, and the parts that entered the components inventory in it (as extraction times).
 pub struct Facts {
+    /// With [`Facts::tallies`], the jobs open at the period's cutoff and those whose
+    /// documents may count; without, every job opened or closed in it or open at its end.
     pub jobs: Vec<JobFact>,
     pub escalations: Vec<EscalationFact>,
     /// The material used in the period, by item and unit as written.
@@ -248,6 +283,9 @@ pub struct Facts {
     /// The documents of the jobs above that lacked a signature at the cutoff or changed
     /// after signing (the only ones a figure counts).
     pub papers: Vec<PaperFact>,
+    /// What the jobs opened and closed in the period add up to, as kept ([`tally::load`]);
+    /// `None` when `jobs` holds every one of them, to be counted.
+    pub tallies: Option<Tallies>,
 }
 
 /// One material's use in a period, all expedientes together.
@@ -263,52 +301,115 @@ pub struct MaterialTotal {
 /// How much a load reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
-    /// What the figures count.
+    /// What the figures count: the period's tallies, and as jobs only those open at its
+    /// cutoff and those whose documents a figure may count.
     Counts,
     /// Also each use of material (which expediente used what).
     Uses,
+    /// Every job of the period (opened or closed in it, or open at its end), counted from
+    /// themselves: the lists behind the figures of opened and closed jobs, and the
+    /// exported list.
+    EveryJob,
+}
+
+fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobFact> {
+    let assignees: String = r.get(7)?;
+    Ok(JobFact {
+        id: r.get(0)?,
+        folio: r.get(1)?,
+        procedure: r.get(2)?,
+        seccion: r.get(3)?,
+        state: r.get(4)?,
+        created_at: r.get(5)?,
+        closed_at: r.get(6)?,
+        assignees: assignees_of(&assignees),
+        baja: r.get(8)?,
+        papers_from: r.get(9)?,
+        papers_signed: r.get(10)?,
+        papers_changed: r.get(11)?,
+    })
+}
+
+/// Who a job row's `assignees` names, one per line.
+pub fn assignees_of(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The jobs open at window `w`'s cutoff, and the jobs the period counts whose documents
+/// may be unsigned at the cutoff or altered ([`JobFact::papers_matter`]): each from its
+/// index, a few thousand rows whatever the period's length.
+fn open_and_papers(conn: &Connection, w: &Window, sec: Option<&str>) -> Result<Vec<JobFact>> {
+    let open = format!(
+        "SELECT {JOB_COLUMNS} FROM job_facts WHERE closed_at IS NULL AND created_at < ?1
+           AND (?2 IS NULL OR seccion = ?2)"
+    );
+    let papers = format!(
+        "SELECT {JOB_COLUMNS} FROM job_facts WHERE papers_changed = 1 AND (?2 IS NULL OR seccion = ?2)
+         UNION ALL
+         SELECT {JOB_COLUMNS} FROM job_facts WHERE papers_signed IS NULL AND papers_from < ?1
+           AND (?2 IS NULL OR seccion = ?2)"
+    );
+    let all: &dyn Fn(&JobFact) -> bool = &|_| true;
+    let counted: &dyn Fn(&JobFact) -> bool = &|j| w.counts(j);
+    let mut seen = std::collections::HashSet::new();
+    let mut jobs = Vec::new();
+    for (sql, keep) in [
+        (open, all),
+        (
+            tally::spanning(JOB_COLUMNS, "open_class", "created_at", "closed_at"),
+            all,
+        ),
+        (papers, counted),
+        (
+            tally::spanning(JOB_COLUMNS, "papers_class", "papers_from", "papers_signed"),
+            counted,
+        ),
+    ] {
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for j in stmt.query_map(params![w.cutoff, sec], job_row)? {
+            let j = j?;
+            if keep(&j) && seen.insert(j.id.clone()) {
+                jobs.push(j);
+            }
+        }
+    }
+    Ok(jobs)
 }
 
 /// `columns` of the jobs a period `[?2, ?1)` sees (of sección `?3`, or all): opened before
-/// its end and not closed before its start. Two parts, each walking the index on
-/// `closed_at`: the open ones, and the ones closed since the start — a month of a
-/// years-long archive reads that month's jobs, not the archive.
+/// its end and not closed before its start, and those closed in it (a clock set back can
+/// close a job before it opened). Two parts, each walking an index: the open ones, and the
+/// ones closed since the start.
 pub fn period_jobs(columns: &str) -> String {
     format!(
         "SELECT {columns} FROM job_facts WHERE closed_at IS NULL AND created_at < ?1 AND (?3 IS NULL OR seccion = ?3)
          UNION ALL
-         SELECT {columns} FROM job_facts WHERE closed_at >= ?2 AND created_at < ?1 AND (?3 IS NULL OR seccion = ?3)"
+         SELECT {columns} FROM job_facts WHERE closed_at >= ?2 AND (created_at < ?1 OR closed_at < ?1)
+           AND (?3 IS NULL OR seccion = ?3)"
     )
 }
 
 /// Load the facts of window `w`, of one sección or all.
-pub fn load(conn: &Connection, w: &Window, seccion: Option<&str>, detail: Detail) -> Result<Facts> {
+pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detail) -> Result<Facts> {
+    let seccion = period.seccion.as_deref();
     let (start, end) = (w.start, w.end);
     let sec = seccion.map(str::to_ascii_uppercase);
-    let mut stmt = conn.prepare_cached(&period_jobs(JOB_COLUMNS))?;
-    let jobs = stmt
-        .query_map(params![end, start, sec], |r| {
-            let assignees: String = r.get(7)?;
-            Ok(JobFact {
-                id: r.get(0)?,
-                folio: r.get(1)?,
-                procedure: r.get(2)?,
-                seccion: r.get(3)?,
-                state: r.get(4)?,
-                created_at: r.get(5)?,
-                closed_at: r.get(6)?,
-                assignees: assignees
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                baja: r.get(8)?,
-                papers_from: r.get(9)?,
-                papers_signed: r.get(10)?,
-                papers_changed: r.get(11)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (jobs, tallies) = if detail == Detail::EveryJob {
+        let mut stmt = conn.prepare_cached(&period_jobs(JOB_COLUMNS))?;
+        // From the cutoff when it comes first (a period not begun yet counts the jobs open now).
+        let jobs = stmt
+            .query_map(params![end, start.min(w.cutoff), sec], job_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        (jobs, None)
+    } else {
+        (
+            open_and_papers(conn, w, sec.as_deref())?,
+            Some(tally::load(conn, period, sec.as_deref())?),
+        )
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT x.expediente_id, x.escalation, x.due_at, x.done_at, x.stopped_at FROM escalation_facts x
          WHERE x.due_at >= ?1 AND x.due_at < ?2
@@ -360,5 +461,6 @@ pub fn load(conn: &Connection, w: &Window, seccion: Option<&str>, detail: Detail
         parts_in,
         papers: super::papers::load(conn, w, &jobs)?,
         jobs,
+        tallies,
     })
 }

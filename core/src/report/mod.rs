@@ -14,6 +14,7 @@ pub mod figure;
 pub mod materials;
 pub mod papers;
 pub mod tables;
+pub mod tally;
 pub mod xlsx;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ use crate::store::index::{self, Filter, Row, Sort};
 use facts::{Detail, Facts};
 pub use figure::Figure;
 use figure::{AGES, Outcome, Window, people};
+use tally::Tallies;
 
 /// The longest period a report covers, in days (ten years).
 pub const MAX_DAYS: i64 = 3653;
@@ -214,39 +216,32 @@ pub struct PaperCount {
     pub altered: usize,
 }
 
-/// The hours at the nearest-rank percentile `p` of sorted `xs`.
-fn percentile(xs: &[f64], p: f64) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len());
-    (xs[rank - 1] * 10.0).round() / 10.0
-}
-
 /// The figures of `period` from `facts`, as of `now` (ms): what is "open at the end" and
 /// "past due" of a period not over yet is counted at `now`.
 pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
     let w = Window::new(period, now);
-    let opened: Vec<_> = f.jobs.iter().filter(|j| w.opened(j)).collect();
-    let closed: Vec<_> = f.jobs.iter().filter(|j| w.closed(j)).collect();
+    let counted_here;
+    let t = match &f.tallies {
+        Some(t) => t,
+        None => {
+            counted_here = Tallies::of_jobs(period, &f.jobs);
+            &counted_here
+        }
+    };
     let open: Vec<_> = f.jobs.iter().filter(|j| w.open(j)).collect();
     let counted: std::collections::HashSet<&str> =
         f.jobs.iter().filter(|j| w.counts(j)).map(|j| j.id.as_str()).collect();
 
-    // Each job into its week by a binary search over the weeks' starts (a long period has
-    // hundreds of weeks and the archive a hundred thousand jobs).
+    // Each day into its week by a binary search over the weeks' first days (a long period
+    // has hundreds of weeks).
     let week_days = figure::weeks(period);
-    let spans: Vec<(i64, i64)> = week_days.iter().map(|w| figure::week_bounds(*w)).collect();
-    let week_of = |t: i64| {
-        let i = spans.partition_point(|(a, _)| *a <= t);
-        (i > 0 && t < spans[i - 1].1).then(|| i - 1)
-    };
-    let mut per_week = vec![(0usize, 0usize); spans.len()];
-    for i in opened.iter().filter_map(|j| week_of(j.created_at)) {
-        per_week[i].0 += 1;
-    }
-    for i in closed.iter().filter_map(|j| j.closed_at.and_then(week_of)) {
-        per_week[i].1 += 1;
+    let mut per_week = vec![(0usize, 0usize); week_days.len()];
+    for (day, c) in &t.days {
+        let i = week_days.partition_point(|(first, _)| first <= day);
+        if i > 0 && *day <= week_days[i - 1].1 {
+            per_week[i - 1].0 += c.opened;
+            per_week[i - 1].1 += c.closed;
+        }
     }
     let weeks = week_days
         .iter()
@@ -270,28 +265,6 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         })
         .collect();
 
-    let mut hours: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for j in &closed {
-        if let Some(c) = j.closed_at {
-            hours
-                .entry(j.procedure.as_str())
-                .or_default()
-                .push((c - j.created_at) as f64 / 3_600_000.0);
-        }
-    }
-    let time_to_close = hours
-        .into_iter()
-        .map(|(procedure, mut hs)| {
-            hs.sort_by(f64::total_cmp);
-            CloseTimes {
-                procedure: procedure.to_owned(),
-                closed: hs.len(),
-                median_hours: percentile(&hs, 0.5),
-                p90_hours: percentile(&hs, 0.9),
-            }
-        })
-        .collect();
-
     // A job nobody was assigned counts for "" (shown as "Sin asignar").
     let mut loads: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for j in &open {
@@ -299,10 +272,8 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             loads.entry(p).or_default().0 += 1;
         }
     }
-    for j in &closed {
-        for p in people(j) {
-            loads.entry(p).or_default().1 += 1;
-        }
+    for (p, n) in &t.closed_by {
+        loads.entry(p.clone()).or_default().1 += n;
     }
     let workload = loads
         .into_iter()
@@ -341,8 +312,8 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         seccion: period.seccion.clone(),
         as_of: now,
         last_sync: None,
-        opened: opened.len(),
-        closed: closed.len(),
+        opened: t.days.values().map(|c| c.opened).sum(),
+        closed: t.days.values().map(|c| c.closed).sum(),
         open_at_end: open.len(),
         weeks,
         open_by_state: by_state
@@ -350,7 +321,7 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             .map(|(k, n)| Count { key: k.to_owned(), n })
             .collect(),
         open_by_age,
-        time_to_close,
+        time_to_close: t.close_times.clone(),
         workload,
         escalations: esc.into_values().collect(),
         materials: used
@@ -359,7 +330,7 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             .collect(),
         parts_in: f.parts_in.iter().filter(|(_, t)| w.within(*t)).count(),
         parts_out: f.material_totals.iter().map(|m| m.parts).sum(),
-        bajas: closed.iter().filter(|j| j.baja).count(),
+        bajas: t.days.values().map(|c| c.bajas).sum(),
         papers: paper_counts(&w, f, &counted),
     }
 }
@@ -392,7 +363,7 @@ impl Store {
     pub fn report(&self, period: &Period) -> Result<Report> {
         let now = crate::time::now_ms();
         let w = Window::new(period, now);
-        let f = facts::load(self.conn(), &w, period.seccion.as_deref(), Detail::Counts)?;
+        let f = facts::load(self.conn(), period, &w, Detail::Counts)?;
         let mut r = compute(period, &f, now);
         r.last_sync = self.sync_setting("last_sync")?.and_then(|t| t.parse().ok());
         Ok(r)
@@ -404,11 +375,23 @@ impl Store {
     /// Pages, because a figure of a years-long archive can stand for thousands.
     pub fn report_jobs(&self, period: &Period, figure: &Figure, as_of: i64, page: Page) -> Result<(u64, Vec<Row>)> {
         let w = Window::new(period, as_of);
+        // The lists of jobs opened or closed in the period read every one of them; the
+        // others, the jobs open at its end and those with documents to count.
         let detail = match figure {
             Figure::Material { .. } | Figure::PartsOut => Detail::Uses,
+            Figure::All
+            | Figure::Opened
+            | Figure::Closed
+            | Figure::Week { .. }
+            | Figure::Procedure { .. }
+            | Figure::Bajas
+            | Figure::Person {
+                closed: None | Some(true),
+                ..
+            } => Detail::EveryJob,
             _ => Detail::Counts,
         };
-        let f = facts::load(self.conn(), &w, period.seccion.as_deref(), detail)?;
+        let f = facts::load(self.conn(), period, &w, detail)?;
         let ids = figure::behind(period, &f, as_of, figure);
         let mut keyed: Vec<(i64, String, String)> = Vec::with_capacity(ids.len());
         let known: std::collections::HashMap<&str, &facts::JobFact> =
@@ -453,7 +436,7 @@ impl Store {
     pub fn report_with_jobs(&self, period: &Period) -> Result<(Report, Vec<JobLine>)> {
         let now = crate::time::now_ms();
         let w = Window::new(period, now);
-        let f = facts::load(self.conn(), &w, period.seccion.as_deref(), Detail::Counts)?;
+        let f = facts::load(self.conn(), period, &w, Detail::EveryJob)?;
         let mut report = compute(period, &f, now);
         report.last_sync = self.sync_setting("last_sync")?.and_then(|t| t.parse().ok());
         let ids = figure::behind(period, &f, now, &Figure::All);
@@ -539,5 +522,7 @@ pub fn parse_day(field: &str, text: &str) -> Result<NaiveDate> {
     Ok(crate::time::parse_date(field, text)?)
 }
 
+#[cfg(test)]
+mod tally_tests;
 #[cfg(test)]
 mod tests;

@@ -150,10 +150,16 @@ pub fn upsert(conn: &Connection, d: &Automerge, e: &Expediente, now: i64) -> Res
 }
 
 /// Write what job `id`'s row says of its papers (see `facts::MIGRATION_3`).
-fn summarise(conn: &Connection, id: &str, from: Option<i64>, signed: Option<i64>, changed: bool) -> Result<()> {
+pub(crate) fn summarise(
+    conn: &Connection,
+    id: &str,
+    from: Option<i64>,
+    signed: Option<i64>,
+    changed: bool,
+) -> Result<()> {
     conn.execute(
-        "UPDATE job_facts SET papers_from = ?2, papers_signed = ?3, papers_changed = ?4 WHERE id = ?1",
-        params![id, from, signed, changed],
+        "UPDATE job_facts SET papers_from = ?2, papers_signed = ?3, papers_changed = ?4, papers_class = ?5 WHERE id = ?1",
+        params![id, from, signed, changed, from.zip(signed).map(|(f, s)| super::tally::class(f, s))],
     )?;
     Ok(())
 }

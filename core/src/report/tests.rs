@@ -173,6 +173,7 @@ fn november_facts() -> Facts {
                 Some(true),
             ),
         ],
+        tallies: None,
     }
 }
 
@@ -402,6 +403,7 @@ fn an_empty_period_has_every_figure_at_zero_and_its_weeks() {
         materials: vec![],
         parts_in: vec![],
         papers: vec![],
+        tallies: None,
     };
     let r = compute(&period, &empty, at(2027, 2, 1, 9, 0));
     assert_eq!(
@@ -434,6 +436,7 @@ fn a_period_with_only_open_jobs_and_one_not_over_yet() {
         materials: vec![],
         parts_in: vec![],
         papers: vec![],
+        tallies: None,
     };
     let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
     let r = compute(&period, &facts, at(2026, 12, 15, 9, 0));

@@ -105,7 +105,22 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::devices::MIGRATION_2,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::tally::MIGRATION,
+    },
+    Migration {
+        module: "report",
+        sql: crate::report::devices::MIGRATION_3,
+    },
 ];
+
+/// Work a migration's SQL cannot do (a Mexico City day, a list of people), run right after
+/// it in the same transaction.
+pub type Fill = fn(&Connection) -> Result<()>;
+
+/// Each [`Fill`] and the version whose SQL it follows.
+pub const FILLS: &[(usize, Fill)] = &[(23, crate::report::tally::fill)];
 
 /// Versions that add materialised index tables: a database migrated across one of them
 /// owes a rebuild of its index from the documents ([`REINDEX_OWED`], done on opening).
@@ -132,7 +147,7 @@ pub fn migrate(conn: &mut Connection, upto: usize) -> Result<i64> {
         return Ok(found);
     }
     let tx = conn.transaction()?;
-    for m in &MIGRATIONS[found as usize..upto] {
+    for (i, m) in MIGRATIONS.iter().enumerate().take(upto).skip(found as usize) {
         tx.execute_batch(m.sql).map_err(|e| {
             Error::InvalidInput(msg!(
                 "store.migration_failed",
@@ -140,6 +155,9 @@ pub fn migrate(conn: &mut Connection, upto: usize) -> Result<i64> {
                 detail = e.to_string()
             ))
         })?;
+        for (_, fill) in FILLS.iter().filter(|(v, _)| *v == i + 1) {
+            fill(&tx)?;
+        }
     }
     // A migration that adds index tables leaves them to be filled from the documents: the
     // rebuild is owed from the moment the new schema commits until the rebuild's own

@@ -33,10 +33,12 @@ fn measure(rows: &mut Vec<Row>, what: &str, runs: usize, mut f: impl FnMut(usize
         f(i)?;
         v.push(ms(t));
     }
+    let (p50, p95) = (pct(v.clone(), 0.5), pct(v, 0.95));
+    eprintln!("archive_bench: {what}: {p50:.2} / {p95:.2} ms");
     rows.push(Row {
         what: what.to_owned(),
-        p50: pct(v.clone(), 0.5),
-        p95: pct(v, 0.95),
+        p50,
+        p95,
     });
     Ok(())
 }
@@ -82,7 +84,7 @@ struct Size {
     rows: Vec<Row>,
 }
 
-fn at_size(n: usize, keep: Option<&PathBuf>) -> Result<Size> {
+fn at_size(n: usize, keep: Option<&PathBuf>, rebuild: bool) -> Result<Size> {
     let (mut store, _tmp, build_s) = fixture(n, keep)?;
     store
         .conn()
@@ -150,6 +152,14 @@ fn at_size(n: usize, keep: Option<&PathBuf>) -> Result<Size> {
     measure(&mut rows, "Panel figures, the whole archive", 10, |_| {
         store.report(&everything).map(|_| ()).map_err(Into::into)
     })?;
+    // A year long over, one sección: the jobs open at its end are found by their spans.
+    let past = Period::typed(Some("2024-01-01"), Some("2024-12-31"), Some("RT".into()))?;
+    measure(
+        &mut rows,
+        "Panel figures, one past year (2024), one sección",
+        20,
+        |_| store.report(&past).map(|_| ()).map_err(Into::into),
+    )?;
     measure(
         &mut rows,
         "list behind a figure (open at the end of one month), first page of 100",
@@ -177,7 +187,9 @@ fn at_size(n: usize, keep: Option<&PathBuf>) -> Result<Size> {
     })?;
     // What the first opening after an update that adds index tables does, once.
     let t = Instant::now();
-    store.reindex()?;
+    if rebuild {
+        store.reindex()?;
+    }
     let rebuild_s = t.elapsed().as_secs_f64();
     Ok(Size {
         build_s,
@@ -204,7 +216,9 @@ fn main() -> Result<()> {
     let mut results = Vec::new();
     for &n in &sizes {
         eprintln!("archive_bench: building {n} expedientes");
-        results.push((n, at_size(n, keep.as_ref())?));
+        // `--no-rebuild`: the queries alone (trying a change; not for BENCHMARKS.md).
+        let rebuild = !std::env::args().any(|a| a == "--no-rebuild");
+        results.push((n, at_size(n, keep.as_ref(), rebuild)?));
     }
     for (n, _) in &results {
         body.push_str(&format!(" {n} (p50 / p95) |"));

@@ -1,0 +1,211 @@
+//! The kept tallies against the jobs themselves: after any sequence of writes and
+//! rewrites, every figure of any period read from the tallies (and from the jobs open at
+//! its cutoff and those with documents to count) equals the figure counted from every job
+//! of the period; and the tallies kept write by write equal those filled from scratch.
+
+use proptest::prelude::*;
+use rusqlite::{Connection, params};
+
+use super::facts::{self, Detail, JobFact};
+use super::figure::{Figure, Window, behind};
+use super::*;
+
+/// 2022-01-01 00:00 UTC: the times below cross the end of Mexico City's summer time.
+const T0: i64 = 1_640_995_200_000;
+const MIN: i64 = 60_000;
+const DAY: i64 = 86_400_000;
+const SECCIONES: [&str; 3] = ["RT", "IT", "BD"];
+const PROCEDURES: [&str; 3] = ["P1", "P4", "P6"];
+const PEOPLE: [&str; 3] = ["Ana", "Luis", "Rosa"];
+
+/// One write of one job's facts (ids repeat: a later write rewrites it).
+#[derive(Debug, Clone)]
+struct Write {
+    id: usize,
+    seccion: usize,
+    procedure: usize,
+    /// Minutes after T0.
+    created: i64,
+    /// Minutes from opening to closing (negative: a clock that went back).
+    closed: Option<i64>,
+    /// Who, as a bit mask of PEOPLE (0: nobody).
+    people: u8,
+    baja: bool,
+    /// Its one document: issued (minutes from opening), signed (minutes from issue),
+    /// changed after signing.
+    paper: Option<(i64, Option<i64>, bool)>,
+}
+
+fn span() -> impl Strategy<Value = i64> {
+    prop_oneof![-180i64..0, 0i64..3 * 1440, 0i64..40 * 1440, 0i64..700 * 1440]
+}
+
+fn write() -> impl Strategy<Value = Write> {
+    (
+        0usize..24,
+        0usize..3,
+        0usize..3,
+        0i64..3 * 365 * 1440,
+        proptest::option::weighted(0.7, span()),
+        0u8..8,
+        any::<bool>(),
+        proptest::option::of((-600i64..20 * 1440, proptest::option::of(span()), any::<bool>())),
+    )
+        .prop_map(|(id, seccion, procedure, created, closed, people, baja, paper)| Write {
+            id,
+            seccion,
+            procedure,
+            created,
+            closed,
+            people,
+            baja,
+            paper,
+        })
+}
+
+/// A period (first day as days after T0's, length in days), a sección or all, and the
+/// moment it is asked (days after T0).
+fn ask() -> impl Strategy<Value = (i64, i64, Option<usize>, i64)> {
+    (
+        0i64..3 * 365 + 60,
+        prop_oneof![0i64..40, 0i64..800],
+        proptest::option::of(0usize..3),
+        0i64..4 * 365,
+    )
+}
+
+fn store() -> Connection {
+    let mut c = Connection::open_in_memory().unwrap();
+    crate::store::schema::migrate(&mut c, crate::store::schema::MIGRATIONS.len()).unwrap();
+    c
+}
+
+fn apply(c: &Connection, w: &Write) {
+    let id = format!("job-{}", w.id);
+    let created_at = T0 + w.created * MIN;
+    let job = JobFact {
+        id: id.clone(),
+        folio: format!("RT-2026-T01-{:05}", w.id),
+        procedure: PROCEDURES[w.procedure].into(),
+        seccion: SECCIONES[w.seccion].into(),
+        state: if w.closed.is_some() { "terminado" } else { "en-curso" }.into(),
+        created_at,
+        closed_at: w.closed.map(|m| created_at + m * MIN),
+        assignees: PEOPLE
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| w.people & (1 << i) != 0)
+            .map(|(_, p)| (*p).to_owned())
+            .collect(),
+        baja: w.baja,
+        papers_from: None,
+        papers_signed: None,
+        papers_changed: false,
+    };
+    facts::write_job(c, &job).unwrap();
+    c.execute("DELETE FROM paper_facts WHERE expediente_id = ?1", [&id])
+        .unwrap();
+    match w.paper {
+        Some((issued, signed, changed)) => {
+            let issued = created_at + issued * MIN;
+            let signed = signed.map(|m| issued + m * MIN);
+            let changed = signed.map(|_| changed);
+            c.execute(
+                "INSERT INTO paper_facts (expediente_id, kind, issued_at, complete_at, changed)
+                 VALUES (?1, 'tarjeta', ?2, ?3, ?4)",
+                params![id, issued, signed, changed],
+            )
+            .unwrap();
+            super::papers::summarise(c, &id, Some(issued), signed, changed == Some(true)).unwrap();
+        }
+        None => super::papers::summarise(c, &id, None, None, false).unwrap(),
+    }
+}
+
+type Rows = Vec<(String, String, String, i64, i64, i64)>;
+
+/// Every tally row, in order.
+fn kept(c: &Connection) -> Rows {
+    c.prepare(
+        "SELECT 'day', seccion, day, opened, closed, bajas FROM job_days
+         UNION ALL SELECT 'person', seccion, month || ' ' || person, closed, 0, 0 FROM person_months
+         UNION ALL SELECT 'close', seccion, month || ' ' || procedure, bucket, n, 0 FROM close_months
+         ORDER BY 1, 2, 3, 4",
+    )
+    .unwrap()
+    .query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<_>>()
+    .unwrap()
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_kept_tallies_give_the_figures_the_jobs_give(
+        writes in proptest::collection::vec(write(), 1..70),
+        asks in proptest::collection::vec(ask(), 1..8),
+    ) {
+        let c = store();
+        for w in &writes {
+            apply(&c, w);
+        }
+        for (first, len, sec, asked) in asks {
+            let from = day_of(T0) + chrono::Days::new(first as u64);
+            let to = from + chrono::Days::new(len as u64);
+            let period = Period::new(from, to, sec.map(|s| SECCIONES[s].to_owned())).unwrap();
+            let now = T0 + asked * DAY + 37 * MIN;
+            let w = Window::new(&period, now);
+            let kept = facts::load(&c, &period, &w, Detail::Counts).unwrap();
+            let every = facts::load(&c, &period, &w, Detail::EveryJob).unwrap();
+            prop_assert!(kept.tallies.is_some() && every.tallies.is_none());
+            prop_assert_eq!(compute(&period, &kept, now), compute(&period, &every, now));
+            for figure in [
+                Figure::Open,
+                Figure::Unsigned { kind: None },
+                Figure::Altered { kind: None },
+                Figure::Person { person: "Ana".into(), closed: Some(false) },
+            ] {
+                prop_assert_eq!(
+                    sorted(behind(&period, &kept, now, &figure)),
+                    sorted(behind(&period, &every, now, &figure)),
+                    "{:?}", figure
+                );
+            }
+        }
+        // Kept write by write, or added up from the rows at once: the same tallies.
+        let step_by_step = kept(&c);
+        c.execute_batch("DELETE FROM job_days; DELETE FROM person_months; DELETE FROM close_months;").unwrap();
+        tally::fill(&c).unwrap();
+        prop_assert_eq!(kept(&c), step_by_step);
+    }
+}
+
+#[test]
+fn buckets_keep_the_order_of_the_times_and_classes_bound_the_spans() {
+    let mut last = tally::bucket(-5);
+    for t in -5..20_000 {
+        let b = tally::bucket(t);
+        assert!(b >= last, "bucket({t}) = {b} after {last}");
+        last = b;
+    }
+    // A span of class k lasts less than 2^k minutes.
+    for minutes in [0i64, 1, 2, 3, 59, 60, 1440, 525_600, 5_256_000] {
+        let k = tally::class(0, minutes * MIN + 59_999);
+        assert!(minutes < 1i64 << k, "{minutes} min in class {k}");
+        assert!(k == 0 || minutes >= 1i64 << (k - 1), "{minutes} min in class {k}");
+    }
+    assert_eq!(
+        tally::class(10, 5),
+        -1,
+        "a span that ends before it begins holds no moment"
+    );
+}
