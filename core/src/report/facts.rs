@@ -330,10 +330,12 @@ fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobFact> {
     })
 }
 
-/// Who a job row's `assignees` names, one per line.
+/// Who a job row's `assignees` names, one per line, each name trimmed ("Ana " is "Ana").
+/// Reading what it writes gives it back: a job's tally share is the same at every rewrite.
 pub fn assignees_of(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
+    text.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
 }
@@ -380,14 +382,17 @@ fn open_and_papers(conn: &Connection, w: &Window, sec: Option<&str>) -> Result<V
 }
 
 /// `columns` of the jobs a period `[?2, ?1)` sees (of sección `?3`, or all): opened before
-/// its end and not closed before its start, and those closed in it (a clock set back can
-/// close a job before it opened). Two parts, each walking an index: the open ones, and the
-/// ones closed since the start.
+/// its end and not closed before its start, those closed in it and those opened in it (a
+/// clock set back can close a job before it opened). Three parts, each walking an index:
+/// the open ones, the ones closed since the start, the ones opened in it but closed before.
 pub fn period_jobs(columns: &str) -> String {
     format!(
         "SELECT {columns} FROM job_facts WHERE closed_at IS NULL AND created_at < ?1 AND (?3 IS NULL OR seccion = ?3)
          UNION ALL
          SELECT {columns} FROM job_facts WHERE closed_at >= ?2 AND (created_at < ?1 OR closed_at < ?1)
+           AND (?3 IS NULL OR seccion = ?3)
+         UNION ALL
+         SELECT {columns} FROM job_facts WHERE created_at >= ?2 AND created_at < ?1 AND closed_at < ?2
            AND (?3 IS NULL OR seccion = ?3)"
     )
 }

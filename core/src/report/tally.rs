@@ -32,8 +32,15 @@ use super::figure::{Window, people};
 use super::{CloseTimes, Period, day_of, midnight};
 use crate::error::Result;
 
-/// The sección key of the tallies of every sección together.
+/// The sección key of the tallies of every sección together; a sección's own key is its
+/// name after [`ONE`], so no name a document carries can be taken for it.
 pub const ALL: &str = "*";
+const ONE: &str = "=";
+
+/// The tallies' key of sección `seccion`, or of all of them.
+fn sec_key(seccion: Option<&str>) -> String {
+    seccion.map_or_else(|| ALL.to_owned(), |s| format!("{ONE}{s}"))
+}
 
 pub const MIGRATION: &str = "
 ALTER TABLE job_facts ADD COLUMN opened_day TEXT NOT NULL DEFAULT '';
@@ -130,7 +137,8 @@ impl Share {
             procedure: j.procedure.clone(),
             opened_day: day_key(j.created_at),
             closed: j.closed_at.map(|c| (day_key(c), tenths(j.created_at, c))),
-            people: people(j),
+            // As the row will read back: one name per line of the text kept.
+            people: people_of(&j.assignees.join("\n")),
             baja: j.baja,
         }
     }
@@ -162,7 +170,7 @@ impl Share {
     /// under [`ALL`].
     fn rows(&self) -> Vec<(Key, [i64; 3])> {
         let mut out = Vec::new();
-        for sec in [self.seccion.as_str(), ALL] {
+        for sec in [sec_key(Some(&self.seccion)), sec_key(None)] {
             out.push((Key::Day(sec.to_owned(), self.opened_day.clone()), [1, 0, 0]));
             let Some((day, tenths)) = &self.closed else { continue };
             out.push((Key::Day(sec.to_owned(), day.clone()), [0, 1, i64::from(self.baja)]));
@@ -413,7 +421,7 @@ pub fn load(conn: &Connection, period: &Period, seccion: Option<&str>) -> Result
     // The whole months from their tallies, the days at either end from their jobs.
     let edges = match whole_months(period) {
         Some((first, last)) => {
-            add_months(conn, seccion.unwrap_or(ALL), (first, last), &mut closed)?;
+            add_months(conn, &sec_key(seccion), (first, last), &mut closed)?;
             let last_end = last.checked_add_months(Months::new(1)).map_or(end, midnight);
             vec![(start, midnight(first)), (last_end, end)]
         }
@@ -446,7 +454,7 @@ pub fn load(conn: &Connection, period: &Period, seccion: Option<&str>) -> Result
         });
     }
     Ok(Tallies {
-        days: days(conn, period, seccion.unwrap_or(ALL))?,
+        days: days(conn, period, &sec_key(seccion))?,
         close_times,
         closed_by: closed.by,
     })
@@ -550,7 +558,7 @@ fn nth_in_bucket(
 pub fn spanning(columns: &str, class_col: &str, from_col: &str, to_col: &str) -> String {
     format!(
         "WITH RECURSIVE k(c) AS (SELECT 0 UNION ALL SELECT c + 1 FROM k WHERE c < {MAX_CLASS})
-         SELECT {columns} FROM k JOIN job_facts ON {class_col} = k.c
+         SELECT {columns} FROM k CROSS JOIN job_facts ON {class_col} = k.c
          WHERE {from_col} >= ?1 - (60000 << k.c) AND {from_col} < ?1 AND {to_col} >= ?1
            AND (?2 IS NULL OR seccion = ?2)"
     )
