@@ -8,6 +8,7 @@
 use rusqlite::{Connection, params};
 
 use super::figure::Window;
+use super::open::{self, OpenCounts};
 use super::papers::PaperFact;
 use super::tally::{self, Share, Tallies};
 use crate::error::Result;
@@ -89,7 +90,7 @@ CREATE INDEX job_facts_by_closed ON job_facts (closed_at, created_at, seccion, p
 ";
 
 /// The columns of a job row that [`JobFact`] reads, in its order.
-const JOB_COLUMNS: &str = "id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja, papers_from, papers_signed, papers_changed";
+pub const JOB_COLUMNS: &str = "id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja, papers_from, papers_signed, papers_changed";
 
 /// When the job ended: the latest moment recorded on its path, once it is terminado.
 pub fn closed_at(e: &Expediente, st: &Status) -> Option<i64> {
@@ -269,8 +270,9 @@ pub struct MaterialFact {
 /// Everything a period's figures need: its jobs, the escalations and materials that fall in
 /// it, and the parts that entered the components inventory in it (as extraction times).
 pub struct Facts {
-    /// With [`Facts::tallies`], the jobs open at the period's cutoff and those whose
-    /// documents may count; without, every job opened or closed in it or open at its end.
+    /// Every job opened or closed in the period or open at its end ([`Detail::EveryJob`]),
+    /// or only those open at its end ([`Detail::OpenJobs`]), or only those whose documents
+    /// may count ([`Detail::Counts`], [`Detail::PaperJobs`]).
     pub jobs: Vec<JobFact>,
     pub escalations: Vec<EscalationFact>,
     /// The material used in the period, by item and unit as written.
@@ -286,6 +288,9 @@ pub struct Facts {
     /// What the jobs opened and closed in the period add up to, as kept ([`tally::load`]);
     /// `None` when `jobs` holds every one of them, to be counted.
     pub tallies: Option<Tallies>,
+    /// The jobs open at the cutoff, counted ([`super::open::count`]); `None` when `jobs`
+    /// holds them, to be counted.
+    pub open: Option<OpenCounts>,
 }
 
 /// One material's use in a period, all expedientes together.
@@ -298,13 +303,19 @@ pub struct MaterialTotal {
     pub parts: usize,
 }
 
-/// How much a load reads.
+/// How much a load reads. [`super::compute`] takes only [`Detail::Counts`] and
+/// [`Detail::EveryJob`]; the other two answer the lists behind the figures ([`super::figure::behind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
-    /// What the figures count: the period's tallies, and as jobs only those open at its
-    /// cutoff and those whose documents a figure may count.
+    /// What the figures count: the period's tallies, the jobs open at its cutoff counted
+    /// ([`OpenCounts`]), and as jobs only those whose documents a figure may count.
     Counts,
-    /// Also each use of material (which expediente used what).
+    /// For a list: the jobs open at the cutoff, whole.
+    OpenJobs,
+    /// For a list: the jobs whose documents may count, whole (and the escalations and
+    /// parts every load reads).
+    PaperJobs,
+    /// For a list: each use of material (which expediente used what).
     Uses,
     /// Every job of the period (opened or closed in it, or open at its end), counted from
     /// themselves: the lists behind the figures of opened and closed jobs, and the
@@ -312,7 +323,7 @@ pub enum Detail {
     EveryJob,
 }
 
-fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobFact> {
+pub fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobFact> {
     let assignees: String = r.get(7)?;
     Ok(JobFact {
         id: r.get(0)?,
@@ -340,47 +351,6 @@ pub fn assignees_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The jobs open at window `w`'s cutoff, and the jobs the period counts whose documents
-/// may be unsigned at the cutoff or altered ([`JobFact::papers_matter`]): each from its
-/// index, a few thousand rows whatever the period's length.
-fn open_and_papers(conn: &Connection, w: &Window, sec: Option<&str>) -> Result<Vec<JobFact>> {
-    let open = format!(
-        "SELECT {JOB_COLUMNS} FROM job_facts WHERE closed_at IS NULL AND created_at < ?1
-           AND (?2 IS NULL OR seccion = ?2)"
-    );
-    let papers = format!(
-        "SELECT {JOB_COLUMNS} FROM job_facts WHERE papers_changed = 1 AND (?2 IS NULL OR seccion = ?2)
-         UNION ALL
-         SELECT {JOB_COLUMNS} FROM job_facts WHERE papers_signed IS NULL AND papers_from < ?1
-           AND (?2 IS NULL OR seccion = ?2)"
-    );
-    let all: &dyn Fn(&JobFact) -> bool = &|_| true;
-    let counted: &dyn Fn(&JobFact) -> bool = &|j| w.counts(j);
-    let mut seen = std::collections::HashSet::new();
-    let mut jobs = Vec::new();
-    for (sql, keep) in [
-        (open, all),
-        (
-            tally::spanning(JOB_COLUMNS, "open_class", "created_at", "closed_at"),
-            all,
-        ),
-        (papers, counted),
-        (
-            tally::spanning(JOB_COLUMNS, "papers_class", "papers_from", "papers_signed"),
-            counted,
-        ),
-    ] {
-        let mut stmt = conn.prepare_cached(&sql)?;
-        for j in stmt.query_map(params![w.cutoff, sec], job_row)? {
-            let j = j?;
-            if keep(&j) && seen.insert(j.id.clone()) {
-                jobs.push(j);
-            }
-        }
-    }
-    Ok(jobs)
-}
-
 /// `columns` of the jobs a period `[?2, ?1)` sees (of sección `?3`, or all): opened before
 /// its end and not closed before its start, those closed in it and those opened in it (a
 /// clock set back can close a job before it opened). Three parts, each walking an index:
@@ -402,18 +372,24 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
     let seccion = period.seccion.as_deref();
     let (start, end) = (w.start, w.end);
     let sec = seccion.map(str::to_ascii_uppercase);
-    let (jobs, tallies) = if detail == Detail::EveryJob {
-        let mut stmt = conn.prepare_cached(&period_jobs(JOB_COLUMNS))?;
-        // From the cutoff when it comes first (a period not begun yet counts the jobs open now).
-        let jobs = stmt
-            .query_map(params![end, start.min(w.cutoff), sec], job_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        (jobs, None)
-    } else {
-        (
-            open_and_papers(conn, w, sec.as_deref())?,
-            Some(tally::load(conn, period, sec.as_deref())?),
-        )
+    let sec = sec.as_deref();
+    let (jobs, tallies, open) = match detail {
+        Detail::EveryJob => {
+            let mut stmt = conn.prepare_cached(&period_jobs(JOB_COLUMNS))?;
+            // From the cutoff when it comes first (a period not begun yet counts the jobs open now).
+            let jobs = stmt
+                .query_map(params![end, start.min(w.cutoff), sec], job_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            (jobs, None, None)
+        }
+        Detail::OpenJobs => (open::rows(conn, w, sec)?, None, None),
+        Detail::PaperJobs => (open::with_papers(conn, w, sec, &[])?, None, None),
+        Detail::Uses => (Vec::new(), None, None),
+        Detail::Counts => (
+            open::with_papers(conn, w, sec, &[])?,
+            Some(tally::load(conn, period, sec)?),
+            Some(open::count(conn, w, sec)?),
+        ),
     };
     let mut stmt = conn.prepare_cached(
         "SELECT x.expediente_id, x.escalation, x.due_at, x.done_at, x.stopped_at FROM escalation_facts x
@@ -431,7 +407,10 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let material_totals = super::materials::totals(conn, w, sec.as_deref())?;
+    let material_totals = match detail {
+        Detail::Counts | Detail::EveryJob => super::materials::totals(conn, period, sec)?,
+        _ => Vec::new(),
+    };
     let materials = if detail == Detail::Uses {
         conn.prepare_cached(
             "SELECT expediente_id, item, unit, quantity, component IS NOT NULL, at FROM material_facts
@@ -467,5 +446,6 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
         papers: super::papers::load(conn, w, &jobs)?,
         jobs,
         tallies,
+        open,
     })
 }

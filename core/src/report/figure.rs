@@ -143,13 +143,18 @@ impl Window {
     /// The state an open job is counted under (a job closed after the period's end was
     /// still going at its end).
     pub fn state<'a>(&self, j: &'a JobFact) -> &'a str {
-        if j.state == "terminado" { "en-curso" } else { &j.state }
+        open_state(&j.state)
     }
 
     /// The age bucket of an open job at the cutoff.
     pub fn age(&self, j: &JobFact) -> &'static str {
-        let days = (self.cutoff - j.created_at) / DAY_MS;
-        AGES.iter().find(|(_, max)| days <= *max).map_or("90+", |(k, _)| k)
+        AGES[self.age_index(j.created_at)].0
+    }
+
+    /// Which of [`AGES`] a job open since `created_at` falls in at the cutoff.
+    pub fn age_index(&self, created_at: i64) -> usize {
+        let days = (self.cutoff - created_at) / DAY_MS;
+        AGES.iter().position(|(_, max)| days <= *max).unwrap_or(AGES.len() - 1)
     }
 
     /// How an escalation turned out; `None` when the period does not count it (it fell due
@@ -166,6 +171,12 @@ impl Window {
             None => Outcome::Pending,
         })
     }
+}
+
+/// The state a job open at a period's end is counted under, from its state now (a job
+/// closed after the period's end was still going at its end).
+pub fn open_state(state: &str) -> &str {
+    if state == "terminado" { "en-curso" } else { state }
 }
 
 /// Who a job counts for: its assignees, or "" when nobody was assigned.

@@ -1,5 +1,5 @@
-//! Material used, added up per day: a month's figure reads thirty days' totals, not every
-//! use of every cable the department ever laid.
+//! Material used, added up per day and per month: a year's figure reads twelve months'
+//! totals, not every use of every cable the department ever laid.
 //!
 //! Each expediente's uses are kept one by one (`material_facts`: which job used what, for
 //! the list behind a figure) and also added into `material_days` (Mexico City day, sección,
@@ -9,8 +9,11 @@
 
 use rusqlite::{Connection, params};
 
+use std::collections::BTreeMap;
+
+use super::Period;
 use super::facts::MaterialTotal;
-use super::figure::Window;
+use super::tally::{Split, month_key, sec_key, split};
 use crate::error::Result;
 use crate::model::Expediente;
 
@@ -28,6 +31,28 @@ CREATE TABLE material_days (
     PRIMARY KEY (day, seccion, item, unit)
 ) WITHOUT ROWID;
 DELETE FROM material_facts;
+";
+
+/// The same totals per month (keyed as the job tallies are, [`super::tally::sec_key`], and
+/// also for every sección together): a year reads twelve months' totals, and the days at
+/// either end of a period from the day totals. Filled from the day totals.
+pub const MIGRATION_2: &str = "
+CREATE TABLE material_months (
+    seccion TEXT NOT NULL,
+    month TEXT NOT NULL,
+    item TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    quantity REAL NOT NULL,
+    parts INTEGER NOT NULL,
+    uses INTEGER NOT NULL,
+    PRIMARY KEY (seccion, month, item, unit)
+) WITHOUT ROWID;
+INSERT INTO material_months (seccion, month, item, unit, quantity, parts, uses)
+    SELECT '=' || seccion, substr(day, 1, 7), item, unit, sum(quantity), sum(parts), sum(uses)
+    FROM material_days GROUP BY seccion, substr(day, 1, 7), item, unit;
+INSERT INTO material_months (seccion, month, item, unit, quantity, parts, uses)
+    SELECT '*', substr(day, 1, 7), item, unit, sum(quantity), sum(parts), sum(uses)
+    FROM material_days GROUP BY substr(day, 1, 7), item, unit;
 ";
 
 /// One use of material as kept: its day is kept too, so taking it out later finds the row
@@ -50,26 +75,35 @@ fn day_key(ms: i64) -> String {
     super::day_of(ms).format("%Y-%m-%d").to_string()
 }
 
-/// Add one use (`sign` 1) or take it out (-1) of its day's total.
+/// Add one use (`sign` 1) or take it out (-1) of its day's total and its month's (its
+/// sección's and all of them).
 fn add(conn: &Connection, u: &Use, sign: i64) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO material_days (day, seccion, item, unit, quantity, parts, uses) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (day, seccion, item, unit) DO UPDATE SET quantity = quantity + excluded.quantity,
-            parts = parts + excluded.parts, uses = uses + excluded.uses",
-    )?
-    .execute(params![
-        u.day,
-        u.seccion,
-        u.item,
-        u.unit,
-        u.quantity * sign as f64,
-        i64::from(u.component.is_some()) * sign,
-        sign
-    ])?;
-    conn.prepare_cached(
-        "DELETE FROM material_days WHERE day = ?1 AND seccion = ?2 AND item = ?3 AND unit = ?4 AND uses <= 0",
-    )?
-    .execute(params![u.day, u.seccion, u.item, u.unit])?;
+    let month = &u.day[..u.day.len().min(7)];
+    for (table, key, (when, sec)) in [
+        ("material_days", "day, seccion", (u.day.as_str(), u.seccion.clone())),
+        ("material_months", "seccion, month", (month, sec_key(Some(&u.seccion)))),
+        ("material_months", "seccion, month", (month, sec_key(None))),
+    ] {
+        let at = if table == "material_days" { "day" } else { "month" };
+        conn.prepare_cached(&format!(
+            "INSERT INTO {table} ({at}, seccion, item, unit, quantity, parts, uses) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT ({key}, item, unit) DO UPDATE SET quantity = quantity + excluded.quantity,
+                parts = parts + excluded.parts, uses = uses + excluded.uses"
+        ))?
+        .execute(params![
+            when,
+            sec,
+            u.item,
+            u.unit,
+            u.quantity * sign as f64,
+            i64::from(u.component.is_some()) * sign,
+            sign
+        ])?;
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE {at} = ?1 AND seccion = ?2 AND item = ?3 AND unit = ?4 AND uses <= 0"
+        ))?
+        .execute(params![when, sec, u.item, u.unit])?;
+    }
     Ok(())
 }
 
@@ -142,22 +176,41 @@ pub fn upsert(conn: &Connection, e: &Expediente) -> Result<()> {
     Ok(())
 }
 
-/// The material used in window `w`'s days, by item and unit as written, of one sección or all.
-pub fn totals(conn: &Connection, w: &Window, seccion: Option<&str>) -> Result<Vec<MaterialTotal>> {
-    let (first, last) = (day_key(w.start), day_key(w.end.saturating_sub(1)));
-    let rows = conn
-        .prepare_cached(
-            "SELECT item, unit, sum(quantity), sum(parts) FROM material_days
-             WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR seccion = ?3) GROUP BY item, unit",
-        )?
-        .query_map(params![first, last, seccion], |r| {
-            Ok(MaterialTotal {
-                item: r.get(0)?,
-                unit: r.get(1)?,
-                quantity: r.get(2)?,
-                parts: r.get::<_, i64>(3)?.try_into().unwrap_or(0),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+/// The material used in `period`'s days, by item and unit as written, of one sección or
+/// all: its whole months from the month totals, the days at either end from the day totals.
+pub fn totals(conn: &Connection, period: &Period, seccion: Option<&str>) -> Result<Vec<MaterialTotal>> {
+    let mut sums: BTreeMap<(String, String), (f64, i64)> = BTreeMap::new();
+    let mut add = |rows: &mut rusqlite::Rows<'_>| -> Result<()> {
+        while let Some(r) = rows.next()? {
+            let e = sums.entry((r.get(0)?, r.get(1)?)).or_default();
+            e.0 += r.get::<_, f64>(2)?;
+            e.1 += r.get::<_, i64>(3)?;
+        }
+        Ok(())
+    };
+    let Split { months, edges } = split(period);
+    if let Some((first, last)) = months {
+        let mut stmt = conn.prepare_cached(
+            "SELECT item, unit, sum(quantity), sum(parts) FROM material_months
+             WHERE seccion = ?1 AND month >= ?2 AND month <= ?3 GROUP BY item, unit",
+        )?;
+        add(&mut stmt.query(params![sec_key(seccion), month_key(first), month_key(last)])?)?;
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT item, unit, sum(quantity), sum(parts) FROM material_days
+         WHERE day >= ?1 AND day <= ?2 AND (?3 IS NULL OR seccion = ?3) GROUP BY item, unit",
+    )?;
+    for (a, b) in edges {
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        add(&mut stmt.query(params![day(a), day(b), seccion])?)?;
+    }
+    Ok(sums
+        .into_iter()
+        .map(|((item, unit), (quantity, parts))| MaterialTotal {
+            item,
+            unit,
+            quantity,
+            parts: parts.try_into().unwrap_or(0),
+        })
+        .collect())
 }

@@ -12,6 +12,7 @@ pub mod devices;
 pub mod facts;
 pub mod figure;
 pub mod materials;
+pub mod open;
 pub mod papers;
 pub mod tables;
 pub mod tally;
@@ -30,7 +31,8 @@ use crate::store::Store;
 use crate::store::index::{self, Filter, Row, Sort};
 use facts::{Detail, Facts};
 pub use figure::Figure;
-use figure::{AGES, Outcome, Window, people};
+use figure::{AGES, Outcome, Window};
+use open::OpenCounts;
 use tally::Tallies;
 
 /// The longest period a report covers, in days (ten years).
@@ -228,7 +230,14 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
             &counted_here
         }
     };
-    let open: Vec<_> = f.jobs.iter().filter(|j| w.open(j)).collect();
+    let counted_open;
+    let open = match &f.open {
+        Some(o) => o,
+        None => {
+            counted_open = OpenCounts::of(&w, f.jobs.iter().filter(|j| w.open(j)));
+            &counted_open
+        }
+    };
     let counted: std::collections::HashSet<&str> =
         f.jobs.iter().filter(|j| w.counts(j)).map(|j| j.id.as_str()).collect();
 
@@ -253,25 +262,30 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         })
         .collect();
 
+    // A job nobody was assigned counts for "" (shown as "Sin asignar").
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
-    for j in &open {
-        *by_state.entry(w.state(j)).or_default() += 1;
+    let mut by_age = [0usize; AGES.len()];
+    let mut loads: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut open_at_end = 0;
+    for (people, state, ages) in open.groups() {
+        let n: usize = ages.iter().sum();
+        open_at_end += n;
+        *by_state.entry(state).or_default() += n;
+        for (total, k) in by_age.iter_mut().zip(ages) {
+            *total += k;
+        }
+        for p in people {
+            loads.entry(p).or_default().0 += n;
+        }
     }
     let open_by_age = AGES
         .iter()
-        .map(|(key, _)| Count {
+        .zip(by_age)
+        .map(|((key, _), n)| Count {
             key: (*key).to_owned(),
-            n: open.iter().filter(|j| w.age(j) == *key).count(),
+            n,
         })
         .collect();
-
-    // A job nobody was assigned counts for "" (shown as "Sin asignar").
-    let mut loads: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for j in &open {
-        for p in people(j) {
-            loads.entry(p).or_default().0 += 1;
-        }
-    }
     for (p, n) in &t.closed_by {
         loads.entry(p.clone()).or_default().1 += n;
     }
@@ -314,7 +328,7 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         last_sync: None,
         opened: t.days.values().map(|c| c.opened).sum(),
         closed: t.days.values().map(|c| c.closed).sum(),
-        open_at_end: open.len(),
+        open_at_end,
         weeks,
         open_by_state: by_state
             .into_iter()
@@ -389,7 +403,15 @@ impl Store {
                 closed: None | Some(true),
                 ..
             } => Detail::EveryJob,
-            _ => Detail::Counts,
+            Figure::Open
+            | Figure::State { .. }
+            | Figure::Age { .. }
+            | Figure::Person {
+                closed: Some(false), ..
+            } => Detail::OpenJobs,
+            Figure::Unsigned { .. } | Figure::Altered { .. } | Figure::Escalation { .. } | Figure::PartsIn => {
+                Detail::PaperJobs
+            }
         };
         let f = facts::load(self.conn(), period, &w, detail)?;
         let ids = figure::behind(period, &f, as_of, figure);

@@ -29,7 +29,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::facts::JobFact;
 use super::figure::{Window, people};
-use super::{CloseTimes, Period, day_of, midnight};
+use super::{CloseTimes, Period, after, day_of, midnight};
 use crate::error::Result;
 
 /// The sección key of the tallies of every sección together; a sección's own key is its
@@ -38,7 +38,7 @@ pub const ALL: &str = "*";
 const ONE: &str = "=";
 
 /// The tallies' key of sección `seccion`, or of all of them.
-fn sec_key(seccion: Option<&str>) -> String {
+pub fn sec_key(seccion: Option<&str>) -> String {
     seccion.map_or_else(|| ALL.to_owned(), |s| format!("{ONE}{s}"))
 }
 
@@ -403,7 +403,36 @@ fn whole_months(period: &Period) -> Option<(NaiveDate, NaiveDate)> {
     (first <= last).then_some((first, last))
 }
 
-fn month_key(d: NaiveDate) -> String {
+/// A period cut in two: its whole months (the first day of the first and of the last), read
+/// from month tallies, and the days at either end (first and last day of each), read day
+/// by day.
+pub struct Split {
+    pub months: Option<(NaiveDate, NaiveDate)>,
+    pub edges: Vec<(NaiveDate, NaiveDate)>,
+}
+
+pub fn split(period: &Period) -> Split {
+    let Some((first, last)) = whole_months(period) else {
+        return Split {
+            months: None,
+            edges: vec![(period.from, period.to)],
+        };
+    };
+    let mut edges = Vec::new();
+    if let Some(before) = first.pred_opt().filter(|_| period.from < first) {
+        edges.push((period.from, before));
+    }
+    if let Some(after_last) = last.checked_add_months(Months::new(1)).filter(|d| *d <= period.to) {
+        edges.push((after_last, period.to));
+    }
+    Split {
+        months: Some((first, last)),
+        edges,
+    }
+}
+
+/// A month as the tallies key it (`YYYY-MM`).
+pub fn month_key(d: NaiveDate) -> String {
     d.format("%Y-%m").to_string()
 }
 
@@ -419,16 +448,12 @@ pub fn load(conn: &Connection, period: &Period, seccion: Option<&str>) -> Result
     let (start, end) = period.bounds();
     let mut closed = Closed::default();
     // The whole months from their tallies, the days at either end from their jobs.
-    let edges = match whole_months(period) {
-        Some((first, last)) => {
-            add_months(conn, &sec_key(seccion), (first, last), &mut closed)?;
-            let last_end = last.checked_add_months(Months::new(1)).map_or(end, midnight);
-            vec![(start, midnight(first)), (last_end, end)]
-        }
-        None => vec![(start, end)],
-    };
-    for (a, b) in edges.into_iter().filter(|(a, b)| a < b) {
-        add_closed_jobs(conn, (a, b), seccion, &mut closed)?;
+    let Split { months, edges } = split(period);
+    if let Some(months) = months {
+        add_months(conn, &sec_key(seccion), months, &mut closed)?;
+    }
+    for (a, b) in edges {
+        add_closed_jobs(conn, (midnight(a), after(b)), seccion, &mut closed)?;
     }
     let mut close_times = Vec::new();
     for (procedure, hist) in closed.buckets {
@@ -552,13 +577,15 @@ fn nth_in_bucket(
 }
 
 /// `columns` of the jobs whose span `[from_col, to_col)` holds moment `?1` (of sección
-/// `?2`, or all), the spans of class `class_col` ([`class`]) with its index: for each
+/// `?2`, or all), the spans of class `class_col` ([`class`]) with `index`: for each
 /// class `k`, only the spans that began at most 2^k minutes before the moment are read,
 /// not every span that ended after it.
-pub fn spanning(columns: &str, class_col: &str, from_col: &str, to_col: &str) -> String {
+pub fn spanning(columns: &str, index: &str, [class_col, from_col, to_col]: [&str; 3]) -> String {
+    // The index named: the planner would rather walk the spans that ended after the moment,
+    // few when it is recent and every later one when it is not.
     format!(
         "WITH RECURSIVE k(c) AS (SELECT 0 UNION ALL SELECT c + 1 FROM k WHERE c < {MAX_CLASS})
-         SELECT {columns} FROM k CROSS JOIN job_facts ON {class_col} = k.c
+         SELECT {columns} FROM k CROSS JOIN job_facts INDEXED BY {index} ON {class_col} = k.c
          WHERE {from_col} >= ?1 - (60000 << k.c) AND {from_col} < ?1 AND {to_col} >= ?1
            AND (?2 IS NULL OR seccion = ?2)"
     )

@@ -166,16 +166,20 @@ proptest! {
             let w = Window::new(&period, now);
             let kept = facts::load(&c, &period, &w, Detail::Counts).unwrap();
             let every = facts::load(&c, &period, &w, Detail::EveryJob).unwrap();
-            prop_assert!(kept.tallies.is_some() && every.tallies.is_none());
+            prop_assert!(kept.tallies.is_some() && kept.open.is_some() && every.tallies.is_none());
             prop_assert_eq!(compute(&period, &kept, now), compute(&period, &every, now));
-            for figure in [
-                Figure::Open,
-                Figure::Unsigned { kind: None },
-                Figure::Altered { kind: None },
-                Figure::Person { person: "Ana".into(), closed: Some(false) },
+            // The lists behind the figures of open jobs and of papers read those jobs whole.
+            let open_jobs = facts::load(&c, &period, &w, Detail::OpenJobs).unwrap();
+            let paper_jobs = facts::load(&c, &period, &w, Detail::PaperJobs).unwrap();
+            for (figure, listed) in [
+                (Figure::Open, &open_jobs),
+                (Figure::Age { age: "8-30".into() }, &open_jobs),
+                (Figure::Person { person: "Ana".into(), closed: Some(false) }, &open_jobs),
+                (Figure::Unsigned { kind: None }, &paper_jobs),
+                (Figure::Altered { kind: None }, &paper_jobs),
             ] {
                 prop_assert_eq!(
-                    sorted(behind(&period, &kept, now, &figure)),
+                    sorted(behind(&period, listed, now, &figure)),
                     sorted(behind(&period, &every, now, &figure)),
                     "{:?}", figure
                 );
@@ -258,4 +262,99 @@ fn buckets_keep_the_order_of_the_times_and_classes_bound_the_spans() {
         -1,
         "a span that ends before it begins holds no moment"
     );
+}
+
+/// One job's materials as written at once (a rewrite replaces them): the job, its sección,
+/// and each use (item, minutes after T0, quantity, from the components inventory).
+type MaterialWrite = (usize, usize, Vec<(usize, i64, u8, bool)>);
+
+fn material_write() -> impl Strategy<Value = MaterialWrite> {
+    (
+        0usize..8,
+        0usize..3,
+        proptest::collection::vec((0usize..3, 0i64..3 * 365 * 1440, 0u8..50, any::<bool>()), 0..6),
+    )
+}
+
+fn write_materials(c: &Connection, (job, seccion, uses): &MaterialWrite) {
+    let items = [("Cable UTP cat 6", "m"), ("Jack RJ45", "pza"), ("Canaleta", "m")];
+    let e = crate::model::Expediente {
+        id: format!("job-{job}"),
+        seccion: SECCIONES[*seccion].into(),
+        materials: uses
+            .iter()
+            .enumerate()
+            .map(|(i, (item, at, quantity, part))| crate::model::Material {
+                id: format!("m{i}"),
+                item: items[*item].0.into(),
+                quantity: f64::from(*quantity),
+                unit: items[*item].1.into(),
+                component: part.then(|| format!("C-{job}-{i}")),
+                stamp: crate::model::Stamp {
+                    by: "Ana".into(),
+                    device: "T01".into(),
+                    at: T0 + at * MIN,
+                },
+            })
+            .collect(),
+        ..Default::default()
+    };
+    super::materials::upsert(c, &e).unwrap();
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn material_totals_by_month_and_day_add_up_to_every_use(
+        writes in proptest::collection::vec(material_write(), 1..30),
+        asks in proptest::collection::vec(ask(), 1..8),
+    ) {
+        let c = store();
+        for w in &writes {
+            write_materials(&c, w);
+        }
+        for (first, len, sec, _) in asks {
+            let from = day_of(T0) + chrono::Days::new(first as u64);
+            let to = from + chrono::Days::new(len as u64);
+            let sec = sec.map(|s| SECCIONES[s]);
+            let period = Period::new(from, to, sec.map(str::to_owned)).unwrap();
+            let (start, end) = period.bounds();
+            let each: Vec<(String, String, f64, i64)> = c
+                .prepare(
+                    "SELECT item, unit, sum(quantity), sum(component IS NOT NULL) FROM material_facts
+                     WHERE at >= ?1 AND at < ?2 AND (?3 IS NULL OR seccion = ?3) GROUP BY item, unit ORDER BY item, unit",
+                )
+                .unwrap()
+                .query_map(params![start, end, sec], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            let kept: Vec<(String, String, f64, i64)> = super::materials::totals(&c, &period, sec)
+                .unwrap()
+                .into_iter()
+                .map(|m| (m.item, m.unit, m.quantity, m.parts as i64))
+                .collect();
+            prop_assert_eq!(kept, each);
+        }
+        // The month totals are what the day totals add up to (as the migration fills them).
+        let months = |sql: &str| -> Vec<(String, String, String, String, f64, i64, i64)> {
+            c.prepare(sql)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        prop_assert_eq!(
+            months("SELECT seccion, month, item, unit, quantity, parts, uses FROM material_months ORDER BY 1, 2, 3, 4"),
+            months(
+                "SELECT '=' || seccion, substr(day, 1, 7), item, unit, sum(quantity), sum(parts), sum(uses)
+                 FROM material_days GROUP BY 1, 2, 3, 4
+                 UNION ALL
+                 SELECT '*', substr(day, 1, 7), item, unit, sum(quantity), sum(parts), sum(uses)
+                 FROM material_days GROUP BY 2, 3, 4 ORDER BY 1, 2, 3, 4"
+            )
+        );
+    }
 }

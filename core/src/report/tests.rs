@@ -174,6 +174,7 @@ fn november_facts() -> Facts {
             ),
         ],
         tallies: None,
+        open: None,
     }
 }
 
@@ -404,6 +405,7 @@ fn an_empty_period_has_every_figure_at_zero_and_its_weeks() {
         parts_in: vec![],
         papers: vec![],
         tallies: None,
+        open: None,
     };
     let r = compute(&period, &empty, at(2027, 2, 1, 9, 0));
     assert_eq!(
@@ -437,6 +439,7 @@ fn a_period_with_only_open_jobs_and_one_not_over_yet() {
         parts_in: vec![],
         papers: vec![],
         tallies: None,
+        open: None,
     };
     let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
     let r = compute(&period, &facts, at(2026, 12, 15, 9, 0));

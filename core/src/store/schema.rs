@@ -113,6 +113,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::devices::MIGRATION_3,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::materials::MIGRATION_2,
+    },
 ];
 
 /// Work a migration's SQL cannot do (a Mexico City day, a list of people), run right after

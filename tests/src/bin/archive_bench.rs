@@ -142,14 +142,14 @@ fn at_size(n: usize, keep: Option<&PathBuf>, rebuild: bool) -> Result<Size> {
         .format("%Y-%m-%d")
         .to_string();
     let everything = Period::typed(Some(&first_day), Some("2026-11-30"), None)?;
-    measure(&mut rows, "Panel figures, one month", 30, |_| {
+    measure(&mut rows, "Panel figures, one month", 60, |_| {
         store.report(&month).map(|_| ()).map_err(Into::into)
     })?;
     let year = Period::typed(Some("2025-12-01"), Some("2026-11-30"), None)?;
-    measure(&mut rows, "Panel figures, one year", 20, |_| {
+    measure(&mut rows, "Panel figures, one year", 40, |_| {
         store.report(&year).map(|_| ()).map_err(Into::into)
     })?;
-    measure(&mut rows, "Panel figures, the whole archive", 10, |_| {
+    measure(&mut rows, "Panel figures, the whole archive", 40, |_| {
         store.report(&everything).map(|_| ()).map_err(Into::into)
     })?;
     // A year long over, one sección: the jobs open at its end are found by their spans.
@@ -157,7 +157,7 @@ fn at_size(n: usize, keep: Option<&PathBuf>, rebuild: bool) -> Result<Size> {
     measure(
         &mut rows,
         "Panel figures, one past year (2024), one sección",
-        20,
+        40,
         |_| store.report(&past).map(|_| ()).map_err(Into::into),
     )?;
     measure(
@@ -174,7 +174,7 @@ fn at_size(n: usize, keep: Option<&PathBuf>, rebuild: bool) -> Result<Size> {
     )?;
     // The fixture holds no files: every photo and signature counts as yet to arrive (the
     // worst case of this query).
-    measure(&mut rows, "devices and files yet to arrive", 10, |_| {
+    measure(&mut rows, "devices and files yet to arrive", 40, |_| {
         store
             .devices_status(brigada_core::time::now_ms())
             .map(|_| ())
