@@ -383,10 +383,10 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
             (jobs, None, None)
         }
         Detail::OpenJobs => (open::rows(conn, w, sec)?, None, None),
-        Detail::PaperJobs => (open::with_papers(conn, w, sec, &[])?, None, None),
+        Detail::PaperJobs => (open::with_papers(conn, w, sec)?, None, None),
         Detail::Uses => (Vec::new(), None, None),
         Detail::Counts => (
-            open::with_papers(conn, w, sec, &[])?,
+            open::with_papers(conn, w, sec)?,
             Some(tally::load(conn, period, sec)?),
             Some(open::count(conn, w, sec)?),
         ),

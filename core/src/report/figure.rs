@@ -153,7 +153,7 @@ impl Window {
 
     /// Which of [`AGES`] a job open since `created_at` falls in at the cutoff.
     pub fn age_index(&self, created_at: i64) -> usize {
-        let days = (self.cutoff - created_at) / DAY_MS;
+        let days = self.cutoff.saturating_sub(created_at) / DAY_MS;
         AGES.iter().position(|(_, max)| days <= *max).unwrap_or(AGES.len() - 1)
     }
 
@@ -181,11 +181,9 @@ pub fn open_state(state: &str) -> &str {
 
 /// Who a job counts for: its assignees, or "" when nobody was assigned.
 pub fn people(j: &JobFact) -> Vec<String> {
-    if j.assignees.is_empty() {
-        vec![String::new()]
-    } else {
-        j.assignees.clone()
-    }
+    // Tidied as a job row's text is read back, so a figure and its list name people alike
+    // whichever way the job came.
+    super::tally::people_of(&j.assignees.join("\n"))
 }
 
 /// The period's weeks (Monday to Sunday), each cut to the period: first and last day.

@@ -92,9 +92,9 @@ pub fn rows(conn: &Connection, w: &Window, sec: Option<&str>) -> Result<Vec<JobF
 }
 
 /// The jobs `w` counts (opened or closed in it, or open at its end) whose documents may be
-/// unsigned at its cutoff or altered ([`JobFact::papers_matter`]), not already in `known`.
-pub fn with_papers(conn: &Connection, w: &Window, sec: Option<&str>, known: &[JobFact]) -> Result<Vec<JobFact>> {
-    let mut seen: std::collections::HashSet<String> = known.iter().map(|j| j.id.clone()).collect();
+/// unsigned at its cutoff or altered ([`JobFact::papers_matter`]).
+pub fn with_papers(conn: &Connection, w: &Window, sec: Option<&str>) -> Result<Vec<JobFact>> {
+    let mut seen = std::collections::HashSet::new();
     let mut jobs = Vec::new();
     for sql in [
         format!(

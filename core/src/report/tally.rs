@@ -82,7 +82,7 @@ CREATE INDEX job_facts_altered ON job_facts (papers_changed) WHERE papers_change
 
 /// Hours from opening to closing in tenths, rounded (what the Panel shows, one decimal).
 pub fn tenths(created_at: i64, closed_at: i64) -> i64 {
-    ((closed_at - created_at) as f64 / 3_600_000.0 * 10.0).round() as i64
+    (closed_at.saturating_sub(created_at) as f64 / 3_600_000.0 * 10.0).round() as i64
 }
 
 /// The bucket of a time to close (in tenths of an hour): by the hour for two days, by six
@@ -108,7 +108,7 @@ pub fn class(from: i64, to: i64) -> i64 {
     if to < from {
         return -1;
     }
-    let minutes = (to - from) / 60_000;
+    let minutes = to.saturating_sub(from) / 60_000;
     (i64::from(64 - minutes.leading_zeros() as u8)).min(MAX_CLASS)
 }
 

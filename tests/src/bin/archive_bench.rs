@@ -207,8 +207,9 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| vec![10_000, 100_000]);
     let mut body = String::from(
         "Release build, one process, this machine; an archive of years in an encrypted store: \
-         one P1 job every 25 minutes up to 2026-12-01 (100,000 go back to March 2022); those \
-         older than two weeks finished in 1–10 days (every step, the Formato signed, a change \
+         one P1 job every 25 minutes up to 2026-12-01 (100,000 go back to March 2022), in four \
+         secciones (half RT), each for one of six técnicos or two of them; those older than two \
+         weeks finished at any moment within 1–10 days (every step, the Formato signed, a change \
          per step; one in 200 corrected after signing) but one in fifty, the others written \
          change by change; the store holds no photo or signature files; p50 / p95 in ms. Bar: \
          search, filters and the Panel's figures ≤ 10 ms p95 at 100,000.\n\n| what |",
