@@ -553,7 +553,9 @@ fn a_store_from_before_the_papers_and_files_summaries_migrates_to_the_same_figur
         .conn()
         .execute_batch(
             "DROP TRIGGER file_waiting_in; DROP TRIGGER file_waiting_out; DROP TRIGGER file_waiting_moved;
-             DROP TABLE files_waiting; DROP TABLE material_months; DROP TABLE job_days; DROP TABLE person_months; DROP TABLE close_months;
+             DROP TABLE files_waiting; DROP TABLE material_months; DROP TABLE job_days;
+             DROP TABLE escalation_months; DROP INDEX escalation_facts_open;
+             ALTER TABLE escalation_facts DROP COLUMN seccion; ALTER TABLE escalation_facts DROP COLUMN month; DROP TABLE person_months; DROP TABLE close_months;
              DROP INDEX job_facts_durations; DROP INDEX job_facts_spans; DROP INDEX job_facts_unsigned;
              DROP INDEX job_facts_signing; DROP INDEX job_facts_altered;
              ALTER TABLE job_facts DROP COLUMN opened_day; ALTER TABLE job_facts DROP COLUMN closed_day;

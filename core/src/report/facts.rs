@@ -7,6 +7,7 @@
 
 use rusqlite::{Connection, params};
 
+use super::escalations::{self, Done, Moment};
 use super::figure::Window;
 use super::open::{self, OpenCounts};
 use super::papers::PaperFact;
@@ -134,7 +135,7 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
             papers_changed: false,
         },
     )?;
-    conn.execute("DELETE FROM escalation_facts WHERE expediente_id = ?1", [&e.id])?;
+    let mut moments = Vec::new();
     if let Some(p) = proc {
         let moment = |field: &str| {
             e.field(field)
@@ -166,19 +167,15 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
             let stopped_at = stopped
                 .then(|| [reached(&esc.stop_at), closed].into_iter().flatten().min())
                 .flatten();
-            conn.execute(
-                "INSERT INTO escalation_facts (expediente_id, escalation, due_at, done_at, stopped_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    e.id,
-                    esc.id,
-                    from + i64::from(esc.hours) * 3_600_000,
-                    esc.done_field.as_deref().and_then(moment),
-                    stopped_at,
-                ],
-            )?;
+            moments.push(Moment {
+                escalation: esc.id.clone(),
+                due_at: from.saturating_add(i64::from(esc.hours) * 3_600_000),
+                done_at: esc.done_field.as_deref().and_then(moment),
+                stopped_at,
+            });
         }
     }
+    super::escalations::upsert(conn, &e.id, &e.seccion, &moments)?;
     super::materials::upsert(conn, e)
 }
 
@@ -291,6 +288,10 @@ pub struct Facts {
     /// The jobs open at the cutoff, counted ([`super::open::count`]); `None` when `jobs`
     /// holds them, to be counted.
     pub open: Option<OpenCounts>,
+    /// The escalation moments of the period's whole months that were done, added up
+    /// ([`escalations::counted`]: `escalations` then holds only the others); `None` when
+    /// `escalations` holds every one.
+    pub escalations_done: Option<Done>,
 }
 
 /// One material's use in a period, all expedientes together.
@@ -391,22 +392,12 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
             Some(open::count(conn, w, sec)?),
         ),
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT x.expediente_id, x.escalation, x.due_at, x.done_at, x.stopped_at FROM escalation_facts x
-         WHERE x.due_at >= ?1 AND x.due_at < ?2
-           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM job_facts j WHERE j.id = x.expediente_id AND j.seccion = ?3))",
-    )?;
-    let escalations = stmt
-        .query_map(params![start, end, sec], |r| {
-            Ok(EscalationFact {
-                expediente_id: r.get(0)?,
-                escalation: r.get(1)?,
-                due_at: r.get(2)?,
-                done_at: r.get(3)?,
-                stopped_at: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let (escalations_done, escalations) = if detail == Detail::Counts {
+        let (done, others) = escalations::counted(conn, period, sec)?;
+        (Some(done), others)
+    } else {
+        (None, escalations::every(conn, w, sec)?)
+    };
     let material_totals = match detail {
         Detail::Counts | Detail::EveryJob => super::materials::totals(conn, period, sec)?,
         _ => Vec::new(),
@@ -447,5 +438,6 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
         jobs,
         tallies,
         open,
+        escalations_done,
     })
 }

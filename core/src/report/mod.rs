@@ -9,6 +9,7 @@
 
 pub mod csv;
 pub mod devices;
+pub mod escalations;
 pub mod facts;
 pub mod figure;
 pub mod materials;
@@ -295,6 +296,18 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         .collect();
 
     let mut esc: BTreeMap<&str, EscalationCount> = BTreeMap::new();
+    for (escalation, (met, late)) in f.escalations_done.iter().flatten() {
+        esc.insert(
+            escalation,
+            EscalationCount {
+                escalation: escalation.clone(),
+                due: met + late,
+                met: *met,
+                missed: *late,
+                pending: 0,
+            },
+        );
+    }
     for e in &f.escalations {
         let Some(outcome) = w.outcome(e) else { continue };
         let c = esc.entry(e.escalation.as_str()).or_insert_with(|| EscalationCount {

@@ -34,6 +34,9 @@ struct Write {
     /// Its one document: issued (minutes from opening), signed (minutes from issue),
     /// changed after signing.
     paper: Option<(i64, Option<i64>, bool)>,
+    /// Its escalation moments: which, due (minutes from opening), done and stopped
+    /// (minutes from due, either way).
+    moments: Vec<(usize, i64, Option<i64>, Option<i64>)>,
 }
 
 fn span() -> impl Strategy<Value = i64> {
@@ -50,17 +53,29 @@ fn write() -> impl Strategy<Value = Write> {
         0u8..8,
         any::<bool>(),
         proptest::option::of((-600i64..20 * 1440, proptest::option::of(span()), any::<bool>())),
+        proptest::collection::vec(
+            (
+                0usize..2,
+                0i64..60 * 1440,
+                proptest::option::of(prop_oneof![Just(0i64), -2880i64..2880]),
+                proptest::option::of(prop_oneof![Just(0i64), -2880i64..2880]),
+            ),
+            0..3,
+        ),
     )
-        .prop_map(|(id, seccion, procedure, created, closed, people, baja, paper)| Write {
-            id,
-            seccion,
-            procedure,
-            created,
-            closed,
-            people,
-            baja,
-            paper,
-        })
+        .prop_map(
+            |(id, seccion, procedure, created, closed, people, baja, paper, moments)| Write {
+                id,
+                seccion,
+                procedure,
+                created,
+                closed,
+                people,
+                baja,
+                paper,
+                moments,
+            },
+        )
 }
 
 /// A period (first day as days after T0's, length in days), a sección or all, and the
@@ -103,6 +118,20 @@ fn apply(c: &Connection, w: &Write) {
         papers_changed: false,
     };
     facts::write_job(c, &job).unwrap();
+    let moments: Vec<super::escalations::Moment> = w
+        .moments
+        .iter()
+        .map(|(which, due, done, stopped)| {
+            let due_at = created_at + due * MIN;
+            super::escalations::Moment {
+                escalation: ["24h", "48h"][*which].into(),
+                due_at,
+                done_at: done.map(|m| due_at + m * MIN),
+                stopped_at: stopped.map(|m| due_at + m * MIN),
+            }
+        })
+        .collect();
+    super::escalations::upsert(c, &id, SECCIONES[w.seccion], &moments).unwrap();
     c.execute("DELETE FROM paper_facts WHERE expediente_id = ?1", [&id])
         .unwrap();
     match w.paper {
@@ -130,6 +159,7 @@ fn kept_rows(c: &Connection) -> Rows {
         "SELECT 'day', seccion, day, opened, closed, bajas FROM job_days
          UNION ALL SELECT 'person', seccion, month || ' ' || person, closed, 0, 0 FROM person_months
          UNION ALL SELECT 'close', seccion, month || ' ' || procedure, bucket, n, 0 FROM close_months
+         UNION ALL SELECT 'escalation', seccion, month || ' ' || escalation, met, late, 0 FROM escalation_months
          ORDER BY 1, 2, 3, 4",
     )
     .unwrap()
@@ -187,8 +217,12 @@ proptest! {
         }
         // Kept write by write, or added up from the rows at once: the same tallies.
         let step_by_step = kept_rows(&c);
-        c.execute_batch("DELETE FROM job_days; DELETE FROM person_months; DELETE FROM close_months;").unwrap();
+        c.execute_batch(
+            "DELETE FROM job_days; DELETE FROM person_months; DELETE FROM close_months; DELETE FROM escalation_months;",
+        )
+        .unwrap();
         tally::fill(&c).unwrap();
+        super::escalations::fill(&c).unwrap();
         prop_assert_eq!(kept_rows(&c), step_by_step);
     }
 }
@@ -208,6 +242,7 @@ fn a_job_closed_before_it_opened_and_a_name_with_carriage_returns_count_the_same
         people: 0,
         baja: false,
         paper: None,
+        moments: vec![],
     };
     apply(&c, &odd);
     let may7 = day_of(T0 + 707_400 * MIN);

@@ -175,6 +175,7 @@ fn november_facts() -> Facts {
         ],
         tallies: None,
         open: None,
+        escalations_done: None,
     }
 }
 
@@ -406,6 +407,7 @@ fn an_empty_period_has_every_figure_at_zero_and_its_weeks() {
         papers: vec![],
         tallies: None,
         open: None,
+        escalations_done: None,
     };
     let r = compute(&period, &empty, at(2027, 2, 1, 9, 0));
     assert_eq!(
@@ -440,6 +442,7 @@ fn a_period_with_only_open_jobs_and_one_not_over_yet() {
         papers: vec![],
         tallies: None,
         open: None,
+        escalations_done: None,
     };
     let period = Period::new(day(2026, 11, 1), day(2026, 11, 30), None).unwrap();
     let r = compute(&period, &facts, at(2026, 12, 15, 9, 0));

@@ -117,6 +117,10 @@ pub const MIGRATIONS: &[Migration] = &[
         module: "report",
         sql: crate::report::materials::MIGRATION_2,
     },
+    Migration {
+        module: "report",
+        sql: crate::report::escalations::MIGRATION,
+    },
 ];
 
 /// Work a migration's SQL cannot do (a Mexico City day, a list of people), run right after
@@ -124,7 +128,7 @@ pub const MIGRATIONS: &[Migration] = &[
 pub type Fill = fn(&Connection) -> Result<()>;
 
 /// Each [`Fill`] and the version whose SQL it follows.
-pub const FILLS: &[(usize, Fill)] = &[(23, crate::report::tally::fill)];
+pub const FILLS: &[(usize, Fill)] = &[(23, crate::report::tally::fill), (26, crate::report::escalations::fill)];
 
 /// Versions that add materialised index tables: a database migrated across one of them
 /// owes a rebuild of its index from the documents ([`REINDEX_OWED`], done on opening).
