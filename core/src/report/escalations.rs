@@ -1,16 +1,20 @@
 //! P6's escalation moments (24 h, 48 h) as the figures count them: one row per moment of
-//! each job (when it fell due, when it was done, when it stopped applying), and the ones
-//! done kept added up per month, sección and escalation, met or late.
+//! each job (when it fell due, when it was done, when it stopped applying), and all of
+//! them kept added up per month, sección and escalation: done in time, done late, not
+//! done and still applying.
 //!
 //! A moment done is met or missed for good; one not done is missed or still pending
 //! depending on when the figures are asked, and one that stopped applying before it fell
-//! due counts nowhere. So a period's whole months read the done ones from their monthly
-//! totals and only the moments not done (and still applying) one by one; the days at
-//! either end read their moments one by one. A department that follows every telephone
-//! failure has tens of thousands of moments; a year reads a few hundred rows.
+//! due counts nowhere. A whole month over by then is read from its totals alone (what was
+//! not done there fell due before now: missed); a whole month not over reads its done
+//! moments from the totals and the others one by one; the days at either end are read one
+//! by one. A department that follows every telephone failure has tens of thousands of
+//! moments (the 48 h one is never "done": it is missed or stops); a year reads a month's
+//! worth of rows at most.
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
 use super::facts::EscalationFact;
@@ -30,6 +34,7 @@ CREATE TABLE escalation_months (
     escalation TEXT NOT NULL,
     met INTEGER NOT NULL,
     late INTEGER NOT NULL,
+    undone INTEGER NOT NULL,
     PRIMARY KEY (seccion, month, escalation)
 ) WITHOUT ROWID;
 CREATE INDEX escalation_facts_open ON escalation_facts (due_at)
@@ -58,19 +63,26 @@ fn moment_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Moment> {
     })
 }
 
-/// Add a done moment to its month's total (`sign` 1) or take it out (-1).
+/// Add a moment to its month's totals (`sign` 1) or take it out (-1): done in time
+/// (`met`), done late (`late`), or not done and still applying (`undone`: missed once it
+/// fell due). A moment that stopped applying before it fell due counts nowhere.
 fn add(conn: &Connection, seccion: &str, month: &str, m: &Moment, sign: i64) -> Result<()> {
-    let Some(done) = m.done_at else { return Ok(()) };
-    let (met, late) = if done <= m.due_at { (sign, 0) } else { (0, sign) };
+    let n = match m.done_at {
+        Some(done) if done <= m.due_at => [sign, 0, 0],
+        Some(_) => [0, sign, 0],
+        None if m.stopped_at.is_none_or(|s| s > m.due_at) => [0, 0, sign],
+        None => return Ok(()),
+    };
     for sec in [sec_key(Some(seccion)), sec_key(None)] {
         conn.prepare_cached(
-            "INSERT INTO escalation_months (seccion, month, escalation, met, late) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (seccion, month, escalation) DO UPDATE SET met = met + excluded.met, late = late + excluded.late",
+            "INSERT INTO escalation_months (seccion, month, escalation, met, late, undone) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (seccion, month, escalation) DO UPDATE SET met = met + excluded.met,
+                late = late + excluded.late, undone = undone + excluded.undone",
         )?
-        .execute(params![sec, month, m.escalation, met, late])?;
+        .execute(params![sec, month, m.escalation, n[0], n[1], n[2]])?;
         conn.prepare_cached(
             "DELETE FROM escalation_months WHERE seccion = ?1 AND month = ?2 AND escalation = ?3
-               AND met <= 0 AND late <= 0",
+               AND met <= 0 AND late <= 0 AND undone <= 0",
         )?
         .execute(params![sec, month, m.escalation])?;
     }
@@ -170,13 +182,20 @@ pub fn every(conn: &Connection, w: &Window, sec: Option<&str>) -> Result<Vec<Esc
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// Met and late moments per escalation, done within whole months.
+/// Moments per escalation, of whole months, counted from their totals: met, and missed.
 pub type Done = BTreeMap<String, (usize, usize)>;
 
-/// The moments of `period` as the figures count them: the done ones of its whole months
-/// added up, and one by one the others (those of the days at either end, and those of the
-/// whole months not done and still applying).
-pub fn counted(conn: &Connection, period: &Period, sec: Option<&str>) -> Result<(Done, Vec<EscalationFact>)> {
+/// The moments of `period` (as window `w` asks, its `now` deciding what is still pending)
+/// as the figures count them. The whole months over by `now` come from their totals alone:
+/// a moment not done and still applying there fell due before `now`, so it was missed. The
+/// whole months not over yet have their done moments from the totals and the others one
+/// by one; the days at either end are read one by one.
+pub fn counted(
+    conn: &Connection,
+    period: &Period,
+    w: &Window,
+    sec: Option<&str>,
+) -> Result<(Done, Vec<EscalationFact>)> {
     let mut done = Done::new();
     let mut one_by_one = Vec::new();
     let Split { months, edges } = split(period);
@@ -192,22 +211,36 @@ pub fn counted(conn: &Connection, period: &Period, sec: Option<&str>) -> Result<
         Ok(())
     };
     if let Some((first, last)) = months {
-        let mut stmt = conn.prepare_cached(
-            "SELECT escalation, sum(met), sum(late) FROM escalation_months
-             WHERE seccion = ?1 AND month >= ?2 AND month <= ?3 GROUP BY escalation",
-        )?;
-        let rows = stmt.query_map(params![sec_key(sec), month_key(first), month_key(last)], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        })?;
-        for row in rows {
-            let (escalation, met, late) = row?;
-            let n = |x: i64| usize::try_from(x).unwrap_or(0);
-            done.insert(escalation, (n(met), n(late)));
+        let next = |m: NaiveDate| m.checked_add_months(chrono::Months::new(1));
+        // The first whole month not over at `now` (or none).
+        let mut open = first;
+        while open <= last && next(open).is_some_and(|n| midnight(n) <= w.now) {
+            open = next(open).unwrap_or(open);
         }
-        let end = last
-            .checked_add_months(chrono::Months::new(1))
-            .map_or(i64::MAX, midnight);
-        between(midnight(first), end, true)?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT escalation, sum(met), sum(late), sum(CASE WHEN month < ?4 THEN undone ELSE 0 END)
+             FROM escalation_months WHERE seccion = ?1 AND month >= ?2 AND month <= ?3 GROUP BY escalation",
+        )?;
+        let rows = stmt.query_map(
+            params![sec_key(sec), month_key(first), month_key(last), month_key(open)],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            },
+        )?;
+        for row in rows {
+            let (escalation, met, late, missed) = row?;
+            let n = |x: i64| usize::try_from(x).unwrap_or(0);
+            done.insert(escalation, (n(met), n(late) + n(missed)));
+        }
+        if open <= last {
+            let end = next(last).map_or(i64::MAX, midnight);
+            between(midnight(open), end, true)?;
+        }
     }
     for (a, b) in edges {
         between(midnight(a), after(b), false)?;

@@ -393,7 +393,7 @@ pub fn load(conn: &Connection, period: &super::Period, w: &Window, detail: Detai
         ),
     };
     let (escalations_done, escalations) = if detail == Detail::Counts {
-        let (done, others) = escalations::counted(conn, period, sec)?;
+        let (done, others) = escalations::counted(conn, period, w, sec)?;
         (Some(done), others)
     } else {
         (None, escalations::every(conn, w, sec)?)

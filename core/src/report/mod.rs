@@ -296,14 +296,14 @@ pub fn compute(period: &Period, f: &Facts, now: i64) -> Report {
         .collect();
 
     let mut esc: BTreeMap<&str, EscalationCount> = BTreeMap::new();
-    for (escalation, (met, late)) in f.escalations_done.iter().flatten() {
+    for (escalation, (met, missed)) in f.escalations_done.iter().flatten() {
         esc.insert(
             escalation,
             EscalationCount {
                 escalation: escalation.clone(),
-                due: met + late,
+                due: met + missed,
                 met: *met,
-                missed: *late,
+                missed: *missed,
                 pending: 0,
             },
         );

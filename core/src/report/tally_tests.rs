@@ -159,7 +159,7 @@ fn kept_rows(c: &Connection) -> Rows {
         "SELECT 'day', seccion, day, opened, closed, bajas FROM job_days
          UNION ALL SELECT 'person', seccion, month || ' ' || person, closed, 0, 0 FROM person_months
          UNION ALL SELECT 'close', seccion, month || ' ' || procedure, bucket, n, 0 FROM close_months
-         UNION ALL SELECT 'escalation', seccion, month || ' ' || escalation, met, late, 0 FROM escalation_months
+         UNION ALL SELECT 'escalation', seccion, month || ' ' || escalation, met, late, undone FROM escalation_months
          ORDER BY 1, 2, 3, 4",
     )
     .unwrap()
