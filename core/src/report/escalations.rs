@@ -214,8 +214,8 @@ pub fn counted(
         let next = |m: NaiveDate| m.checked_add_months(chrono::Months::new(1));
         // The first whole month not over at `now` (or none).
         let mut open = first;
-        while open <= last && next(open).is_some_and(|n| midnight(n) <= w.now) {
-            open = next(open).unwrap_or(open);
+        while let Some(n) = next(open).filter(|n| open <= last && midnight(*n) <= w.now) {
+            open = n;
         }
         let mut stmt = conn.prepare_cached(
             "SELECT escalation, sum(met), sum(late), sum(CASE WHEN month < ?4 THEN undone ELSE 0 END)

@@ -184,12 +184,18 @@ pub fn upsert(conn: &Connection, e: &Expediente, st: &Status) -> Result<()> {
 /// most edits change neither its days nor who it is for.
 pub fn write_job(conn: &Connection, job: &JobFact) -> Result<()> {
     let old = Share::kept(conn, &job.id)?;
+    let share = Share::of(job);
+    let k = share.keys(job);
     conn.prepare_cached(
-        "INSERT INTO job_facts (id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO job_facts (id, folio, procedure, seccion, state, created_at, closed_at, assignees, baja,
+            opened_day, closed_day, close_tenths, close_bucket, open_class)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT(id) DO UPDATE SET folio = excluded.folio, procedure = excluded.procedure,
             seccion = excluded.seccion, state = excluded.state, created_at = excluded.created_at,
-            closed_at = excluded.closed_at, assignees = excluded.assignees, baja = excluded.baja",
+            closed_at = excluded.closed_at, assignees = excluded.assignees, baja = excluded.baja,
+            opened_day = excluded.opened_day, closed_day = excluded.closed_day,
+            close_tenths = excluded.close_tenths, close_bucket = excluded.close_bucket,
+            open_class = excluded.open_class",
     )?
     .execute(params![
         job.id,
@@ -201,9 +207,12 @@ pub fn write_job(conn: &Connection, job: &JobFact) -> Result<()> {
         job.closed_at,
         job.assignees.join("\n"),
         job.baja,
+        k.opened_day,
+        k.closed_day,
+        k.tenths,
+        k.bucket,
+        k.class,
     ])?;
-    let share = Share::of(job);
-    tally::keep_keys(conn, job, &share)?;
     if old.as_ref() != Some(&share) {
         if let Some(old) = old {
             old.add(conn, -1)?;

@@ -79,12 +79,24 @@ fn day_key(ms: i64) -> String {
 /// sección's and all of them).
 fn add(conn: &Connection, u: &Use, sign: i64) -> Result<()> {
     let month = &u.day[..u.day.len().min(7)];
-    for (table, key, (when, sec)) in [
-        ("material_days", "day, seccion", (u.day.as_str(), u.seccion.clone())),
-        ("material_months", "seccion, month", (month, sec_key(Some(&u.seccion)))),
-        ("material_months", "seccion, month", (month, sec_key(None))),
+    // Each table, its period column, its key as its primary key orders it, the row's.
+    for (table, at, key, when, sec) in [
+        (
+            "material_days",
+            "day",
+            "day, seccion",
+            u.day.as_str(),
+            u.seccion.clone(),
+        ),
+        (
+            "material_months",
+            "month",
+            "seccion, month",
+            month,
+            sec_key(Some(&u.seccion)),
+        ),
+        ("material_months", "month", "seccion, month", month, sec_key(None)),
     ] {
-        let at = if table == "material_days" { "day" } else { "month" };
         conn.prepare_cached(&format!(
             "INSERT INTO {table} ({at}, seccion, item, unit, quantity, parts, uses) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT ({key}, item, unit) DO UPDATE SET quantity = quantity + excluded.quantity,

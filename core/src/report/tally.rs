@@ -166,6 +166,18 @@ impl Share {
             .optional()?)
     }
 
+    /// What job `j`'s row keeps of this share.
+    pub fn keys(&self, j: &JobFact) -> RowKeys<'_> {
+        let closed = self.closed.as_ref();
+        RowKeys {
+            opened_day: &self.opened_day,
+            closed_day: closed.map(|(d, _)| d.as_str()),
+            tenths: closed.map(|(_, t)| *t),
+            bucket: closed.map(|(_, t)| bucket(*t)),
+            class: j.closed_at.map(|c| class(j.created_at, c)),
+        }
+    }
+
     /// The tally rows this share adds to, and what it adds to each: under its sección and
     /// under [`ALL`].
     fn rows(&self) -> Vec<(Key, [i64; 3])> {
@@ -194,6 +206,16 @@ impl Share {
         }
         Ok(())
     }
+}
+
+/// What a job's row keeps beside its facts: the days its share was added under, its time
+/// to close in tenths of an hour and that time's bucket, and its span's class.
+pub struct RowKeys<'a> {
+    pub opened_day: &'a str,
+    pub closed_day: Option<&'a str>,
+    pub tenths: Option<i64>,
+    pub bucket: Option<i64>,
+    pub class: Option<i64>,
 }
 
 /// One tally row: (sección, day) of `job_days`, (sección, month, procedure, bucket) of
@@ -305,18 +327,12 @@ pub fn fill(conn: &Connection) -> Result<()> {
 
 /// Write on job `j`'s row the keys its share was added under, and its span's class.
 pub fn keep_keys(conn: &Connection, j: &JobFact, share: &Share) -> Result<()> {
+    let k = share.keys(j);
     conn.prepare_cached(
         "UPDATE job_facts SET opened_day = ?2, closed_day = ?3, close_tenths = ?4, close_bucket = ?5, open_class = ?6
          WHERE id = ?1",
     )?
-    .execute(params![
-        j.id,
-        share.opened_day,
-        share.closed.as_ref().map(|(d, _)| d),
-        share.closed.as_ref().map(|(_, t)| t),
-        share.closed.as_ref().map(|(_, t)| bucket(*t)),
-        j.closed_at.map(|c| class(j.created_at, c)),
-    ])?;
+    .execute(params![j.id, k.opened_day, k.closed_day, k.tenths, k.bucket, k.class])?;
     Ok(())
 }
 

@@ -215,10 +215,10 @@ fn main() -> Result<()> {
          search, filters and the Panel's figures ≤ 10 ms p95 at 100,000.\n\n| what |",
     );
     let mut results = Vec::new();
+    // `--no-rebuild`: the queries alone (trying a change; not for BENCHMARKS.md).
+    let rebuild = !std::env::args().any(|a| a == "--no-rebuild");
     for &n in &sizes {
         eprintln!("archive_bench: building {n} expedientes");
-        // `--no-rebuild`: the queries alone (trying a change; not for BENCHMARKS.md).
-        let rebuild = !std::env::args().any(|a| a == "--no-rebuild");
         results.push((n, at_size(n, keep.as_ref(), rebuild)?));
     }
     for (n, _) in &results {
